@@ -1,0 +1,1 @@
+"""press_control: ROS 2 integration of a laboratory hydraulic press."""

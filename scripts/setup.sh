@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Set up this checkout on a fresh machine: a .venv with the pinned ROS 2 Jazzy wheels
+# and tools, the CMake path fix-ups, and `colcon build` of both packages into install/.
+# Idempotent: a second run with nothing changed only re-checks and rebuilds incrementally.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+fail() { echo "setup: $*" >&2; exit 1; }
+
+find_python() {
+  local candidate
+  for candidate in ${PYTHON:-} python3.11 python3.12 python3; do
+    if command -v "$candidate" >/dev/null 2>&1 &&
+       "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] not in ((3, 11), (3, 12)))'; then
+      command -v "$candidate"; return 0
+    fi
+  done
+  return 1
+}
+
+PY=$(find_python) || fail "Python 3.11 or 3.12 is required (the ROS 2 Jazzy wheels exist for cp311/cp312); set PYTHON=/path/to/python3.11"
+command -v cmake >/dev/null 2>&1 || fail "cmake is required to generate press_control_interfaces (Debian/Ubuntu: apt-get install cmake)"
+command -v gcc >/dev/null 2>&1 || fail "a C compiler (gcc) is required to build press_control_interfaces (apt-get install gcc)"
+command -v g++ >/dev/null 2>&1 || fail "a C++ compiler (g++) is required to build press_control_interfaces (apt-get install g++)"
+
+if [ ! -x .venv/bin/python ]; then
+  echo "setup: creating .venv with $PY"
+  "$PY" -m venv .venv || fail "could not create a virtual environment (Debian/Ubuntu: apt-get install python3-venv)"
+fi
+VENV="$ROOT/.venv"
+
+want=$(sha256sum requirements.txt | cut -c1-64)
+if [ "$(cat "$VENV/.requirements.sha256" 2>/dev/null)" != "$want" ]; then
+  echo "setup: installing pinned requirements (ROS 2 Jazzy wheels, colcon, test tools)"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements.txt \
+    || fail "pip install -r requirements.txt failed (see above)"
+  "$VENV/bin/python" scripts/fix_ros_wheel_paths.py "$VENV"
+  echo "$want" > "$VENV/.requirements.sha256"
+fi
+
+# shellcheck disable=SC1091
+. "$VENV/bin/activate"
+mkdir -p log
+export CMAKE_PREFIX_PATH="$VENV" AMENT_PREFIX_PATH="$VENV"
+if ! colcon build --symlink-install --base-paths . press_control_interfaces \
+      --event-handlers console_cohesion- summary- status- \
+      --cmake-args -DPython3_EXECUTABLE="$VENV/bin/python" -DBUILD_TESTING=OFF \
+      >log/setup-build.txt 2>&1; then
+  cat log/setup-build.txt >&2
+  fail "colcon build failed (full log above and in log/)"
+fi

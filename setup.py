@@ -1,0 +1,30 @@
+"""Build script of the press_control ament_python package."""
+from glob import glob
+
+from setuptools import find_packages, setup
+
+PACKAGE = "press_control"
+
+setup(
+    name=PACKAGE,
+    version="0.1.0",
+    packages=find_packages(exclude=["test", "test.*"]),
+    data_files=[
+        ("share/ament_index/resource_index/packages", [f"resource/{PACKAGE}"]),
+        (f"share/{PACKAGE}", ["package.xml"]),
+        (f"share/{PACKAGE}/launch", glob("launch/*.launch.py")),
+        (f"share/{PACKAGE}/config", glob("config/*.yaml")),
+    ],
+    install_requires=["setuptools"],
+    zip_safe=True,
+    maintainer="press_control maintainers",
+    maintainer_email="press-control@example.org",
+    description="ROS 2 integration of laboratory hydraulic presses for battery assembly.",
+    license="Apache-2.0",
+    tests_require=["pytest"],
+    entry_points={
+        "console_scripts": [
+            "pressctl = press_control.cli:main",
+        ],
+    },
+)

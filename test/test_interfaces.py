@@ -1,0 +1,37 @@
+"""The generated interface types import from the installed workspace and carry their units."""
+import math
+
+from press_control_interfaces.action import RunPressureProfile
+from press_control_interfaces.msg import (ArmHeartbeat, HandlingState, InterfaceEvent,
+                                          InterfaceHealth, PressState, ProfileSegment,
+                                          SegmentStatistics)
+from press_control_interfaces.srv import PressCommand
+
+
+def test_message_types_have_unit_named_fields():
+    state = PressState(pressure_mpa=392.0, force_kn=30.8, platen_position_mm=1.25)
+    assert state.pressure_mpa == 392.0
+    assert "pressure_mpa" in PressState.get_fields_and_field_types()
+    assert "force_kn" in PressState.get_fields_and_field_types()
+    assert "impedance_ohm" in InterfaceHealth.get_fields_and_field_types()
+    assert "duration_s" in ProfileSegment.get_fields_and_field_types()
+    assert SegmentStatistics().rms_error_mpa == 0.0
+
+
+def test_constants_are_generated():
+    assert PressState.MODE_DISCONNECTED == 6
+    assert ProfileSegment.REGULATE == 3
+    assert HandlingState.READY_TO_UNLOAD == 5
+    assert ArmHeartbeat.INTENT_UNLOAD == 2
+    assert InterfaceEvent.SHORT_CIRCUIT == "short_circuit"
+    assert PressCommand.Request.SET_PRESSURE == 0
+
+
+def test_action_has_goal_result_feedback():
+    goal = RunPressureProfile.Goal(preset="sulfide_densify_392", cell_id="c1", die_id="d10")
+    goal.segments.append(ProfileSegment(type=ProfileSegment.HOLD, target_mpa=392.0,
+                                        temperature_c=math.nan))
+    assert goal.segments[0].type == ProfileSegment.HOLD
+    result = RunPressureProfile.Result(outcome=RunPressureProfile.Result.CANCELED)
+    assert result.outcome == 1
+    assert RunPressureProfile.Feedback(measured_mpa=1.0).measured_mpa == 1.0
