@@ -13,7 +13,7 @@ def _run(*args):
 
 
 def test_flake8():
-    result = _run("flake8", *SOURCES)
+    result = _run("flake8", *[s for s in SOURCES if (ROOT / s).exists()])
     assert result.returncode == 0, f"flake8 found problems:\n{result.stdout}{result.stderr}"
 
 
