@@ -25,6 +25,7 @@ setup(
     entry_points={
         "console_scripts": [
             "pressctl = press_control.cli:main",
+            "press_sim = press_control.sim.cli:main",
         ],
     },
 )

@@ -1,0 +1,1 @@
+"""Wire formats without ROS: Modbus RTU framing and client, the press register map, SCPI."""

@@ -1,0 +1,107 @@
+"""The press controller's register map: named, typed Modbus registers loaded from YAML."""
+import dataclasses
+import pathlib
+import struct
+
+import yaml
+
+_WIDTH = {"uint16": 1, "int16": 1, "uint32": 2, "int32": 2, "float32": 2}
+_STRUCT = {"uint16": ">H", "int16": ">h", "uint32": ">I", "int32": ">i", "float32": ">f"}
+
+
+class RegisterMapError(ValueError):
+    """The register map file is malformed or names an unknown register."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Register:
+    """One named value in the map: address, type, scale and access."""
+
+    name: str
+    address: int
+    type: str
+    scale: float = 1.0
+    access: str = "r"
+
+    @property
+    def width(self) -> int:
+        return _WIDTH[self.type]
+
+    @property
+    def writable(self) -> bool:
+        return "w" in self.access
+
+
+class RegisterMap:
+    """Encode and decode engineering values to and from 16-bit register words."""
+
+    def __init__(self, spec: dict):
+        try:
+            self.word_order = spec.get("word_order", "big")
+            if self.word_order not in ("big", "little"):
+                raise RegisterMapError(f"word_order must be big or little, not {self.word_order}")
+            self.registers = {
+                name: Register(name, int(entry["address"]), entry["type"],
+                               float(entry.get("scale", 1.0)), entry.get("access", "r"))
+                for name, entry in spec["registers"].items()}
+            for register in self.registers.values():
+                if register.type not in _WIDTH:
+                    raise RegisterMapError(f"{register.name}: unknown type {register.type}")
+            self.magic = int(spec["identity"]["magic"])
+            self.map_version = int(spec["identity"]["map_version"])
+            self.status_bits = dict(spec["status_bits"])
+            self.modes = dict(spec["modes"])
+            self.mode_names = {value: name for name, value in self.modes.items()}
+            self.control_bits = dict(spec["control_bits"])
+            self.fault_codes = {int(code): text for code, text in spec["fault_codes"].items()}
+            self.poll_names = list(spec["poll_block"])
+        except (KeyError, TypeError) as error:
+            raise RegisterMapError(f"register map lacks or misnames {error}") from error
+        for name in self.poll_names:
+            self[name]
+        first = min(self[name].address for name in self.poll_names)
+        last = max(self[name].address + self[name].width for name in self.poll_names)
+        self.poll_start, self.poll_count = first, last - first
+
+    @classmethod
+    def load(cls, path) -> "RegisterMap":
+        with open(pathlib.Path(path)) as stream:
+            return cls(yaml.safe_load(stream))
+
+    def __getitem__(self, name: str) -> Register:
+        try:
+            return self.registers[name]
+        except KeyError:
+            raise RegisterMapError(f"register map has no register '{name}'") from None
+
+    def encode(self, name: str, value: float) -> list:
+        register = self[name]
+        raw = value / register.scale
+        if register.type != "float32":
+            raw = int(round(raw))
+        try:
+            packed = struct.pack(_STRUCT[register.type], raw)
+        except struct.error:
+            raise RegisterMapError(f"{value} does not fit {name} ({register.type})") from None
+        words = list(struct.unpack(f">{register.width}H", packed))
+        return words[::-1] if self.word_order == "little" and register.width == 2 else words
+
+    def decode(self, name: str, words, start: int = 0):
+        """Value of `name` from `words`, a register block that begins at address `start`."""
+        register = self[name]
+        offset = register.address - start
+        chunk = list(words[offset:offset + register.width])
+        if len(chunk) != register.width or offset < 0:
+            raise RegisterMapError(f"{name} lies outside the block read at {start}")
+        if self.word_order == "little" and register.width == 2:
+            chunk.reverse()
+        raw = struct.unpack(_STRUCT[register.type], struct.pack(f">{register.width}H", *chunk))[0]
+        if register.type == "float32":
+            return raw * register.scale
+        return raw * register.scale if register.scale != 1.0 else raw
+
+    def decode_poll_block(self, words) -> dict:
+        return {name: self.decode(name, words, self.poll_start) for name in self.poll_names}
+
+    def has_bit(self, status: int, bit_name: str) -> bool:
+        return bool(status >> self.status_bits[bit_name] & 1)

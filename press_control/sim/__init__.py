@@ -1,0 +1,1 @@
+"""Simulated press and cell on real pseudo-terminals; physics models without ROS."""

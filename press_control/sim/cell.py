@@ -1,0 +1,120 @@
+"""The cell in the die: Heckel densification, spring-back, interface creep, impedance.
+
+Pressures are on the sample in MPa; lengths in mm; resistances in ohm.
+"""
+import dataclasses
+import math
+
+import numpy as np
+
+
+@dataclasses.dataclass
+class CellPreset:
+    """Material and geometry constants of one cell stack (sources in DESIGN.md §2)."""
+
+    name: str = "li6ps5cl"
+    electrolyte_mass_mg: float = 150.0
+    true_density_g_cm3: float = 1.64           # Li6PS5Cl
+    heckel_k_per_mpa: float = 0.00369          # ln(1/(1-D)) = K P + A -> D(370 MPa) ~ 0.82
+    heckel_a: float = 0.35                     # loose powder, D0 ~ 0.30
+    elastic_modulus_mpa: float = 20000.0       # spring-back on release
+    bulk_conductivity_s_cm: float = 3.0e-3     # dense Li6PS5Cl at room temperature
+    conductivity_density_exponent: float = 2.5  # Archie-like sigma = sigma0 D^n
+    interface_r_ref_ohm: float = 32.0          # settled interface resistance at p_ref
+    interface_p_ref_mpa: float = 25.0
+    interface_pressure_exponent: float = -0.5  # R ~ P^-0.5 (arXiv 2501.00600)
+    initial_contact_factor: float = 18.0       # fresh Li foil: R starts 18x higher (> 500 ohm)
+    li_yield_mpa: float = 0.4                  # Li creeps above its yield stress
+    creep_time_s: float = 20.0                 # contact time constant at p_ref (sped up)
+    cpe_q: float = 2.0e-6                      # interface CPE, F s^(alpha-1)
+    cpe_alpha: float = 0.85
+    warburg_sigma_ohm_s: float = 40.0          # diffusion tail, ohm s^-1/2
+    delamination_below_mpa: float = 3.0        # contact is lost under this stack pressure
+    delamination_time_s: float = 4.0
+    breathing_amplitude_um: float = 2.0        # electrode volume change while cycling
+    breathing_period_s: float = 60.0
+    stack_stiffness_kn_mm: float = 50.0        # force change per breathing displacement
+    short_resistance_ohm: float = 1.5          # injected internal short
+
+    @property
+    def solid_volume_mm3(self) -> float:
+        return self.electrolyte_mass_mg / self.true_density_g_cm3
+
+
+PRESETS = {
+    "li6ps5cl": CellPreset(),
+    "cathode_composite": CellPreset(name="cathode_composite", electrolyte_mass_mg=120.0,
+                                    true_density_g_cm3=2.6, heckel_k_per_mpa=0.0040,
+                                    heckel_a=0.45, bulk_conductivity_s_cm=1.0e-3),
+}
+
+
+class CellModel:
+    """State of one cell: densification history, interface contact, cycling, faults."""
+
+    def __init__(self, preset: CellPreset = None, die_area_mm2: float = math.pi * 25.0,
+                 seed: int = 0):
+        self.p = preset or CellPreset()
+        self.die_area_mm2 = die_area_mm2
+        self.rng = np.random.default_rng(seed + 1)
+        self.max_pressure_mpa = 0.0
+        self.contact = 0.0             # 0 = fresh Li foil, 1 = fully crept interface
+        self.time_s = 0.0
+        self.cycling = False
+        self.shorted = False
+        self.pressure_mpa = 0.0
+
+    def density_at(self, pressure_mpa: float) -> float:
+        """Relative density after pressing at pressure_mpa (Heckel)."""
+        exponent = self.p.heckel_k_per_mpa * max(pressure_mpa, 0.0) + self.p.heckel_a
+        return 1.0 - math.exp(-exponent)
+
+    @property
+    def relative_density(self) -> float:
+        return self.density_at(self.max_pressure_mpa)
+
+    @property
+    def thickness_mm(self) -> float:
+        plastic = self.p.solid_volume_mm3 / self.die_area_mm2 / self.relative_density
+        return plastic * (1.0 - self.pressure_mpa / self.p.elastic_modulus_mpa)
+
+    def step(self, dt: float, pressure_mpa: float) -> float:
+        """Advance dt at the given stack pressure; returns the breathing force rate in kN/s."""
+        self.time_s += dt
+        self.pressure_mpa = max(pressure_mpa, 0.0)
+        self.max_pressure_mpa = max(self.max_pressure_mpa, self.pressure_mpa)
+        if self.pressure_mpa > self.p.li_yield_mpa:
+            rate = (self.pressure_mpa / self.p.interface_p_ref_mpa) / self.p.creep_time_s
+            self.contact += (1.0 - self.contact) * (1.0 - math.exp(-dt * rate))
+        if self.cycling and self.pressure_mpa < self.p.delamination_below_mpa:
+            self.contact *= math.exp(-dt / self.p.delamination_time_s)
+        if not self.cycling:
+            return 0.0
+        omega = 2.0 * math.pi / self.p.breathing_period_s
+        displacement_rate_mm_s = self.p.breathing_amplitude_um * 1e-3 * omega * math.cos(
+            omega * self.time_s)
+        return self.p.stack_stiffness_kn_mm * displacement_rate_mm_s
+
+    def interface_resistance_ohm(self) -> float:
+        pressure = max(self.pressure_mpa, self.p.li_yield_mpa)
+        settled = self.p.interface_r_ref_ohm * (pressure / self.p.interface_p_ref_mpa) ** \
+            self.p.interface_pressure_exponent
+        return settled * (1.0 + (self.p.initial_contact_factor - 1.0) * (1.0 - self.contact))
+
+    def bulk_resistance_ohm(self) -> float:
+        sigma = self.p.bulk_conductivity_s_cm * self.relative_density ** \
+            self.p.conductivity_density_exponent
+        return (self.thickness_mm / 10.0) / (sigma * self.die_area_mm2 / 100.0)
+
+    def impedance(self, frequency_hz: float, noise: bool = True) -> complex:
+        """Complex impedance at frequency_hz: R_bulk + (R_int || CPE) + Warburg, short across."""
+        omega = 2.0 * math.pi * frequency_hz
+        r_int = self.interface_resistance_ohm()
+        cpe = 1.0 / (self.p.cpe_q * (1j * omega) ** self.p.cpe_alpha)
+        z = self.bulk_resistance_ohm() + r_int * cpe / (r_int + cpe)
+        z += self.p.warburg_sigma_ohm_s * (1.0 - 1j) / math.sqrt(omega)
+        if self.shorted:
+            z = z * self.p.short_resistance_ohm / (z + self.p.short_resistance_ohm)
+        if noise:
+            z += (self.rng.normal(0, 5e-4) * abs(z) + self.rng.normal(0, 0.01)) * (1 + 1j)
+        return z

@@ -1,0 +1,109 @@
+"""`press_sim`: run the simulated press and analyzer, or inject a fault into a running one.
+
+Usage:
+  press_sim [--dir /tmp/press_sim] [--seed 0] [--cycling] [--crc-error-rate 0.01] ...
+  press_sim inject unplug|replug|reboot|garbage|crc_error_rate 0.05|... [--dir DIR]
+"""
+import argparse
+import json
+import os
+import signal
+import socket
+import sys
+import threading
+
+from press_control.sim.cell import PRESETS
+from press_control.sim.simulator import Simulator, SimulatorConfig
+
+CONTROL_SOCKET = "control.sock"
+
+
+def _serve_control(simulator: Simulator, path: str, stop: threading.Event) -> None:
+    if os.path.exists(path):
+        os.unlink(path)
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(path)
+    server.listen(4)
+    server.settimeout(0.2)
+    while not stop.is_set():
+        try:
+            connection, _ = server.accept()
+        except socket.timeout:
+            continue
+        with connection:
+            try:
+                request = json.loads(connection.recv(4096).decode())
+                done = simulator.inject(request["fault"], request.get("value"))
+                reply = {"ok": True, "done": done}
+            except (KeyError, ValueError, TypeError) as error:
+                reply = {"ok": False, "error": str(error)}
+            connection.sendall(json.dumps(reply).encode())
+    server.close()
+    os.unlink(path)
+
+
+def inject(directory: str, fault: str, value=None) -> dict:
+    """Send one fault to the simulator running in `directory`."""
+    client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    client.connect(os.path.join(directory, CONTROL_SOCKET))
+    with client:
+        client.sendall(json.dumps({"fault": fault, "value": value}).encode())
+        return json.loads(client.recv(4096).decode())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="press_sim", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dir", default="/tmp/press_sim", help="folder for the device paths")
+    parser.add_argument("--press-baud", type=int, default=115200)
+    parser.add_argument("--press-parity", choices="NEO", default="N")
+    parser.add_argument("--slave-id", type=int, default=1)
+    parser.add_argument("--lcr-baud", type=int, default=115200)
+    parser.add_argument("--register-map", default="", help="register map YAML (default: ours)")
+    parser.add_argument("--cell", choices=sorted(PRESETS), default="li6ps5cl")
+    parser.add_argument("--die-mm", type=float, default=10.0, help="die diameter in mm")
+    parser.add_argument("--cycling", action="store_true", help="cell breathes (cycling)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of every noise source")
+    for name in ("crc_error_rate", "garbage_rate", "drop_rate", "delay_ms", "leak_factor"):
+        parser.add_argument("--" + name.replace("_", "-"), type=float, default=None)
+    sub = parser.add_subparsers(dest="command")
+    injected = sub.add_parser("inject", help="inject a fault into a running simulator")
+    injected.add_argument("fault")
+    injected.add_argument("value", nargs="?")
+    injected.add_argument("--dir", default=argparse.SUPPRESS,
+                          help="the running simulator's folder")
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "inject":
+        reply = inject(args.dir, args.fault, args.value)
+        print(reply.get("done") or reply.get("error"))
+        return 0 if reply["ok"] else 1
+    config = SimulatorConfig(directory=args.dir, press_baud=args.press_baud,
+                             press_parity=args.press_parity, slave_id=args.slave_id,
+                             analyzer_baud=args.lcr_baud, register_map=args.register_map,
+                             cell_preset=args.cell, die_diameter_mm=args.die_mm,
+                             cycling=args.cycling, seed=args.seed)
+    simulator = Simulator(config).start()
+    for name in ("crc_error_rate", "garbage_rate", "drop_rate", "delay_ms", "leak_factor"):
+        if getattr(args, name) is not None:
+            simulator.inject(name, getattr(args, name))
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    control = threading.Thread(target=_serve_control, daemon=True, args=(
+        simulator, os.path.join(args.dir, CONTROL_SOCKET), stop))
+    control.start()
+    print(f"press controller (Modbus RTU, {args.press_baud} 8{args.press_parity}1, "
+          f"slave {args.slave_id}): {config.press_path}")
+    print(f"impedance analyzer (SCPI, {args.lcr_baud} 8N1): {config.analyzer_path}", flush=True)
+    stop.wait()
+    control.join(timeout=1.0)
+    simulator.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

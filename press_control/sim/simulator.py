@@ -1,0 +1,183 @@
+"""The simulator: press controller and impedance analyzer on pseudo-terminals, in threads."""
+import dataclasses
+import math
+import os
+import threading
+import time
+
+from press_control.protocol.register_map import RegisterMap
+from press_control.sim.cell import PRESETS, CellModel
+from press_control.sim.controller import ControllerParameters, PressController
+from press_control.sim.hydraulics import HydraulicParameters, HydraulicPress
+from press_control.sim.line_faults import LineFaults
+from press_control.sim.modbus_slave import ModbusSlave
+from press_control.sim.pty_port import PtyPort
+from press_control.sim.scpi_analyzer import Analyzer, ScpiDevice
+from press_control.sim.sensors import Sensors
+
+DEFAULT_MAP = os.path.join(os.path.dirname(__file__), "..", "..", "config",
+                           "press_register_map.yaml")
+
+
+def default_register_map_path() -> str:
+    """The register map shipped with the package (source tree or installed share/)."""
+    candidates = [os.path.normpath(DEFAULT_MAP)]
+    try:
+        from ament_index_python.packages import get_package_share_directory
+        candidates.append(os.path.join(get_package_share_directory("press_control"),
+                                       "config", "press_register_map.yaml"))
+    except Exception:  # noqa: BLE001 - ament index absent or package not installed
+        pass
+    for candidate in candidates:
+        if os.path.exists(candidate):
+            return candidate
+    raise FileNotFoundError("press_register_map.yaml not found in the source tree or share/")
+
+
+@dataclasses.dataclass
+class SimulatorConfig:
+    """Where the devices appear and how they talk; physics parameters ride along."""
+
+    directory: str = "/tmp/press_sim"
+    press_name: str = "press"
+    analyzer_name: str = "lcr"
+    press_baud: int = 115200
+    press_parity: str = "N"
+    slave_id: int = 1
+    analyzer_baud: int = 115200
+    register_map: str = ""
+    cell_preset: str = "li6ps5cl"
+    die_diameter_mm: float = 10.0
+    cycling: bool = False
+    seed: int = 0
+    step_s: float = 0.002
+    hydraulics: HydraulicParameters = dataclasses.field(default_factory=HydraulicParameters)
+    controller: ControllerParameters = dataclasses.field(default_factory=ControllerParameters)
+
+    @property
+    def press_path(self) -> str:
+        return os.path.join(self.directory, self.press_name)
+
+    @property
+    def analyzer_path(self) -> str:
+        return os.path.join(self.directory, self.analyzer_name)
+
+
+class Simulator:
+    """Owns the models, the two serial devices and the physics thread."""
+
+    def __init__(self, config: SimulatorConfig = None):
+        self.config = config or SimulatorConfig()
+        c = self.config
+        os.makedirs(c.directory, exist_ok=True)
+        self.register_map = RegisterMap.load(c.register_map or default_register_map_path())
+        die_area = math.pi * (c.die_diameter_mm / 2.0) ** 2
+        c.controller.die_area_mm2 = die_area
+        self.hydraulics = HydraulicPress(c.hydraulics)
+        self.cell = CellModel(dataclasses.replace(PRESETS[c.cell_preset]), die_area, c.seed)
+        self.cell.cycling = c.cycling
+        self.sensors = Sensors(seed=c.seed)
+        self.controller = PressController(self.register_map, self.hydraulics, self.cell,
+                                          self.sensors, c.controller)
+        self.press_faults = LineFaults()
+        self.press_faults.seed(c.seed + 2)
+        self.analyzer_faults = LineFaults()
+        self.analyzer_faults.seed(c.seed + 3)
+        self.press_port = PtyPort(c.press_path)
+        self.analyzer_port = PtyPort(c.analyzer_path)
+        self.modbus = ModbusSlave(self.press_port, self.controller, c.slave_id, c.press_baud,
+                                  c.press_parity, self.press_faults)
+        self.analyzer = Analyzer(self.cell)
+        self.scpi = ScpiDevice(self.analyzer_port, self.analyzer, c.analyzer_baud,
+                               self.analyzer_faults)
+        self._stop = threading.Event()
+        self._physics = threading.Thread(target=self._run_physics, name="physics", daemon=True)
+
+    # ---- running ---------------------------------------------------------------------
+    def start(self) -> "Simulator":
+        self.modbus.start()
+        self.scpi.start()
+        self._physics.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._physics.join(timeout=2.0)
+        self.modbus.stop()
+        self.scpi.stop()
+        self.press_port.close()
+        self.analyzer_port.close()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def _run_physics(self) -> None:
+        step = self.config.step_s
+        last = time.monotonic()
+        while not self._stop.is_set():
+            time.sleep(step)
+            now = time.monotonic()
+            elapsed, last = min(now - last, 0.05), now
+            self.controller.step(elapsed)
+
+    # ---- truth, for tests and benchmarks ---------------------------------------------
+    @property
+    def die_area_mm2(self) -> float:
+        return self.config.controller.die_area_mm2
+
+    def true_pressure_mpa(self) -> float:
+        return self.hydraulics.force_kn * 1000.0 / self.die_area_mm2
+
+    def truth(self) -> dict:
+        with self.controller.lock:
+            return {
+                "force_kn": self.hydraulics.force_kn,
+                "pressure_mpa": self.true_pressure_mpa(),
+                "mode": self.register_map.mode_names.get(self.controller.mode),
+                "fault_code": self.controller.fault_code,
+                "relative_density": self.cell.relative_density,
+                "thickness_mm": self.cell.thickness_mm,
+                "interface_resistance_ohm": self.cell.interface_resistance_ohm(),
+                "bulk_resistance_ohm": self.cell.bulk_resistance_ohm(),
+                "temperature_c": self.controller.temperature_c,
+            }
+
+    # ---- scenario and fault injection ------------------------------------------------
+    def inject(self, fault: str, value=None) -> str:
+        """Apply one named fault or scenario change; returns what was done."""
+        actions = {
+            "unplug": lambda: self.press_port.unplug(),
+            "replug": lambda: self.press_port.plug(),
+            "unplug_analyzer": lambda: self.analyzer_port.unplug(),
+            "replug_analyzer": lambda: self.analyzer_port.plug(),
+            "reboot": lambda: self.controller.boot(),
+            "crc_error_rate": lambda: setattr(self.press_faults, "crc_error_rate", float(value)),
+            "garbage_rate": lambda: setattr(self.press_faults, "garbage_rate", float(value)),
+            "drop_rate": lambda: setattr(self.press_faults, "drop_rate", float(value)),
+            "delay_ms": lambda: setattr(self.press_faults, "delay_s", float(value) / 1000.0),
+            "garbage": lambda: self.press_port.write(os.urandom(int(value or 16))),
+            "stuck_sensor": lambda: self.sensors.stick(
+                None if value in (None, "off") else self.controller.measured_force_kn),
+            "leak_factor": lambda: setattr(self.hydraulics, "leak_multiplier", float(value)),
+            "guard_open": lambda: setattr(self.controller, "guard_closed", False),
+            "guard_close": lambda: setattr(self.controller, "guard_closed", True),
+            "estop_press": lambda: setattr(self.controller, "estop_input", True),
+            "estop_release": lambda: setattr(self.controller, "estop_input", False),
+            "cycling": lambda: setattr(self.cell, "cycling", value not in ("off", False, 0)),
+            "short": lambda: setattr(self.cell, "shorted", value not in ("off", False, 0)),
+            "new_cell": lambda: self._new_cell(value or self.config.cell_preset),
+        }
+        if fault not in actions:
+            raise KeyError(f"unknown fault '{fault}'; known: {', '.join(sorted(actions))}")
+        with self.controller.lock:
+            actions[fault]()
+        return f"{fault}{'' if value is None else f'={value}'}"
+
+    def _new_cell(self, preset: str) -> None:
+        fresh = CellModel(dataclasses.replace(PRESETS[preset]), self.die_area_mm2,
+                          self.config.seed)
+        fresh.cycling = False
+        self.cell.__dict__.update(fresh.__dict__)

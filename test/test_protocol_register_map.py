@@ -1,0 +1,52 @@
+"""Register map codec: scaled integers and float32 in both word orders."""
+import copy
+
+import pytest
+import yaml
+
+from press_control.protocol.register_map import RegisterMap, RegisterMapError
+from press_control.sim.simulator import default_register_map_path
+
+
+@pytest.fixture
+def spec():
+    with open(default_register_map_path()) as stream:
+        return yaml.safe_load(stream)
+
+
+def test_float32_round_trip_in_both_word_orders(spec):
+    big = RegisterMap(spec)
+    little_spec = copy.deepcopy(spec)
+    little_spec["word_order"] = "little"
+    little = RegisterMap(little_spec)
+    assert big.encode("force_kn", 30.79) == little.encode("force_kn", 30.79)[::-1]
+    for codec in (big, little):
+        words = [0] * 64
+        address = codec["force_kn"].address
+        words[address:address + 2] = codec.encode("force_kn", 30.79)
+        assert codec.decode("force_kn", words) == pytest.approx(30.79, rel=1e-6)
+
+
+def test_scaled_integers(spec):
+    codec = RegisterMap(spec)
+    assert codec.encode("platen_temperature_c", -12.3) == [(-123) & 0xFFFF]
+    assert codec.decode("platen_temperature_c", [0] * 18 + [(-123) & 0xFFFF]) == \
+        pytest.approx(-12.3)
+
+
+def test_poll_block_covers_the_polled_registers(spec):
+    codec = RegisterMap(spec)
+    assert codec.poll_start == codec["status"].address
+    assert codec.poll_count == codec["heartbeat_echo"].address + 1 - codec.poll_start
+
+
+def test_bad_maps_are_refused_with_a_reason(spec):
+    broken = copy.deepcopy(spec)
+    broken["registers"]["force_kn"]["type"] = "float128"
+    with pytest.raises(RegisterMapError, match="float128"):
+        RegisterMap(broken)
+    del broken["registers"]
+    with pytest.raises(RegisterMapError):
+        RegisterMap(broken)
+    with pytest.raises(RegisterMapError, match="nonexistent"):
+        RegisterMap(spec)["nonexistent"]
