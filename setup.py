@@ -26,6 +26,7 @@ setup(
         "console_scripts": [
             "pressctl = press_control.cli:main",
             "press_sim = press_control.sim.cli:main",
+            "press_driver = press_control.nodes.press_driver:main",
         ],
     },
 )

@@ -12,7 +12,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pressctl", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser("demo", help="run the whole system against the built-in simulator")
-    demo.add_argument("--seconds", type=float, default=20.0, help="how long the demo runs")
+    demo.add_argument("--target-mpa", type=float, default=150.0,
+                      help="pressure on the sample (392 for full densification)")
+    demo.add_argument("--rate-mpa-s", type=float, default=20.0, help="ramp rate")
+    demo.add_argument("--hold-s", type=float, default=3.0, help="hold time")
+    demo.add_argument("--timeout-s", type=float, default=150.0, help="give up after this")
+    demo.add_argument("--seed", type=int, default=0, help="simulator noise seed")
     demo.set_defaults(handler=_demo)
     return parser
 

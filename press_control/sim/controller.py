@@ -219,6 +219,8 @@ class PressController:
         if self.mode == modes["HOLD"]:
             self.target_kn = setpoint
             return self.p.loop_gain_per_s * (setpoint - measured_kn)
+        if self.mode == modes["IDLE"] and setpoint <= self.p.pressurized_kn:
+            return -math.inf          # released: the valve stays open to tank
         return 0.0
 
     def _step_temperature(self, dt: float) -> None:

@@ -1,0 +1,1 @@
+"""Device classes over the wire protocols (no ROS): the press, the impedance analyzer."""

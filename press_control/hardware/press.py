@@ -1,0 +1,235 @@
+"""The press controller as a device: connect, identify, poll, command (no ROS).
+
+Transport failures raise typed exceptions and are counted; the caller decides whether to
+reconnect. Nothing here retries a command.
+"""
+import dataclasses
+import termios
+import time
+
+import serial
+
+from press_control.protocol import modbus_rtu as rtu
+from press_control.protocol.register_map import RegisterMap
+
+
+class PressError(Exception):
+    """Base class of press device failures."""
+
+
+class PressConnectionError(PressError):
+    """The serial port cannot be opened or went away."""
+
+
+class PressIdentityError(PressError):
+    """Something answers (or does not) that is not the expected press controller."""
+
+
+class PressCommunicationError(PressError):
+    """One transaction failed: timeout, CRC, framing or a Modbus exception."""
+
+
+@dataclasses.dataclass
+class Identity:
+    """What the controller says it is."""
+
+    model: int
+    firmware: str
+    serial_number: int
+    capacity_kn: float
+    map_version: int
+
+    @property
+    def hardware_id(self) -> str:
+        return f"press-{self.model}-{self.serial_number}"
+
+
+@dataclasses.dataclass
+class PressReading:
+    """One poll of the controller, in engineering units."""
+
+    stamp: float
+    mode: str
+    fault_code: int
+    fault_text: str
+    force_kn: float
+    platen_position_mm: float
+    platen_temperature_c: float
+    setpoint_kn: float
+    ramp_rate_kn_s: float
+    boot_count: int
+    flags: dict
+    latency_s: float
+
+
+@dataclasses.dataclass
+class LinkCounters:
+    """Communication statistics for diagnostics."""
+
+    transactions: int = 0
+    timeouts: int = 0
+    crc_errors: int = 0
+    frame_errors: int = 0
+    exception_replies: int = 0
+
+    @property
+    def errors(self) -> int:
+        return self.timeouts + self.crc_errors + self.frame_errors + self.exception_replies
+
+
+class Press:
+    """Modbus RTU client of one press controller described by a register map."""
+
+    def __init__(self, port: str, baud: int, parity: str, slave_id: int,
+                 register_map: RegisterMap, timeout_s: float = 0.1):
+        self.port_name = port
+        self.baud = baud
+        self.parity = parity
+        self.slave_id = slave_id
+        self.map = register_map
+        self.timeout_s = timeout_s
+        self.counters = LinkCounters()
+        self.identity = None
+        self._serial = None
+        self._master = None
+        self._heartbeat = 0
+
+    @property
+    def connected(self) -> bool:
+        return self._serial is not None
+
+    def connect(self) -> Identity:
+        """Open the port and check the identity registers; raises with the problem named."""
+        self.close()
+        try:
+            self._serial = serial.Serial(self.port_name, self.baud, parity=self.parity,
+                                         timeout=self.timeout_s, exclusive=True)
+        except (serial.SerialException, OSError, ValueError, termios.error) as error:
+            self._serial = None
+            raise PressConnectionError(f"cannot open {self.port_name}: {error}") from None
+        self._master = rtu.ModbusRtuMaster(self._serial, self.slave_id, self.baud, self.parity,
+                                           self.timeout_s)
+        try:
+            self.identity = self._identify()
+        except PressError:
+            self.close()
+            raise
+        return self.identity
+
+    def _identify(self) -> Identity:
+        count = self.map["capacity_kn"].address + 1
+        try:
+            words = self._master.read_holding_registers(0, count)
+        except rtu.ModbusTimeout:
+            raise PressIdentityError(
+                f"no reply from slave id {self.slave_id} on {self.port_name} at {self.baud} "
+                f"baud: wrong slave id, baud rate, parity or cable") from None
+        except rtu.ModbusError as error:
+            raise PressIdentityError(f"identity read on {self.port_name} failed: {error}") \
+                from None
+        magic = self.map.decode("magic", words)
+        if magic != self.map.magic:
+            raise PressIdentityError(
+                f"the device on {self.port_name} (slave {self.slave_id}) is not a press "
+                f"controller: identity register reads 0x{magic:04x}, expected "
+                f"0x{self.map.magic:04x}")
+        version = self.map.decode("map_version", words)
+        if version != self.map.map_version:
+            raise PressIdentityError(f"press register map version {version} differs from the "
+                                     f"configured map (version {self.map.map_version})")
+        firmware = self.map.decode("firmware_version", words)
+        return Identity(self.map.decode("model", words), f"{firmware >> 8}.{firmware & 0xFF}",
+                        self.map.decode("serial_number", words),
+                        self.map.decode("capacity_kn", words), version)
+
+    def close(self) -> None:
+        if self._serial is not None:
+            try:
+                self._serial.close()
+            except (serial.SerialException, OSError, termios.error):
+                pass
+        self._serial = None
+        self._master = None
+
+    # ---- transactions ----------------------------------------------------------------
+    def _call(self, operation, *args):
+        if self._master is None:
+            raise PressConnectionError(f"{self.port_name} is not open")
+        self.counters.transactions += 1
+        try:
+            return operation(*args)
+        except rtu.ModbusTimeout as error:
+            self.counters.timeouts += 1
+            raise PressCommunicationError(str(error)) from None
+        except rtu.ModbusCrcError as error:
+            self.counters.crc_errors += 1
+            raise PressCommunicationError(str(error)) from None
+        except rtu.ModbusExceptionReply as error:
+            self.counters.exception_replies += 1
+            raise PressCommunicationError(str(error)) from None
+        except rtu.ModbusFrameError as error:
+            self.counters.frame_errors += 1
+            raise PressCommunicationError(str(error)) from None
+        except (serial.SerialException, OSError, termios.error) as error:
+            self.close()
+            raise PressConnectionError(f"{self.port_name}: {error}") from None
+
+    def poll(self) -> PressReading:
+        started = time.monotonic()
+        words = self._call(self._master.read_holding_registers, self.map.poll_start,
+                           self.map.poll_count)
+        latency = time.monotonic() - started
+        values = self.map.decode_poll_block(words)
+        status = values["status"]
+        flags = {name: self.map.has_bit(status, name) for name in self.map.status_bits}
+        fault = values["fault_code"]
+        return PressReading(
+            stamp=time.time(), mode=self.map.mode_names.get(values["mode"], "UNKNOWN"),
+            fault_code=fault, fault_text=self.map.fault_codes.get(fault, f"fault {fault}"),
+            force_kn=values["force_kn"], platen_position_mm=values["platen_position_mm"],
+            platen_temperature_c=values["platen_temperature_c"],
+            setpoint_kn=values["force_setpoint_readback_kn"],
+            ramp_rate_kn_s=values["ramp_rate_readback_kn_s"],
+            boot_count=values["boot_count"], flags=flags, latency_s=latency)
+
+    def write(self, name: str, value: float) -> None:
+        register = self.map[name]
+        words = self.map.encode(name, value)
+        if register.width == 1:
+            self._call(self._master.write_register, register.address, words[0])
+        else:
+            self._call(self._master.write_registers, register.address, words)
+
+    # ---- commands (limits are checked by the caller, see press_control.safety) --------
+    def ramp_to(self, force_kn: float, rate_kn_s: float, releasing: bool = False) -> None:
+        self.write("ramp_rate_kn_s", rate_kn_s)
+        self.write("force_setpoint_kn", force_kn)
+        self.write("mode_command", self.map.modes["RELEASE" if releasing else "RAMP"])
+
+    def hold(self) -> None:
+        self.write("mode_command", self.map.modes["HOLD"])
+
+    def set_temperature(self, celsius: float) -> None:
+        self.write("temperature_setpoint_c", celsius)
+
+    def set_motion_permit(self, permitted: bool) -> None:
+        self.write("motion_permit", 1 if permitted else 0)
+
+    def set_watchdog(self, period_s: float) -> None:
+        self.write("watchdog_period_ms", int(round(period_s * 1000)))
+
+    def heartbeat(self) -> None:
+        self._heartbeat = (self._heartbeat + 1) & 0xFFFF
+        self.write("heartbeat", self._heartbeat)
+
+    def _control(self, bit: str) -> None:
+        self.write("control", 1 << self.map.control_bits[bit])
+
+    def estop(self) -> None:
+        self._control("estop")
+
+    def reset_fault(self) -> None:
+        self._control("reset_fault")
+
+    def zero_position(self) -> None:
+        self._control("zero_position")

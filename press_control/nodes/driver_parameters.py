@@ -1,0 +1,65 @@
+"""Every press_driver parameter in one place: default, unit, range, description."""
+import dataclasses
+
+from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor
+
+
+@dataclasses.dataclass(frozen=True)
+class Spec:
+    """One declared parameter."""
+
+    name: str
+    default: object
+    description: str
+    unit: str = ""
+    low: float = None
+    high: float = None
+    read_only: bool = False
+
+    def descriptor(self) -> ParameterDescriptor:
+        text = f"{self.description} [{self.unit}]" if self.unit else self.description
+        descriptor = ParameterDescriptor(description=text, read_only=self.read_only)
+        if self.low is not None and isinstance(self.default, float):
+            descriptor.floating_point_range = [FloatingPointRange(
+                from_value=float(self.low), to_value=float(self.high), step=0.0)]
+        elif self.low is not None and isinstance(self.default, int) and \
+                not isinstance(self.default, bool):
+            descriptor.integer_range = [IntegerRange(from_value=int(self.low),
+                                                     to_value=int(self.high), step=1)]
+        return descriptor
+
+
+DRIVER_PARAMETERS = [
+    Spec("port", "/tmp/press_sim/press", "serial device of the press controller"),
+    Spec("baud", 115200, "serial baud rate", "bit/s", 1200, 921600),
+    Spec("parity", "N", "serial parity: N, E or O"),
+    Spec("slave_id", 1, "Modbus slave id of the controller", "", 1, 247),
+    Spec("register_map", "", "register map YAML; empty = the package's config file"),
+    Spec("poll_rate_hz", 100.0, "state poll rate", "Hz", 1.0, 500.0),
+    Spec("transaction_timeout_s", 0.1, "Modbus reply timeout", "s", 0.005, 2.0),
+    Spec("die_table", ["d10:10.0:500.0", "d13:13.0:450.0", "d16:16.0:400.0"],
+         "dies as id:diameter_mm:rated_mpa", read_only=True),
+    Spec("die_id", "d10", "die in the press at start"),
+    Spec("press_capacity_kn", 294.2, "press capacity", "kN", 1.0, 10000.0, read_only=True),
+    Spec("max_ramp_rate_mpa_s", 20.0, "largest ramp rate accepted", "MPa/s", 0.01, 1000.0,
+         read_only=True),
+    Spec("max_temperature_c", 150.0, "highest platen temperature accepted", "degC",
+         0.0, 500.0, read_only=True),
+    Spec("watchdog_period_s", 1.0, "controller releases when the host is silent this long",
+         "s", 0.1, 30.0, read_only=True),
+    Spec("heartbeat_period_s", 0.1, "host heartbeat write period", "s", 0.01, 5.0),
+    Spec("safe_release_rate_mpa_s", 10.0, "release rate on deactivate/shutdown", "MPa/s",
+         0.1, 1000.0, read_only=True),
+    Spec("reconnect_backoff_s", 0.25, "first reconnect delay, doubled per failure", "s",
+         0.01, 60.0),
+    Spec("reconnect_backoff_max_s", 4.0, "longest reconnect delay", "s", 0.1, 600.0),
+    Spec("failures_before_disconnect", 3, "consecutive failed polls that mean disconnected",
+         "", 1, 100),
+    Spec("arm_interlock", False, "require a fresh arm heartbeat (handling/arm) that says "
+         "the workspace is clear before pressurizing", read_only=True),
+    Spec("arm_heartbeat_timeout_s", 1.0, "arm heartbeat older than this is stale", "s",
+         0.05, 60.0, read_only=True),
+    Spec("diagnostics_period_s", 1.0, "period of /diagnostics", "s", 0.1, 60.0),
+    Spec("frame_id", "press_platen", "frame of the wrench and pressure messages"),
+    Spec("autostart", True, "configure and activate on start"),
+]

@@ -1,0 +1,57 @@
+"""hardware.Press against the simulator: identity checks name the problem; polls decode."""
+import pytest
+
+from press_control.hardware.press import (Press, PressConnectionError, PressIdentityError)
+from press_control.protocol.register_map import RegisterMap
+from press_control.sim.simulator import Simulator, SimulatorConfig, default_register_map_path
+
+
+@pytest.fixture
+def sim(tmp_path):
+    with Simulator(SimulatorConfig(directory=str(tmp_path), seed=7)) as simulator:
+        yield simulator
+
+
+def _press(port, slave_id=1):
+    return Press(port, 115200, "N", slave_id, RegisterMap.load(default_register_map_path()),
+                 timeout_s=0.2)
+
+
+def test_connect_identifies_and_polls(sim):
+    press = _press(sim.config.press_path)
+    identity = press.connect()
+    assert identity.capacity_kn == pytest.approx(294.2)
+    reading = press.poll()
+    assert reading.mode == "IDLE" and reading.flags["guard_closed"]
+    press.close()
+
+
+def test_wrong_port_is_named(sim):
+    with pytest.raises(PressConnectionError, match="cannot open /nonexistent"):
+        _press("/nonexistent/ttyUSB0").connect()
+
+
+def test_wrong_slave_id_is_named(sim):
+    with pytest.raises(PressIdentityError, match="wrong slave id"):
+        _press(sim.config.press_path, slave_id=9).connect()
+
+
+def test_a_device_that_is_not_a_press_is_named(sim):
+    with pytest.raises(PressIdentityError, match="slave id 1 on .*lcr"):
+        _press(sim.config.analyzer_path).connect()
+
+
+def test_garbage_on_the_line_is_counted_not_fatal(sim):
+    press = _press(sim.config.press_path)
+    press.connect()
+    sim.inject("garbage_rate", 1.0)
+    failures = 0
+    for _ in range(5):
+        try:
+            press.poll()
+        except Exception:  # noqa: BLE001 - every failure type counts here
+            failures += 1
+    sim.inject("garbage_rate", 0.0)
+    assert failures == 5 and press.counters.errors >= 5
+    assert press.poll().mode == "IDLE"
+    press.close()

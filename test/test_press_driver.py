@@ -1,0 +1,201 @@
+"""press_driver as a real node over real DDS against the simulator on pseudo-terminals."""
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import rclpy
+from rclpy.parameter import Parameter
+from sensor_msgs.msg import FluidPressure
+from std_srvs.srv import Trigger
+
+from press_control.nodes.press_driver import PressDriverNode
+from press_control.sim.simulator import Simulator, SimulatorConfig
+from press_control_interfaces.msg import PressState
+from press_control_interfaces.srv import PressCommand
+from waiting import wait_for
+
+
+@pytest.fixture
+def sim(tmp_path):
+    with Simulator(SimulatorConfig(directory=str(tmp_path), seed=5)) as simulator:
+        yield simulator
+
+
+class Harness:
+    """A driver node plus a client node that records state and calls services."""
+
+    def __init__(self, context, spin, sim, **overrides):
+        parameters = {"port": sim.config.press_path, "poll_rate_hz": 50.0}
+        parameters.update(overrides)
+        self.driver = PressDriverNode(context=context, parameter_overrides=[
+            Parameter(k, value=v) for k, v in parameters.items()])
+        self.client = rclpy.create_node("driver_test_client", context=context)
+        self.states, self.pressures = [], []
+        self.client.create_subscription(PressState, "state", self.states.append, 50)
+        self.client.create_subscription(FluidPressure, "pressure", self.pressures.append, 50)
+        self.command_client = self.client.create_client(PressCommand, "command")
+        self.triggers = {name: self.client.create_client(Trigger, name)
+                         for name in ("estop", "reset_fault", "zero_position")}
+        spin(self.driver, self.client)
+        assert self.command_client.wait_for_service(timeout_sec=20.0)
+
+    def call(self, client, request):
+        future = client.call_async(request)
+        wait_for(future.done, message="service reply")
+        return future.result()
+
+    def command(self, command, **fields):
+        return self.call(self.command_client, PressCommand.Request(command=command, **fields))
+
+    def trigger(self, name):
+        return self.call(self.triggers[name], Trigger.Request())
+
+    def latest(self):
+        return self.states[-1] if self.states else None
+
+
+@pytest.fixture
+def harness(ros_context, spin, sim):
+    return Harness(ros_context, spin, sim)
+
+
+SET = PressCommand.Request.SET_PRESSURE
+RELEASE = PressCommand.Request.RELEASE
+
+
+def test_state_flows_in_standard_units(harness, sim):
+    wait_for(lambda: len(harness.states) > 10 and harness.pressures, message="state")
+    state = harness.latest()
+    assert state.connected and state.commands_enabled and state.mode_name == "IDLE"
+    assert state.die_id == "d10" and state.die_area_mm2 == pytest.approx(78.54, abs=0.01)
+    assert harness.pressures[-1].fluid_pressure == pytest.approx(state.pressure_mpa * 1e6,
+                                                                 abs=2e6)
+
+
+def test_setpoint_is_followed_and_released(harness, sim):
+    wait_for(harness.latest, message="first state")
+    reply = harness.command(SET, target_mpa=50.0, rate_mpa_s=20.0)
+    assert reply.accepted, reply.reason
+    wait_for(lambda: abs(sim.true_pressure_mpa() - 50.0) < 1.0, message="50 MPa")
+    wait_for(lambda: abs(harness.latest().pressure_mpa - 50.0) < 2.0, message="state 50 MPa")
+    assert harness.command(RELEASE, target_mpa=0.0, rate_mpa_s=20.0).accepted
+    wait_for(lambda: sim.true_pressure_mpa() < 1.0, message="release")
+
+
+@pytest.mark.parametrize("fields, reason", [
+    ({"target_mpa": 600.0, "rate_mpa_s": 5.0}, "rating of die d10"),
+    ({"target_mpa": 100.0, "rate_mpa_s": 500.0}, "exceeds the limit"),
+    ({"target_mpa": math.nan, "rate_mpa_s": 5.0}, "not a finite number"),
+    ({"target_mpa": -5.0, "rate_mpa_s": 5.0}, "negative"),
+    ({"target_mpa": 100.0, "rate_mpa_s": 0.0}, "zero"),
+])
+def test_over_limit_commands_are_refused_with_reasons(harness, sim, fields, reason):
+    wait_for(harness.latest, message="first state")
+    reply = harness.command(SET, **fields)
+    assert not reply.accepted and reason in reply.reason
+    time.sleep(0.3)
+    assert sim.controller.get("force_setpoint_kn") == 0.0
+    assert sim.true_pressure_mpa() < 0.5
+
+
+def test_capacity_limit_on_a_large_die(ros_context, spin, sim):
+    harness = Harness(ros_context, spin, sim, die_table=["d40:40.0:500.0"], die_id="d40")
+    wait_for(harness.latest, message="first state")
+    reply = harness.command(SET, target_mpa=400.0, rate_mpa_s=5.0)
+    assert not reply.accepted and "press capacity" in reply.reason
+
+
+def test_temperature_limit(harness):
+    wait_for(harness.latest, message="first state")
+    reply = harness.command(PressCommand.Request.SET_TEMPERATURE, target_c=400.0)
+    assert not reply.accepted and "limit" in reply.reason
+    assert harness.command(PressCommand.Request.SET_TEMPERATURE, target_c=40.0).accepted
+
+
+def test_estop_latches_and_reset_clears(harness, sim):
+    wait_for(harness.latest, message="first state")
+    assert harness.command(SET, target_mpa=60.0, rate_mpa_s=20.0).accepted
+    wait_for(lambda: sim.true_pressure_mpa() > 30.0, message="pressure")
+    assert harness.trigger("estop").success
+    wait_for(lambda: harness.latest().mode_name == "ESTOP", message="ESTOP state")
+    wait_for(lambda: sim.true_pressure_mpa() < 1.0, message="release after e-stop")
+    refused = harness.command(SET, target_mpa=20.0, rate_mpa_s=5.0)
+    assert not refused.accepted and "fault" in refused.reason
+    assert harness.trigger("reset_fault").success
+    wait_for(lambda: harness.latest().fault_code == 0, message="fault cleared")
+
+
+def test_arm_interlock_refuses_without_a_clear_heartbeat(ros_context, spin, sim):
+    harness = Harness(ros_context, spin, sim, arm_interlock=True)
+    wait_for(harness.latest, message="first state")
+    reply = harness.command(SET, target_mpa=20.0, rate_mpa_s=5.0)
+    assert not reply.accepted and "arm" in reply.reason
+
+
+def test_lifecycle_deactivate_releases_and_refuses(harness, sim):
+    wait_for(harness.latest, message="first state")
+    assert harness.command(SET, target_mpa=40.0, rate_mpa_s=20.0).accepted
+    wait_for(lambda: sim.true_pressure_mpa() > 30.0, message="pressure")
+    harness.driver.trigger_deactivate()
+    wait_for(lambda: sim.true_pressure_mpa() < 1.0, message="release on deactivate")
+    reply = harness.command(SET, target_mpa=10.0, rate_mpa_s=5.0)
+    assert not reply.accepted and "not active" in reply.reason
+    harness.driver.trigger_activate()
+    assert harness.command(SET, target_mpa=10.0, rate_mpa_s=5.0).accepted
+
+
+@pytest.mark.parametrize("overrides", [{"port": "/nonexistent/ttyUSB9"}, {"slave_id": 9}])
+def test_configure_fails_on_a_wrong_port_or_slave(ros_context, sim, overrides):
+    parameters = {"port": sim.config.press_path}
+    parameters.update(overrides)
+    node = PressDriverNode(context=ros_context, parameter_overrides=[
+        Parameter(k, value=v) for k, v in parameters.items()])
+    try:
+        assert node.press is None and not node.active
+    finally:
+        node.destroy_node()
+
+
+def test_unplug_during_hold_ends_safe_and_reconnects(harness, sim):
+    wait_for(harness.latest, message="first state")
+    assert harness.command(SET, target_mpa=80.0, rate_mpa_s=20.0).accepted
+    wait_for(lambda: harness.latest().mode_name == "HOLD", message="hold")
+    sim.inject("unplug")
+    wait_for(lambda: harness.latest().mode_name == "DISCONNECTED", message="disconnected")
+    wait_for(lambda: sim.true_pressure_mpa() < 1.0, message="watchdog release")
+    sim.inject("replug")
+    wait_for(lambda: harness.latest().connected, message="reconnect")
+    assert harness.latest().fault_code == 1          # the watchdog fault is reported
+    time.sleep(1.0)
+    assert sim.true_pressure_mpa() < 1.0              # and pressing did not resume
+
+
+def test_sigkill_leaves_the_controller_releasing_within_the_watchdog_period(sim):
+    env = dict(os.environ)
+    driver = subprocess.Popen(
+        [sys.executable, "-m", "press_control.nodes.press_driver", "--ros-args",
+         "-r", "__node:=killed_driver", "-p", f"port:={sim.config.press_path}"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: sim.controller.get("heartbeat") > 0, message="driver heartbeat",
+                 timeout=60.0)
+        wait_for(lambda: sim.controller.get("motion_permit") == 1, message="motion permit")
+        sim.controller.write_words(sim.register_map["ramp_rate_kn_s"].address,
+                                   sim.register_map.encode("ramp_rate_kn_s", 2.0))
+        sim.controller.write_words(sim.register_map["force_setpoint_kn"].address,
+                                   sim.register_map.encode("force_setpoint_kn", 4.0))
+        sim.controller.write_words(sim.register_map["mode_command"].address, [1])
+        wait_for(lambda: sim.hydraulics.force_kn > 3.0, message="pressure under the driver")
+        driver.send_signal(signal.SIGKILL)
+        driver.wait(timeout=10)
+        killed_at = time.monotonic()
+        wait_for(lambda: sim.controller.fault_code == 1, message="watchdog trip")
+        assert time.monotonic() - killed_at <= 1.0 + 0.5
+        wait_for(lambda: sim.hydraulics.force_kn < 0.2, timeout=5.0, message="release")
+    finally:
+        if driver.poll() is None:
+            driver.kill()
