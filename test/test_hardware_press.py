@@ -3,7 +3,8 @@ import pytest
 
 from press_control.hardware.press import (Press, PressConnectionError, PressIdentityError)
 from press_control.protocol.register_map import RegisterMap
-from press_control.sim.simulator import Simulator, SimulatorConfig, default_register_map_path
+from press_control.resources import default_register_map_path
+from press_control.sim.simulator import Simulator, SimulatorConfig
 
 
 @pytest.fixture

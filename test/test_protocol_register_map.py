@@ -5,7 +5,7 @@ import pytest
 import yaml
 
 from press_control.protocol.register_map import RegisterMap, RegisterMapError
-from press_control.sim.simulator import default_register_map_path
+from press_control.resources import default_register_map_path
 
 
 @pytest.fixture

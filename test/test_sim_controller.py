@@ -11,7 +11,7 @@ from press_control.sim.controller import (FAULT_INTRUSION, FAULT_NO_PERMIT, FAUL
                                           PressController)
 from press_control.sim.hydraulics import HydraulicPress
 from press_control.sim.sensors import Sensors
-from press_control.sim.simulator import default_register_map_path
+from press_control.resources import default_register_map_path
 
 DIE = Die("d10", 10.0, 500.0)
 DT = 0.002

@@ -3,11 +3,15 @@ import time
 
 
 def wait_for(condition, timeout=20.0, interval=0.02, message="condition"):
-    """Return condition()'s first truthy value, or fail after timeout seconds."""
+    """Return condition()'s first truthy value, or fail after timeout seconds.
+
+    message may be a callable, evaluated at the time-out to describe what was seen.
+    """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()
         if value:
             return value
         time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {message}")
+    what = message() if callable(message) else message
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")

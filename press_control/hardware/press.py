@@ -48,7 +48,7 @@ class Identity:
 class PressReading:
     """One poll of the controller, in engineering units."""
 
-    stamp: float
+    received_s: float          # time.monotonic() when the reply was complete
     mode: str
     fault_code: int
     fault_text: str
@@ -184,7 +184,7 @@ class Press:
         flags = {name: self.map.has_bit(status, name) for name in self.map.status_bits}
         fault = values["fault_code"]
         return PressReading(
-            stamp=time.time(), mode=self.map.mode_names.get(values["mode"], "UNKNOWN"),
+            received_s=time.monotonic(), mode=self.map.mode_names.get(values["mode"], "UNKNOWN"),
             fault_code=fault, fault_text=self.map.fault_codes.get(fault, f"fault {fault}"),
             force_kn=values["force_kn"], platen_position_mm=values["platen_position_mm"],
             platen_temperature_c=values["platen_temperature_c"],

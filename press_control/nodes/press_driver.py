@@ -5,7 +5,6 @@ handling/arm. Services: command, estop, reset_fault, zero_position.
 """
 import collections
 import math
-import statistics
 import threading
 import time
 
@@ -25,7 +24,8 @@ from press_control.nodes.driver_parameters import DRIVER_PARAMETERS
 from press_control.protocol.register_map import RegisterMap, RegisterMapError
 from press_control.safety import (Interlocks, SafetyLimits, pressure_refusal,
                                   temperature_refusal)
-from press_control.sim.simulator import default_register_map_path
+from press_control.resources import default_register_map_path
+from press_control.stats import percentile
 from press_control_interfaces.msg import ArmHeartbeat, PressState
 from press_control_interfaces.srv import PressCommand
 
@@ -54,6 +54,7 @@ class PressDriverNode(LifecycleNode):
         self._arm_seen = 0.0
         self._poll_times = collections.deque(maxlen=500)
         self._latencies = collections.deque(maxlen=500)
+        self._publish_delays = collections.deque(maxlen=500)
         self._boot_count = None
         self._last_error = ""
         self._disconnects = 0
@@ -186,15 +187,15 @@ class PressDriverNode(LifecycleNode):
             try:
                 with self.io_lock:
                     reading = press.poll()
-                    now = time.monotonic()
-                    if now >= next_heartbeat:
+                failures = 0
+                self._on_reading(reading)
+                if time.monotonic() >= next_heartbeat:
+                    with self.io_lock:
                         press.heartbeat()
                         wanted = self._motion_permitted()
                         if wanted != reading.flags["motion_permit"]:
                             press.set_motion_permit(wanted)
-                        next_heartbeat = now + heartbeat_period
-                failures = 0
-                self._on_reading(reading)
+                    next_heartbeat = time.monotonic() + heartbeat_period
             except PressCommunicationError as error:
                 failures += 1
                 self._last_error = str(error)
@@ -235,6 +236,7 @@ class PressDriverNode(LifecycleNode):
         self._poll_times.append(time.monotonic())
         self._latencies.append(reading.latency_s)
         self._publish(reading)
+        self._publish_delays.append(time.monotonic() - reading.received_s)
 
     # ---- interlocks ----------------------------------------------------------------------
     def on_arm(self, message: ArmHeartbeat) -> None:
@@ -401,13 +403,15 @@ class PressDriverNode(LifecycleNode):
         else:
             status.level, status.message = DiagnosticStatus.OK, "ok"
         latencies = sorted(self._latencies)
+        delays = sorted(self._publish_delays)
         values = {
             "port": self.param("port"), "connected": connected,
             "poll_rate_hz": f"{self.achieved_poll_rate_hz():.1f}",
             "poll_rate_target_hz": self.param("poll_rate_hz"),
-            "latency_p50_ms": f"{statistics.median(latencies) * 1e3:.2f}" if latencies else "",
-            "latency_p99_ms": f"{latencies[int(0.99 * (len(latencies) - 1))] * 1e3:.2f}"
-            if latencies else "",
+            "latency_p50_ms": f"{percentile(latencies, 0.5) * 1e3:.2f}" if latencies else "",
+            "latency_p99_ms": f"{percentile(latencies, 0.99) * 1e3:.2f}" if latencies else "",
+            "reply_to_publish_p99_ms": f"{percentile(delays, 0.99) * 1e3:.2f}"
+            if delays else "",
             "reconnects": self._disconnects, "last_error": self._last_error,
             "press_capacity_kn": self.limits.press_capacity_kn if self.limits else "",
             "max_ramp_rate_mpa_s": self.param("max_ramp_rate_mpa_s"),

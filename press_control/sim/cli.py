@@ -33,8 +33,11 @@ def _serve_control(simulator: Simulator, path: str, stop: threading.Event) -> No
         with connection:
             try:
                 request = json.loads(connection.recv(4096).decode())
-                done = simulator.inject(request["fault"], request.get("value"))
-                reply = {"ok": True, "done": done}
+                if request.get("fault") == "truth":
+                    reply = {"ok": True, "truth": simulator.truth()}
+                else:
+                    done = simulator.inject(request["fault"], request.get("value"))
+                    reply = {"ok": True, "done": done}
             except (KeyError, ValueError, TypeError) as error:
                 reply = {"ok": False, "error": str(error)}
             connection.sendall(json.dumps(reply).encode())
@@ -48,7 +51,13 @@ def inject(directory: str, fault: str, value=None) -> dict:
     client.connect(os.path.join(directory, CONTROL_SOCKET))
     with client:
         client.sendall(json.dumps({"fault": fault, "value": value}).encode())
-        return json.loads(client.recv(4096).decode())
+        reply = b""
+        while not reply.endswith(b"}"):
+            chunk = client.recv(65536)
+            if not chunk:
+                break
+            reply += chunk
+        return json.loads(reply.decode())
 
 
 def build_parser() -> argparse.ArgumentParser:

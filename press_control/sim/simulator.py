@@ -6,6 +6,7 @@ import threading
 import time
 
 from press_control.protocol.register_map import RegisterMap
+from press_control.resources import default_register_map_path
 from press_control.sim.cell import PRESETS, CellModel
 from press_control.sim.controller import ControllerParameters, PressController
 from press_control.sim.hydraulics import HydraulicParameters, HydraulicPress
@@ -14,24 +15,6 @@ from press_control.sim.modbus_slave import ModbusSlave
 from press_control.sim.pty_port import PtyPort
 from press_control.sim.scpi_analyzer import Analyzer, ScpiDevice
 from press_control.sim.sensors import Sensors
-
-DEFAULT_MAP = os.path.join(os.path.dirname(__file__), "..", "..", "config",
-                           "press_register_map.yaml")
-
-
-def default_register_map_path() -> str:
-    """The register map shipped with the package (source tree or installed share/)."""
-    candidates = [os.path.normpath(DEFAULT_MAP)]
-    try:
-        from ament_index_python.packages import get_package_share_directory
-        candidates.append(os.path.join(get_package_share_directory("press_control"),
-                                       "config", "press_register_map.yaml"))
-    except Exception:  # noqa: BLE001 - ament index absent or package not installed
-        pass
-    for candidate in candidates:
-        if os.path.exists(candidate):
-            return candidate
-    raise FileNotFoundError("press_register_map.yaml not found in the source tree or share/")
 
 
 @dataclasses.dataclass
@@ -143,6 +126,10 @@ class Simulator:
                 "interface_resistance_ohm": self.cell.interface_resistance_ohm(),
                 "bulk_resistance_ohm": self.cell.bulk_resistance_ohm(),
                 "temperature_c": self.controller.temperature_c,
+                "force_setpoint_kn": self.controller.get("force_setpoint_kn"),
+                "heartbeat": self.controller.get("heartbeat"),
+                "motion_permit": self.controller.get("motion_permit"),
+                "boot_count": self.controller.boot_count,
             }
 
     # ---- scenario and fault injection ------------------------------------------------

@@ -1,0 +1,26 @@
+"""Launch press_driver (a managed lifecycle node that configures and activates itself)."""
+from launch import LaunchDescription
+from launch.actions import DeclareLaunchArgument
+from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
+from launch_ros.actions import LifecycleNode
+from launch_ros.substitutions import FindPackageShare
+
+
+def generate_launch_description():
+    namespace = LaunchConfiguration("namespace")
+    params_file = LaunchConfiguration("params_file")
+    press_port = LaunchConfiguration("press_port")
+    return LaunchDescription([
+        DeclareLaunchArgument("namespace", default_value="press_1",
+                              description="namespace of this press (topics are relative)"),
+        DeclareLaunchArgument(
+            "params_file",
+            default_value=PathJoinSubstitution([FindPackageShare("press_control"), "config",
+                                                "press_driver.yaml"]),
+            description="press_driver parameter file"),
+        DeclareLaunchArgument("press_port", default_value="/tmp/press_sim/press",
+                              description="serial device of the press controller"),
+        LifecycleNode(package="press_control", executable="press_driver", name="press_driver",
+                      namespace=namespace, parameters=[params_file, {"port": press_port}],
+                      output="screen"),
+    ])

@@ -1,0 +1,68 @@
+"""The simulator in its own process, as a real device would be (own CPU, own GIL).
+
+Drivers and tests in another process reach it through its serial paths and, for fault
+injection and the true physical state, through its control socket.
+"""
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+from press_control.sim.cli import CONTROL_SOCKET, inject
+from press_control.sim.simulator import SimulatorConfig
+
+
+class SimulatorProcess:
+    """Start `press_sim` in a child process; inject faults and read the truth over a socket."""
+
+    def __init__(self, directory: str = None, seed: int = 0, extra_args=(),
+                 startup_timeout_s: float = 30.0):
+        self.directory = directory or tempfile.mkdtemp(prefix="press_sim_")
+        self.config = SimulatorConfig(directory=self.directory, seed=seed)
+        self.extra_args = list(extra_args)
+        self.startup_timeout_s = startup_timeout_s
+        self.process = None
+
+    def start(self) -> "SimulatorProcess":
+        socket_path = os.path.join(self.directory, CONTROL_SOCKET)
+        if os.path.exists(socket_path):
+            os.unlink(socket_path)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "press_control.sim.cli", "--dir", self.directory,
+             "--seed", str(self.config.seed), *self.extra_args],
+            stdout=subprocess.DEVNULL)
+        deadline = time.monotonic() + self.startup_timeout_s
+        while not os.path.exists(socket_path):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"press_sim did not start in {self.directory}")
+            time.sleep(0.05)
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def inject(self, fault: str, value=None) -> str:
+        reply = inject(self.directory, fault, value)
+        if not reply["ok"]:
+            raise KeyError(reply["error"])
+        return reply["done"]
+
+    def truth(self) -> dict:
+        return inject(self.directory, "truth")["truth"]
+
+    def true_pressure_mpa(self) -> float:
+        return self.truth()["pressure_mpa"]
