@@ -1,0 +1,77 @@
+"""Profile presets, goal assembly and every validation reason."""
+import math
+
+import pytest
+
+from press_control.dies import Die
+from press_control.profiles import (ProfileError, Segment, assemble, load_presets,
+                                    total_planned_s, validate)
+from press_control.resources import config_path
+from press_control.safety import SafetyLimits
+
+LIMITS = SafetyLimits(press_capacity_kn=294.2, max_ramp_rate_mpa_s=20.0, max_temperature_c=150)
+DIE = Die("d10", 10.0, 500.0)
+
+
+@pytest.fixture(scope="module")
+def presets():
+    return load_presets(config_path("profiles.yaml"))
+
+
+def test_all_required_presets_exist_and_validate(presets):
+    for name in ("sulfide_densify_392", "cathode_composite", "li_anode_creep_25",
+                 "stack_cycling_50", "demo_cell"):
+        validate(assemble(presets, name, []), LIMITS, DIE)
+
+
+def test_preset_with_override_and_hold_scale(presets):
+    override = Segment("ramp", 380.0, rate_mpa_s=5.0)
+    segments = assemble(presets, "sulfide_densify_392", [override], hold_scale=0.1)
+    assert segments[0].target_mpa == 380.0
+    assert segments[1].duration_s == pytest.approx(30.0)
+    assert presets["sulfide_densify_392"][1].duration_s == 300.0   # the preset is untouched
+
+
+def test_planned_duration(presets):
+    assert total_planned_s(assemble(presets, "sulfide_densify_392", [])) > 300.0
+    assert total_planned_s(assemble(presets, "stack_cycling_50", [])) is None
+
+
+@pytest.mark.parametrize("preset, segments, reason", [
+    ("nope", [], "unknown preset"),
+    ("", [], "no segments"),
+    ("", [Segment("ramp", math.nan, 5.0)], "not a finite number"),
+    ("", [Segment("ramp", math.inf, 5.0)], "not a finite number"),
+    ("", [Segment("ramp", -5.0, 5.0)], "negative"),
+    ("", [Segment("ramp", 600.0, 5.0)], "rating of die d10"),
+    ("", [Segment("ramp", 100.0, 50.0)], "exceeds the limit"),
+    ("", [Segment("ramp", 100.0, 0.0)], "must be positive"),
+    ("", [Segment("ramp", 100.0, 5.0), Segment("hold", 90.0, duration_s=5.0)],
+     "previous segment ends"),
+    ("", [Segment("ramp", 100.0, 5.0), Segment("hold", 100.0, duration_s=0.0)],
+     "positive duration"),
+    ("", [Segment("ramp", 100.0, 5.0), Segment("hold", 100.0, duration_s=1e9)], "absurd"),
+    ("", [Segment("ramp", 100.0, 5.0), Segment("ramp", 50.0, 5.0)], "use release"),
+    ("", [Segment("release", 50.0, 5.0)], "use ramp"),
+    ("", [Segment("regulate", 50.0, 5.0, band_low_mpa=55.0, band_high_mpa=60.0)],
+     "must contain the target"),
+    ("", [Segment("ramp", 10.0, 5.0, temperature_c=400.0)], "platen limit"),
+    ("", [Segment("squeeze", 10.0, 5.0)], "unknown type"),
+    ("", [Segment("ramp", 100.0, 5.0), Segment("hold", 100.0, duration_s=5.0,
+                                               tolerance_mpa=0.001)], "resolve"),
+])
+def test_rejections_say_why(presets, preset, segments, reason):
+    with pytest.raises(ProfileError, match=reason):
+        validate(assemble(presets, preset, segments), LIMITS, DIE)
+
+
+def test_capacity_limit_on_a_large_die(presets):
+    with pytest.raises(ProfileError, match="press capacity"):
+        validate([Segment("ramp", 400.0, 5.0)], LIMITS, Die("d40", 40.0, 500.0))
+
+
+def test_bad_hold_scale_and_unknown_fields(presets):
+    with pytest.raises(ProfileError, match="hold_scale"):
+        assemble(presets, "demo_cell", [], hold_scale=2.0)
+    with pytest.raises(ProfileError, match="unknown segment field"):
+        Segment.from_dict({"type": "ramp", "target_mpa": 1, "speed": 3})
