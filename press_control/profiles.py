@@ -67,8 +67,11 @@ def load_presets(path: str) -> dict:
 
 def assemble(presets: dict, preset: str, segments: List[Segment],
              hold_scale: float = 1.0) -> List[Segment]:
-    """The segments a goal asks for: a preset, explicit segments, or a preset with
-    overrides (explicit segment i replaces the preset's segment i)."""
+    """Build the segments a goal asks for.
+
+    A preset, explicit segments, or a preset with overrides (explicit segment i replaces
+    the preset's segment i).
+    """
     if preset:
         if preset not in presets:
             raise ProfileError(f"unknown preset '{preset}'; known: {', '.join(sorted(presets))}")

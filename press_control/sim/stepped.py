@@ -1,6 +1,8 @@
-"""The simulated press stepped in-process (no ports, no threads), commanded the way
-press_driver commands a real one: for fast, deterministic tests and benchmarks of
-profile execution, with the true pressure beside the measured one."""
+"""The simulated press stepped in-process (no ports, no threads).
+
+It is commanded the way press_driver commands a real one: for fast, deterministic tests
+and benchmarks of profile execution, with the true pressure beside the measured one.
+"""
 import dataclasses
 
 import numpy as np
