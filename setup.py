@@ -27,6 +27,7 @@ setup(
             "pressctl = press_control.cli:main",
             "press_sim = press_control.sim.cli:main",
             "press_driver = press_control.nodes.press_driver:main",
+            "profile_server = press_control.nodes.profile_server:main",
         ],
     },
 )

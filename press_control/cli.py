@@ -1,6 +1,57 @@
-"""Operator command line `pressctl`: run the demo, and later profiles and status views."""
+"""Operator command line `pressctl`: run profiles, watch the press, run the demo."""
 import argparse
+import signal
 import sys
+import threading
+
+
+def _spin_node(name: str, namespace: str):
+    import rclpy
+    from rclpy.executors import MultiThreadedExecutor
+    rclpy.init()
+    node = rclpy.create_node(name, namespace=namespace)
+    executor = MultiThreadedExecutor()
+    executor.add_node(node)
+    threading.Thread(target=executor.spin, daemon=True).start()
+    return node, executor
+
+
+def run_profile(args: argparse.Namespace) -> int:
+    import rclpy
+
+    from press_control.profile_client import OUTCOME_NAMES, GoalRejected, ProfileClient
+    from press_control.progress import progress_line, summary_lines
+    from press_control_interfaces.action import RunPressureProfile
+
+    node, executor = _spin_node("pressctl", args.namespace)
+    cancel = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: (cancel.set(), print(
+        "\ncanceling: the press releases at its safe rate...", file=sys.stderr)))
+    try:
+        client = ProfileClient(node)
+        if not client.wait_for_server(args.wait_s):
+            print(f"pressctl: no run_profile server in namespace '{args.namespace}'",
+                  file=sys.stderr)
+            return 2
+        goal = RunPressureProfile.Goal(preset=args.preset, cell_id=args.cell,
+                                       die_id=args.die, hold_scale=args.hold_scale)
+        segments = [0]
+
+        def show(feedback):
+            segments[0] = max(segments[0], feedback.segment_index + 1)
+            print("\r" + progress_line(feedback, segments[0]), end="", flush=True)
+        try:
+            result = client.run(goal, on_feedback=show, cancel_event=cancel)
+        except GoalRejected as rejection:
+            print(f"pressctl: {rejection}", file=sys.stderr)
+            return 3
+        print()
+        print("\n".join(summary_lines(result, OUTCOME_NAMES)))
+        return 0 if result.outcome == RunPressureProfile.Result.SUCCEEDED else 1
+    finally:
+        executor.shutdown()
+        node.destroy_node()
+        rclpy.try_shutdown()
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -11,13 +62,21 @@ def _demo(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pressctl", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run-profile", help="run a preset on the press (action client)")
+    run.add_argument("preset", help="preset name from profiles.yaml, e.g. sulfide_densify_392")
+    run.add_argument("--cell", required=True, help="cell id (names the run record)")
+    run.add_argument("--die", default="", help="die id (default: the die in the press)")
+    run.add_argument("--hold-scale", type=float, default=0.0,
+                     help="shorten holds by this factor (0 or 1 = as written)")
+    run.add_argument("--namespace", default="", help="namespace of the press, e.g. press_1")
+    run.add_argument("--wait-s", type=float, default=20.0, help="wait this long for the server")
+    run.set_defaults(handler=run_profile)
     demo = commands.add_parser("demo", help="run the whole system against the built-in simulator")
-    demo.add_argument("--target-mpa", type=float, default=150.0,
-                      help="pressure on the sample (392 for full densification)")
-    demo.add_argument("--rate-mpa-s", type=float, default=20.0, help="ramp rate")
-    demo.add_argument("--hold-s", type=float, default=3.0, help="hold time")
-    demo.add_argument("--timeout-s", type=float, default=150.0, help="give up after this")
+    demo.add_argument("--full", action="store_true",
+                      help="full-length preset holds instead of the short demo profile")
     demo.add_argument("--seed", type=int, default=0, help="simulator noise seed")
+    demo.add_argument("--cell", default="demo-cell-1", help="cell id of the demo run")
+    demo.add_argument("--record-dir", default="runs", help="where run records go")
     demo.set_defaults(handler=_demo)
     return parser
 

@@ -1,11 +1,49 @@
-"""The README's run command: simulator + press driver, one pressing cycle through ROS.
+"""The README's run command: the whole system on the simulator, one cell from start to end.
 
-Until the profile server and the arm handshake land, the demo commands the driver's
-`command` service directly: ramp, hold, release, and reports what the cell really saw.
+The simulator runs in its own process (it is the press); press_driver and profile_server
+run here, and the demo sends the `demo_cell` profile through the run_profile action:
+densify at 392 MPa, attach the anode at 25 MPa while the interface resistance falls, hold
+50 MPa stack pressure while the cell breathes, release. It prints progress, then a summary
+of what the cell really saw (the simulator's true pressure) beside the measured figures.
 """
+import math
+import os
+import sys
 import tempfile
 import threading
-import time
+
+import numpy as np
+
+FULL_SEQUENCE = ["sulfide_densify_392", "li_anode_creep_25", "stack_cycling_50"]
+
+
+class TruthLog:
+    """Samples the simulator's true state whenever feedback arrives."""
+
+    def __init__(self, sim):
+        self.sim = sim
+        self.rows = []
+        self.cycling = False
+        self.anode = False
+
+    def on_feedback(self, feedback, preset):
+        truth = self.sim.truth()
+        self.rows.append((preset, feedback.segment_index, feedback.segment_type,
+                          feedback.phase, feedback.setpoint_mpa, truth["pressure_mpa"],
+                          truth["interface_resistance_ohm"], truth["relative_density"]))
+        if preset == "demo_cell" and feedback.segment_index == 2 and not self.anode:
+            self.sim.inject("attach_anode")            # fresh Li foil on the pellet
+            self.anode = True
+        if feedback.segment_type == 3 and not self.cycling:
+            self.sim.inject("cycling", "on")          # the cell starts cycling: it breathes
+            self.cycling = True
+
+    def figures(self, target_mpa: float):
+        rows = [r for r in self.rows if r[3] == "holding" and abs(r[4] - target_mpa) < 2.0]
+        true = np.array([r[5] for r in rows])
+        if not len(true):
+            return math.nan, math.nan
+        return float(np.percentile(np.abs(true - target_mpa), 99)), float(true.mean())
 
 
 def run_demo(args) -> int:
@@ -14,78 +52,80 @@ def run_demo(args) -> int:
     from rclpy.parameter import Parameter
 
     from press_control.nodes.press_driver import PressDriverNode
-    from press_control.sim.simulator import Simulator, SimulatorConfig
-    from press_control_interfaces.msg import PressState
-    from press_control_interfaces.srv import PressCommand
+    from press_control.nodes.profile_server import ProfileServerNode
+    from press_control.profile_client import OUTCOME_NAMES, GoalRejected, ProfileClient
+    from press_control.progress import progress_line, summary_lines
+    from press_control.sim.process import SimulatorProcess
+    from press_control_interfaces.action import RunPressureProfile
 
-    directory = tempfile.mkdtemp(prefix="press_demo_")
-    simulator = Simulator(SimulatorConfig(directory=directory, seed=args.seed)).start()
-    print(f"simulator: press on {simulator.config.press_path}, "
-          f"analyzer on {simulator.config.analyzer_path}")
+    os.environ.setdefault("ROS_DOMAIN_ID", str(100 + os.getpid() % 100))
+    os.environ.setdefault("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
+    sim = SimulatorProcess(tempfile.mkdtemp(prefix="press_demo_"), seed=args.seed).start()
+    print(f"simulator: press {sim.config.press_path}, analyzer {sim.config.analyzer_path}")
     rclpy.init()
-    driver = PressDriverNode(parameter_overrides=[
-        Parameter("port", value=simulator.config.press_path)])
-    client = rclpy.create_node("press_demo")
-    states = []
-    client.create_subscription(PressState, "state", states.append, 10)
-    commands = client.create_client(PressCommand, "command")
-    executor = MultiThreadedExecutor()
-    for node in (driver, client):
-        executor.add_node(node)
+    driver = PressDriverNode(parameter_overrides=[Parameter("port", value=sim.config.press_path)])
+    server = ProfileServerNode(parameter_overrides=[
+        Parameter("record_dir", value=os.path.abspath(args.record_dir))])
+    node = rclpy.create_node("press_demo")
+    executor = MultiThreadedExecutor(num_threads=6)
+    for each in (driver, server, node):
+        executor.add_node(each)
     threading.Thread(target=executor.spin, daemon=True).start()
-
-    def command(kind, target, rate):
-        future = commands.call_async(PressCommand.Request(command=kind, target_mpa=target,
-                                                          rate_mpa_s=rate))
-        while not future.done():
-            time.sleep(0.01)
-        return future.result()
-
-    peak_true = peak_measured = 0.0
-    ok = commands.wait_for_service(timeout_sec=20.0) and driver.active
-    deadline = time.monotonic() + 20.0
-    while ok and not states and time.monotonic() < deadline:
-        time.sleep(0.05)
+    truth = TruthLog(sim)
+    start_truth = sim.truth()
+    results = []
     try:
-        if not ok:
-            print("demo: the press driver did not come up")
+        client = ProfileClient(node)
+        if not client.wait_for_server(30.0):
+            print("demo: run_profile did not come up", file=sys.stderr)
             return 1
-        reply = command(PressCommand.Request.SET_PRESSURE, args.target_mpa, args.rate_mpa_s)
-        if not reply.accepted:
-            print(f"demo: ramp refused: {reply.reason}")
-            return 1
-        started = time.monotonic()
-        hold_until = None
-        while True:
-            now = time.monotonic()
-            truth = simulator.truth()
-            measured = states[-1].pressure_mpa if states else float("nan")
-            peak_true = max(peak_true, truth["pressure_mpa"])
-            peak_measured = max(peak_measured, measured)
-            if hold_until is None and truth["pressure_mpa"] > args.target_mpa - 1.0:
-                hold_until = now + args.hold_s
-            print(f"\r t={now - started:6.1f} s  measured {measured:7.2f} MPa  "
-                  f"true {truth['pressure_mpa']:7.2f} MPa  mode {truth['mode']:<8} "
-                  f"density {truth['relative_density']:.3f}", end="", flush=True)
-            if hold_until is not None and now > hold_until:
-                break
-            if now - started > args.timeout_s:
-                print("\ndemo: target not reached in time")
+        plan = FULL_SEQUENCE if args.full else ["demo_cell"]
+        for preset in plan:
+            cancel = threading.Event()
+            if preset == "li_anode_creep_25":
+                sim.inject("attach_anode")             # fresh Li foil on the pellet
+            if preset == "stack_cycling_50":          # open-ended: cycle for 5 min, then stop
+                threading.Timer(300.0, cancel.set).start()
+            print(f"\n== {preset} on cell {args.cell}")
+
+            def show(feedback, preset=preset):
+                truth.on_feedback(feedback, preset)
+                print("\r" + progress_line(feedback, 6), end="", flush=True)
+            goal = RunPressureProfile.Goal(preset=preset, cell_id=args.cell, die_id="d10")
+            try:
+                result = client.run(goal, on_feedback=show, cancel_event=cancel)
+            except GoalRejected as rejection:
+                print(f"\ndemo: {rejection}", file=sys.stderr)
                 return 1
-            time.sleep(0.2)
-        reply = command(PressCommand.Request.RELEASE, 0.0, args.rate_mpa_s)
-        while reply.accepted and simulator.true_pressure_mpa() > 0.5:
-            time.sleep(0.1)
-        truth = simulator.truth()
-        print(f"\nsummary: target {args.target_mpa:g} MPa; peak true {peak_true:.2f} MPa "
-              f"(overshoot {max(peak_true - args.target_mpa, 0):.2f}), peak measured "
-              f"{peak_measured:.2f} MPa; relative density {truth['relative_density']:.3f}; "
-              f"interface resistance {truth['interface_resistance_ohm']:.1f} ohm; "
-              f"released to {truth['pressure_mpa']:.2f} MPa")
-        return 0 if reply.accepted else 1
+            print("\n" + "\n".join(summary_lines(result, OUTCOME_NAMES)))
+            results.append((preset, result))
+            expected = RunPressureProfile.Result.CANCELED if preset == "stack_cycling_50" \
+                else RunPressureProfile.Result.SUCCEEDED
+            if result.outcome != expected:
+                return 1
+        end_truth = sim.truth()
+        p99, mean = truth.figures(392.0)
+        peak_true = max((r[5] for r in truth.rows), default=math.nan)
+        r_attach = [r[6] for r in truth.rows if abs(r[4] - 25.0) < 1.0 and r[3] == "holding"]
+        print("\n== summary (true = what the cell saw in the simulator)")
+        print(f"peak pressure: true {peak_true:.2f} MPa, measured "
+              f"{max(r.peak_mpa for _, r in results):.2f} MPa; overshoot at 392 MPa "
+              f"{max(0.0, peak_true - 392.0):.2f} MPa (true)")
+        print(f"hold at 392 MPa: true mean {mean:.2f} MPa, p99 |error| {p99:.2f} MPa")
+        if r_attach:
+            print(f"interface resistance during Li attach: {r_attach[0]:.0f} -> "
+                  f"{r_attach[-1]:.1f} ohm (true)")
+        print(f"interface resistance start {start_truth['interface_resistance_ohm']:.0f} ohm, "
+              f"end {end_truth['interface_resistance_ohm']:.1f} ohm; relative density "
+              f"{start_truth['relative_density']:.3f} -> {end_truth['relative_density']:.3f}")
+        print("events: (the interface monitor is not built yet)")
+        for preset, result in results:
+            print(f"record ({preset}): {result.record_dir}")
+        print(f"press released: true {end_truth['pressure_mpa']:.2f} MPa")
+        return 0
     finally:
         executor.shutdown(timeout_sec=2.0)
-        driver.destroy_node()
-        client.destroy_node()
+        for each in (driver, server, node):
+            each.destroy_node()
         rclpy.try_shutdown()
-        simulator.stop()
+        sim.stop()

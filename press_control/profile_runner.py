@@ -57,7 +57,10 @@ class RunnerTuning:
 
 @dataclasses.dataclass
 class SegmentStats:
-    """Tracking figures of one segment, on the measured pressure."""
+    """Tracking figures of one segment on the measured pressure.
+
+    Errors are on the raw signal, peak and overshoot on the filtered one.
+    """
 
     index: int
     type: str
@@ -293,19 +296,21 @@ class ProfileRunner:
         if s is None or not math.isfinite(obs.pressure_mpa):
             return
         self.reference_mpa = self._reference(s, obs)
-        self._samples.append((obs.time_s, obs.pressure_mpa, self.reference_mpa))
+        self._samples.append((obs.time_s, obs.pressure_mpa, self.reference_mpa,
+                              self._filtered))
 
     def _finish_stats(self, completed: bool) -> None:
         stats, s = self.stats[-1], self.segment
-        samples = np.array(self._samples) if self._samples else np.zeros((0, 3))
+        samples = np.array(self._samples) if self._samples else np.zeros((0, 4))
         stats.completed = completed
         stats.duration_s = self._now - self._entered_s
         if len(samples) == 0:
             return
         pressure, reference = samples[:, 1], samples[:, 2]
-        stats.peak_mpa = float(pressure.max())
+        # Peak and overshoot on the filtered signal: a noise sample is not an overshoot.
+        stats.peak_mpa = float(samples[:, 3].max())
         if s.type in (RAMP, HOLD, REGULATE):
-            stats.overshoot_mpa = float(max(0.0, pressure.max() - s.target_mpa))
+            stats.overshoot_mpa = float(max(0.0, stats.peak_mpa - s.target_mpa))
         if self._settled_s is not None:
             settled = samples[:, 0] >= self._settled_s
             pressure, reference = pressure[settled], reference[settled]

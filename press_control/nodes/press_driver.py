@@ -20,7 +20,7 @@ from std_srvs.srv import Trigger
 
 from press_control.dies import parse_die_table
 from press_control.hardware.press import Press, PressCommunicationError, PressError
-from press_control.nodes.driver_parameters import DRIVER_PARAMETERS
+from press_control.nodes.parameters import DRIVER_PARAMETERS, declare
 from press_control.protocol.register_map import RegisterMap, RegisterMapError
 from press_control.safety import (Interlocks, SafetyLimits, pressure_refusal,
                                   temperature_refusal)
@@ -39,8 +39,7 @@ class PressDriverNode(LifecycleNode):
 
     def __init__(self, **kwargs):
         super().__init__("press_driver", **kwargs)
-        for spec in DRIVER_PARAMETERS:
-            self.declare_parameter(spec.name, spec.default, spec.descriptor())
+        declare(self, DRIVER_PARAMETERS)
         self.press = None
         self.reading = None
         self.active = False

@@ -142,12 +142,11 @@ class PressController:
             if not 0.0 <= setpoint <= self.hydraulics.p.capacity_kn or math.isnan(setpoint):
                 self._latch(FAULT_CAPACITY)
                 return
+        if self.mode == modes["IDLE"]:
+            self.target_kn = self.measured_force_kn
         if command == modes["HOLD"]:
-            self.target_kn = setpoint
-        elif command in (modes["RAMP"], modes["RELEASE"]):
-            self.target_kn = self.hydraulics.force_kn if self.mode == modes["IDLE"] \
-                else self.target_kn
-        else:
+            self.set("force_setpoint_kn", self.target_kn)      # stop where the ramp is
+        elif command not in (modes["RAMP"], modes["RELEASE"]):
             return
         self.mode = command
 
@@ -200,28 +199,32 @@ class PressController:
             self._publish_measurements()
 
     def _loop_rate(self, dt: float, measured_kn: float) -> float:
+        """Ramp generator plus proportional force loop.
+
+        The target always moves toward the setpoint at the commanded rate, so a setpoint
+        changed in HOLD is ramped, not stepped.
+        """
         modes = self.map.modes
         setpoint = self.get("force_setpoint_kn")
+        if self.mode == modes["IDLE"]:
+            return -math.inf if setpoint <= self.p.pressurized_kn else 0.0
+        if self.mode not in (modes["RAMP"], modes["HOLD"], modes["RELEASE"]):
+            return 0.0
         ramp = abs(self.get("ramp_rate_kn_s"))
-        if self.mode == modes["RAMP"] or self.mode == modes["RELEASE"]:
-            step = ramp * dt
-            feedforward = 0.0
-            if self.target_kn < setpoint:
-                self.target_kn = min(setpoint, self.target_kn + step)
-                feedforward = ramp if self.target_kn < setpoint else 0.0
-            elif self.target_kn > setpoint:
-                self.target_kn = max(setpoint, self.target_kn - step)
-                feedforward = -ramp if self.target_kn > setpoint else 0.0
-            if self.target_kn == setpoint:
-                released = self.mode == modes["RELEASE"] and setpoint <= self.p.pressurized_kn
-                self.mode = modes["IDLE"] if released else modes["HOLD"]
-            return feedforward + self.p.loop_gain_per_s * (self.target_kn - measured_kn)
-        if self.mode == modes["HOLD"]:
-            self.target_kn = setpoint
-            return self.p.loop_gain_per_s * (setpoint - measured_kn)
-        if self.mode == modes["IDLE"] and setpoint <= self.p.pressurized_kn:
-            return -math.inf          # released: the valve stays open to tank
-        return 0.0
+        step = ramp * dt if ramp > 0 else math.inf
+        feedforward = 0.0
+        if self.target_kn < setpoint:
+            self.target_kn = min(setpoint, self.target_kn + step)
+            feedforward = ramp if self.target_kn < setpoint else 0.0
+        elif self.target_kn > setpoint:
+            self.target_kn = max(setpoint, self.target_kn - step)
+            feedforward = -ramp if self.target_kn > setpoint else 0.0
+        if self.target_kn == setpoint:
+            released = self.mode == modes["RELEASE"] and setpoint <= self.p.pressurized_kn
+            self.mode = modes["IDLE"] if released else modes["HOLD"]
+        elif self.mode == modes["HOLD"]:
+            self.mode = modes["RAMP"] if setpoint > self.target_kn else modes["RELEASE"]
+        return feedforward + self.p.loop_gain_per_s * (self.target_kn - measured_kn)
 
     def _step_temperature(self, dt: float) -> None:
         setpoint = self.get("temperature_setpoint_c")

@@ -156,6 +156,7 @@ class Simulator:
             "cycling": lambda: setattr(self.cell, "cycling", value not in ("off", False, 0)),
             "short": lambda: setattr(self.cell, "shorted", value not in ("off", False, 0)),
             "new_cell": lambda: self._new_cell(value or self.config.cell_preset),
+            "attach_anode": lambda: setattr(self.cell, "contact", 0.0),
         }
         if fault not in actions:
             raise KeyError(f"unknown fault '{fault}'; known: {', '.join(sorted(actions))}")

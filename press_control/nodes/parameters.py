@@ -1,4 +1,8 @@
-"""Every press_driver parameter in one place: default, unit, range, description."""
+"""Every node parameter in one place: default, unit, range, description.
+
+The safety limits are shared: press_driver enforces them and profile_server validates goals
+against the same values, read from the same parameter file (`/**:` section).
+"""
 import dataclasses
 
 from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor
@@ -29,7 +33,19 @@ class Spec:
         return descriptor
 
 
-DRIVER_PARAMETERS = [
+LIMIT_PARAMETERS = [
+    Spec("die_table", ["d10:10.0:500.0", "d13:13.0:450.0", "d16:16.0:400.0"],
+         "dies as id:diameter_mm:rated_mpa", read_only=True),
+    Spec("press_capacity_kn", 294.2, "press capacity", "kN", 1.0, 10000.0, read_only=True),
+    Spec("max_ramp_rate_mpa_s", 20.0, "largest ramp rate accepted", "MPa/s", 0.01, 1000.0,
+         read_only=True),
+    Spec("max_temperature_c", 150.0, "highest platen temperature accepted", "degC",
+         0.0, 500.0, read_only=True),
+    Spec("safe_release_rate_mpa_s", 10.0, "release rate on cancel, abort, deactivate",
+         "MPa/s", 0.1, 1000.0, read_only=True),
+]
+
+DRIVER_PARAMETERS = LIMIT_PARAMETERS + [
     Spec("port", "/tmp/press_sim/press", "serial device of the press controller"),
     Spec("baud", 115200, "serial baud rate", "bit/s", 1200, 921600),
     Spec("parity", "N", "serial parity: N, E or O"),
@@ -37,19 +53,10 @@ DRIVER_PARAMETERS = [
     Spec("register_map", "", "register map YAML; empty = the package's config file"),
     Spec("poll_rate_hz", 100.0, "state poll rate", "Hz", 1.0, 500.0),
     Spec("transaction_timeout_s", 0.1, "Modbus reply timeout", "s", 0.005, 2.0),
-    Spec("die_table", ["d10:10.0:500.0", "d13:13.0:450.0", "d16:16.0:400.0"],
-         "dies as id:diameter_mm:rated_mpa", read_only=True),
     Spec("die_id", "d10", "die in the press at start"),
-    Spec("press_capacity_kn", 294.2, "press capacity", "kN", 1.0, 10000.0, read_only=True),
-    Spec("max_ramp_rate_mpa_s", 20.0, "largest ramp rate accepted", "MPa/s", 0.01, 1000.0,
-         read_only=True),
-    Spec("max_temperature_c", 150.0, "highest platen temperature accepted", "degC",
-         0.0, 500.0, read_only=True),
     Spec("watchdog_period_s", 1.0, "controller releases when the host is silent this long",
          "s", 0.1, 30.0, read_only=True),
     Spec("heartbeat_period_s", 0.1, "host heartbeat write period", "s", 0.01, 5.0),
-    Spec("safe_release_rate_mpa_s", 10.0, "release rate on deactivate/shutdown", "MPa/s",
-         0.1, 1000.0, read_only=True),
     Spec("reconnect_backoff_s", 0.25, "first reconnect delay, doubled per failure", "s",
          0.01, 60.0),
     Spec("reconnect_backoff_max_s", 4.0, "longest reconnect delay", "s", 0.1, 600.0),
@@ -63,3 +70,21 @@ DRIVER_PARAMETERS = [
     Spec("frame_id", "press_platen", "frame of the wrench and pressure messages"),
     Spec("autostart", True, "configure and activate on start"),
 ]
+
+PROFILE_SERVER_PARAMETERS = LIMIT_PARAMETERS + [
+    Spec("presets_file", "", "profile presets YAML; empty = the package's profiles.yaml"),
+    Spec("record_dir", "~/.ros/press_control/runs", "folder of the per-run records"),
+    Spec("feedback_rate_hz", 20.0, "control loop and feedback rate", "Hz", 10.0, 100.0),
+    Spec("state_timeout_s", 1.5, "press state older than this counts as a dead driver (the "
+         "driver itself reports a lost press at once)", "s", 0.05, 10.0),
+    Spec("command_timeout_s", 2.0, "wait this long for press_driver to answer a command", "s",
+         0.1, 30.0),
+    Spec("require_loaded_cell", False, "refuse goals unless the handshake reports a loaded "
+         "cell (handling/state LOADED)", read_only=True),
+]
+
+
+def declare(node, specs) -> None:
+    """Declare every parameter of specs on node, with its descriptor."""
+    for spec in specs:
+        node.declare_parameter(spec.name, spec.default, spec.descriptor())

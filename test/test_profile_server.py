@@ -1,0 +1,216 @@
+"""profile_server end to end: real nodes over real DDS, simulator in its own process."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import rclpy
+from rclpy.action import ActionClient
+from rclpy.parameter import Parameter
+from rclpy.qos import DurabilityPolicy, QoSProfile
+from std_msgs.msg import String
+
+from press_control.nodes.press_driver import PressDriverNode
+from press_control.nodes.profile_server import ProfileServerNode
+from press_control.records import read_bag
+from press_control.sim.process import SimulatorProcess
+from press_control_interfaces.action import RunPressureProfile
+from press_control_interfaces.msg import ProfileSegment
+from waiting import wait_for
+
+RAMP, HOLD, RELEASE, REGULATE = (ProfileSegment.RAMP, ProfileSegment.HOLD,
+                                 ProfileSegment.RELEASE, ProfileSegment.REGULATE)
+Result = RunPressureProfile.Result
+
+
+def seg(kind, target, **fields):
+    return ProfileSegment(type=kind, target_mpa=float(target), **fields)
+
+
+SHORT = [seg(RAMP, 40, rate_mpa_s=20.0), seg(HOLD, 40, duration_s=2.0, tolerance_mpa=1.0),
+         seg(RELEASE, 0, rate_mpa_s=20.0)]
+
+
+@pytest.fixture
+def cell(ros_context, spin, tmp_path):
+    with SimulatorProcess(str(tmp_path / "sim"), seed=11) as sim:
+        yield Cell(ros_context, spin, sim, tmp_path)
+
+
+class Cell:
+    """Simulator, driver, profile server and an action client."""
+
+    def __init__(self, context, spin, sim, tmp_path):
+        self.sim = sim
+        self.records = str(tmp_path / "runs")
+        self.driver = PressDriverNode(context=context, parameter_overrides=[
+            Parameter("port", value=sim.config.press_path)])
+        self.server = ProfileServerNode(context=context, parameter_overrides=[
+            Parameter("record_dir", value=self.records)])
+        self.client_node = rclpy.create_node("profile_test_client", context=context)
+        self.client = ActionClient(self.client_node, RunPressureProfile, "run_profile")
+        self.rejections = []
+        latched = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL)
+        self.client_node.create_subscription(String, "run_profile/rejection",
+                                             lambda m: self.rejections.append(m.data), latched)
+        spin(self.driver, self.server, self.client_node)
+        assert self.client.wait_for_server(timeout_sec=20.0)
+        wait_for(lambda: self.server.readiness_problem() is None,
+                 message=lambda: f"press ready ({self.server.readiness_problem()})")
+
+    def send(self, segments=(), preset="", cell_id="cell-1", hold_scale=0.0, **fields):
+        self.feedback = []
+        goal = RunPressureProfile.Goal(preset=preset, segments=list(segments), cell_id=cell_id,
+                                       die_id="d10", hold_scale=hold_scale, **fields)
+        future = self.client.send_goal_async(
+            goal, feedback_callback=lambda m: self.feedback.append(m.feedback))
+        wait_for(future.done, message="goal response")
+        return future.result()
+
+    def result(self, handle, timeout=120.0):
+        future = handle.get_result_async()
+        wait_for(future.done, timeout=timeout, message="result")
+        return future.result().result
+
+    def run(self, segments=(), **kwargs):
+        handle = self.send(segments, **kwargs)
+        assert handle.accepted, self.rejections[-1:] or "rejected"
+        return self.result(handle)
+
+
+def test_ramp_hold_release_succeeds_with_feedback_and_a_complete_record(cell):
+    started = time.monotonic()
+    result = cell.run(SHORT)
+    elapsed = time.monotonic() - started
+    assert result.outcome == Result.SUCCEEDED, result.reason
+    assert [s.completed for s in result.segments] == [True, True, True]
+    assert result.segments[0].overshoot_mpa < 1.0
+    assert result.segments[1].time_in_band_s >= 1.5
+    assert 39.0 < result.peak_mpa < 41.5
+    assert len(cell.feedback) >= 5 * elapsed                  # 20 Hz nominal, >= 10 Hz target
+    names = {os.path.relpath(f, result.record_dir) for f in result.record_files}
+    assert {"summary.json", "samples.csv", "plot.png", "bag/run.mcap"} <= names
+    summary = json.load(open(os.path.join(result.record_dir, "summary.json")))
+    assert summary["status"] == "SUCCEEDED" and summary["cell_id"] == "cell-1"
+    topics = {topic for topic, _, _ in read_bag(os.path.join(result.record_dir, "bag",
+                                                             "run.mcap"))}
+    assert {"state", "feedback"} <= topics
+    assert cell.sim.true_pressure_mpa() < 1.0
+
+
+def test_regulate_holds_stack_pressure_while_the_cell_breathes(cell):
+    cell.sim.inject("cycling", "on")
+    result = cell.run([seg(REGULATE, 50, rate_mpa_s=10.0, duration_s=6.0, band_low_mpa=25.0,
+                           band_high_mpa=60.0, tolerance_mpa=0.5),
+                       seg(RELEASE, 0, rate_mpa_s=20.0)])
+    assert result.outcome == Result.SUCCEEDED, result.reason
+    assert result.segments[0].p99_abs_error_mpa < 1.5
+
+
+def test_preset_with_hold_scale(cell):
+    handle = cell.send(preset="sulfide_densify_392", hold_scale=0.01)
+    assert handle.accepted
+    cell.client_node.get_logger().info("densifying at 392 MPa (pump-limited, ~1 min)")
+    result = cell.result(handle, timeout=240.0)
+    assert result.outcome == Result.SUCCEEDED, result.reason
+    assert result.segments[0].overshoot_mpa < 1.0
+
+
+@pytest.mark.parametrize("kwargs, reason", [
+    ({"preset": "nope"}, "unknown preset"),
+    ({"segments": [seg(RAMP, 600, rate_mpa_s=5.0)]}, "rating of die d10"),
+    ({"segments": [seg(RAMP, 100, rate_mpa_s=100.0)]}, "exceeds the limit"),
+    ({"segments": [seg(RAMP, float("nan"), rate_mpa_s=5.0)]}, "not a finite number"),
+    ({"segments": []}, "no segments"),
+    ({"segments": SHORT, "cell_id": " "}, "no cell_id"),
+])
+def test_bad_goals_are_rejected_with_a_readable_reason(cell, kwargs, reason):
+    handle = cell.send(**kwargs)
+    assert not handle.accepted
+    wait_for(lambda: cell.rejections and reason in cell.rejections[-1],
+             message=lambda: f"rejection '{reason}' (got {cell.rejections[-1:]})")
+    assert cell.sim.truth()["force_setpoint_kn"] == 0.0
+
+
+def test_one_goal_at_a_time_and_not_when_the_press_is_faulted(cell):
+    first = cell.send([seg(RAMP, 30, rate_mpa_s=10.0), seg(HOLD, 30, duration_s=30.0)])
+    assert first.accepted
+    second = cell.send(SHORT, cell_id="cell-2")
+    assert not second.accepted
+    wait_for(lambda: "one goal at a time" in cell.rejections[-1], message="busy reason")
+    cell.sim.inject("estop_press")
+    result = cell.result(first)
+    assert result.outcome == Result.ABORTED and "fault" in result.reason
+    wait_for(lambda: cell.sim.true_pressure_mpa() < 1.0, message="released")
+    third = cell.send(SHORT, cell_id="cell-3")
+    assert not third.accepted
+    wait_for(lambda: "not ready" in cell.rejections[-1], message="not-ready reason")
+
+
+@pytest.mark.parametrize("segments, cancel_in", [
+    ([seg(RAMP, 120, rate_mpa_s=5.0)], "ramping"),
+    ([seg(RAMP, 40, rate_mpa_s=20.0), seg(HOLD, 40, duration_s=60.0)], "holding"),
+    ([seg(RAMP, 80, rate_mpa_s=20.0), seg(RELEASE, 0, rate_mpa_s=2.0)], "releasing"),
+    ([seg(REGULATE, 30, rate_mpa_s=20.0, duration_s=0.0)], "regulating"),
+])
+def test_cancel_in_every_segment_type_releases(cell, segments, cancel_in):
+    handle = cell.send(segments)
+    assert handle.accepted
+    wait_for(lambda: cell.feedback and cell.feedback[-1].phase == cancel_in and
+             cell.feedback[-1].measured_mpa > 10.0, timeout=60.0,
+             message=lambda: f"phase {cancel_in}; last feedback "
+             f"{cell.feedback[-1] if cell.feedback else None}")
+    handle.cancel_goal_async()
+    result = cell.result(handle)
+    assert result.outcome == Result.CANCELED, result.reason
+    assert cell.sim.true_pressure_mpa() < 1.0
+    assert result.record_dir and os.path.exists(os.path.join(result.record_dir, "plot.png"))
+
+
+def test_driver_disconnect_aborts_with_the_reason(cell):
+    handle = cell.send([seg(RAMP, 40, rate_mpa_s=20.0), seg(HOLD, 40, duration_s=60.0)])
+    wait_for(lambda: cell.feedback and cell.feedback[-1].phase == "holding", message="hold")
+    cell.sim.inject("unplug")
+    result = cell.result(handle)
+    assert result.outcome == Result.ABORTED and "disconnected" in result.reason
+    wait_for(lambda: cell.sim.true_pressure_mpa() < 1.0, message="watchdog release")
+    cell.sim.inject("replug")
+
+
+def test_record_is_readable_after_the_server_is_killed_mid_hold(ros_context, spin, tmp_path):
+    with SimulatorProcess(str(tmp_path / "sim"), seed=12) as sim:
+        driver = PressDriverNode(context=ros_context, parameter_overrides=[
+            Parameter("port", value=sim.config.press_path)])
+        client_node = rclpy.create_node("kill_client", context=ros_context)
+        client = ActionClient(client_node, RunPressureProfile, "run_profile")
+        spin(driver, client_node)
+        records = tmp_path / "runs"
+        server = subprocess.Popen([sys.executable, "-m", "press_control.nodes.profile_server",
+                                   "--ros-args", "-p", f"record_dir:={records}"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            assert client.wait_for_server(timeout_sec=60.0)
+            time.sleep(1.0)     # let the new server discover the client's response reader
+            feedback = []
+            goal = RunPressureProfile.Goal(segments=[seg(RAMP, 30, rate_mpa_s=20.0),
+                                                     seg(HOLD, 30, duration_s=60.0)],
+                                           cell_id="killed-cell", die_id="d10")
+            future = client.send_goal_async(goal, feedback_callback=feedback.append)
+            wait_for(future.done, message="goal response")
+            assert future.result().accepted
+            wait_for(lambda: feedback and feedback[-1].feedback.phase == "holding",
+                     timeout=60.0, message="hold")
+            time.sleep(2.0)
+            server.send_signal(signal.SIGKILL)
+            server.wait(timeout=10)
+        finally:
+            if server.poll() is None:
+                server.kill()
+        (folder,) = list(records.iterdir())
+        assert json.load(open(folder / "summary.json"))["status"] == "running"
+        assert len(open(folder / "samples.csv").readlines()) > 20
+        messages = read_bag(str(folder / "bag" / "run.mcap"))
+        assert any(topic == "feedback" for topic, _, _ in messages)
