@@ -228,10 +228,11 @@ class ProfileServerNode(Node):
 
     def _feedback(self, runner, observation, started):
         health = self.health
-        segment = runner.segment
+        index = min(max(runner.index, 0), len(runner.segments) - 1)
+        segment = runner.segments[index]
         return RunPressureProfile.Feedback(
-            segment_index=max(runner.index, 0),
-            segment_type=SEGMENT_TYPES.index(segment.type) if segment else 0,
+            segment_index=index,
+            segment_type=SEGMENT_TYPES.index(segment.type),
             setpoint_mpa=runner.reference_mpa, measured_mpa=observation.pressure_mpa,
             error_mpa=observation.pressure_mpa - runner.reference_mpa,
             elapsed_s=time.monotonic() - started, remaining_s=runner.remaining_s(),
