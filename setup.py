@@ -28,6 +28,7 @@ setup(
             "press_sim = press_control.sim.cli:main",
             "press_driver = press_control.nodes.press_driver:main",
             "profile_server = press_control.nodes.profile_server:main",
+            "interface_monitor = press_control.nodes.interface_monitor:main",
         ],
     },
 )

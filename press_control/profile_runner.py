@@ -26,6 +26,7 @@ class Observation:
     fault_text: str = ""
     relative_density: float = math.nan
     interface_resistance_ohm: float = math.nan
+    interface_fit_time_s: float = math.nan      # when that resistance was measured
     densification_plateau: bool = False
 
 
@@ -231,7 +232,9 @@ class ProfileRunner:
         else:
             self._out_of_band_since = None
         finished = s.duration_s > 0 and self._hold_time() >= s.duration_s
-        if s.end_below_interface_resistance_ohm > 0 and \
+        fresh_fit = not math.isfinite(obs.interface_fit_time_s) or \
+            obs.interface_fit_time_s >= self._settled_s
+        if s.end_below_interface_resistance_ohm > 0 and fresh_fit and \
                 obs.interface_resistance_ohm < s.end_below_interface_resistance_ohm:
             finished = True
             self.notes.append(f"segment {self.index + 1} ended at interface resistance "

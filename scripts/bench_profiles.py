@@ -52,10 +52,10 @@ def ramp_and_hold(seed, hold_s):
     return {
         "ramp overshoot (true) [MPa]": (rows[:, 1].max() - 392.0, base[:, 1].max() - 392.0,
                                         1.0),
-        "hold p99 abs error (true) [MPa]": (p99(settled[:, 1] - 392.0),
-                                          p99(base_hold[:, 1] - 392.0), 0.5),
-        "hold p99 abs error (measured) [MPa]": (p99(settled[:, 2] - 392.0),
-                                              p99(base_hold[:, 2] - 392.0), None),
+        "hold p99 abs error (true) [MPa]": (
+            p99(settled[:, 1] - 392.0), p99(base_hold[:, 1] - 392.0), 0.5),
+        "hold p99 abs error (measured) [MPa]": (
+            p99(settled[:, 2] - 392.0), p99(base_hold[:, 2] - 392.0), None),
         "hold mean error (true) [MPa]": (np.mean(settled[:, 1] - 392.0),
                                          np.mean(base_hold[:, 1] - 392.0), None),
     }
@@ -70,10 +70,10 @@ def regulate(seed, seconds):
     steady = rows[rows[:, 0] > start]
     base = naive(SteppedPress(DIE, seed=seed, cycling=True), 50.0, rows[-1, 0])
     base = base[base[:, 0] > start]
-    return {"regulate 50 MPa p99 abs error (true) [MPa]": (p99(steady[:, 1] - 50.0),
-                                                         p99(base[:, 1] - 50.0), 0.5),
-            "regulate 50 MPa p99 abs error (measured) [MPa]": (p99(steady[:, 2] - 50.0),
-                                                             p99(base[:, 2] - 50.0), None)}
+    return {"regulate 50 MPa p99 abs error (true) [MPa]": (
+                p99(steady[:, 1] - 50.0), p99(base[:, 1] - 50.0), 0.5),
+            "regulate 50 MPa p99 abs error (measured) [MPa]": (
+                p99(steady[:, 2] - 50.0), p99(base[:, 2] - 50.0), None)}
 
 
 def goal_accept_latency(goals):

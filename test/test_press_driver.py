@@ -201,7 +201,7 @@ def test_sigkill_leaves_the_controller_releasing_within_the_watchdog_period(
         driver.wait(timeout=10)
         killed_at = time.monotonic()
         wait_for(lambda: sim.truth()["fault_code"] == 1, message="watchdog trip")
-        assert time.monotonic() - killed_at <= 1.0 + 0.5     # period 1 s, plus polling slack
+        assert time.monotonic() - killed_at <= 2.0 + 0.5     # period 2 s, plus polling slack
         wait_for(lambda: sim.true_pressure_mpa() < 1.0, timeout=10.0, message="release")
     finally:
         if driver.poll() is None:

@@ -46,8 +46,6 @@ class Cell:
     def __init__(self, context, spin, sim, tmp_path):
         self.sim = sim
         self.records = str(tmp_path / "runs")
-        self.driver = PressDriverNode(context=context, parameter_overrides=[
-            Parameter("port", value=sim.config.press_path)])
         self.server = ProfileServerNode(context=context, parameter_overrides=[
             Parameter("record_dir", value=self.records)])
         self.client_node = rclpy.create_node("profile_test_client", context=context)
@@ -56,6 +54,9 @@ class Cell:
         latched = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL)
         self.client_node.create_subscription(String, "run_profile/rejection",
                                              lambda m: self.rejections.append(m.data), latched)
+        # The driver comes last: see test_interface_monitor.
+        self.driver = PressDriverNode(context=context, parameter_overrides=[
+            Parameter("port", value=sim.config.press_path)])
         spin(self.driver, self.server, self.client_node)
         assert self.client.wait_for_server(timeout_sec=20.0)
         wait_for(lambda: self.server.readiness_problem() is None,

@@ -54,7 +54,7 @@ DRIVER_PARAMETERS = LIMIT_PARAMETERS + [
     Spec("poll_rate_hz", 100.0, "state poll rate", "Hz", 1.0, 500.0),
     Spec("transaction_timeout_s", 0.1, "Modbus reply timeout", "s", 0.005, 2.0),
     Spec("die_id", "d10", "die in the press at start"),
-    Spec("watchdog_period_s", 1.0, "controller releases when the host is silent this long",
+    Spec("watchdog_period_s", 2.0, "controller releases when the host is silent this long",
          "s", 0.1, 30.0, read_only=True),
     Spec("heartbeat_period_s", 0.1, "host heartbeat write period", "s", 0.01, 5.0),
     Spec("reconnect_backoff_s", 0.25, "first reconnect delay, doubled per failure", "s",
@@ -81,6 +81,37 @@ PROFILE_SERVER_PARAMETERS = LIMIT_PARAMETERS + [
          0.1, 30.0),
     Spec("require_loaded_cell", False, "refuse goals unless the handshake reports a loaded "
          "cell (handling/state LOADED)", read_only=True),
+]
+
+
+MONITOR_PARAMETERS = [
+    Spec("lcr_port", "/tmp/press_sim/lcr", "serial device of the impedance analyzer"),
+    Spec("lcr_baud", 115200, "analyzer baud rate", "bit/s", 1200, 921600),
+    Spec("lcr_timeout_s", 2.0, "analyzer reply timeout", "s", 0.1, 30.0),
+    Spec("test_level_v", 0.01, "test signal level", "V", 0.005, 2.0),
+    Spec("frequency_hz", 1000.0, "single-frequency measurement", "Hz", 20.0, 2.0e6),
+    Spec("single_period_s", 0.25, "period of single-frequency measurements", "s", 0.05, 60.0),
+    Spec("sweep_start_hz", 20.0, "EIS sweep lowest frequency", "Hz", 20.0, 2.0e6),
+    Spec("sweep_stop_hz", 2.0e6, "EIS sweep highest frequency", "Hz", 20.0, 2.0e6),
+    Spec("points_per_decade", 8, "EIS sweep density", "", 2, 40),
+    Spec("sweep_period_s", 10.0, "period of EIS sweeps (0 = only on request)", "s", 0.0, 3600.0),
+    Spec("health_rate_hz", 2.0, "interface/health publish rate", "Hz", 0.5, 50.0),
+    Spec("reconnect_backoff_s", 1.0, "analyzer reconnect delay", "s", 0.1, 60.0),
+    Spec("electrolyte_mass_mg", 150.0, "electrolyte powder mass in the die", "mg", 1.0, 1e5),
+    Spec("true_density_g_cm3", 1.64, "true (crystal) density of the electrolyte", "g/cm^3",
+         0.1, 20.0),
+    Spec("elastic_modulus_mpa", 20000.0, "compact's elastic modulus (in-die strain "
+         "correction of the density)", "MPa", 100.0, 1e7),
+    Spec("frame_stiffness_kn_mm", 800.0, "press frame stiffness (platen sensor correction)",
+         "kN/mm", 1.0, 1e6),
+    Spec("contact_below_ohm", 40.0, "contact established under this interface resistance",
+         "ohm", 0.01, 1e6),
+    Spec("short_below_ohm", 5.0, "short circuit under this |Z|", "ohm", 0.001, 1e6),
+    Spec("stack_band_low_mpa", 25.0, "delamination: stack pressure under this while cycling",
+         "MPa", 0.0, 1000.0),
+    Spec("event_debounce_s", 1.0, "an event must persist this long", "s", 0.0, 60.0),
+    Spec("cycling", False, "the cell is being cycled (enables delamination checks)"),
+    Spec("cell_id", "", "cell in the press (handling/state overrides it)"),
 ]
 
 

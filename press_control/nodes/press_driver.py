@@ -128,10 +128,14 @@ class PressDriverNode(LifecycleNode):
         return TransitionCallbackReturn.SUCCESS
 
     def on_shutdown(self, state) -> TransitionCallbackReturn:
-        self._release_safely("shutdown")
+        self.release_and_close("shutdown")
+        return TransitionCallbackReturn.SUCCESS
+
+    def release_and_close(self, why: str) -> None:
+        """Release at the safe rate and close the port; needs no ROS context (Ctrl-C)."""
+        self._release_safely(why)
         self.active = False
         self._stop_io()
-        return TransitionCallbackReturn.SUCCESS
 
     def destroy_node(self):
         self._stop_io()
@@ -444,7 +448,7 @@ def main(args=None) -> None:
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     finally:
-        node.trigger_shutdown() if node.press is not None else None
+        node.release_and_close("shutdown")
         node.destroy_node()
         rclpy.try_shutdown()
 

@@ -177,6 +177,10 @@ class ProfileServerNode(Node):
         if health is not None:
             observation.relative_density = health.relative_density
             observation.interface_resistance_ohm = health.interface_resistance_ohm
+            fit_ns = health.fit_stamp.sec * 10 ** 9 + health.fit_stamp.nanosec
+            age_s = (self.get_clock().now().nanoseconds - fit_ns) / 1e9
+            observation.interface_fit_time_s = observation.time_s - age_s if fit_ns \
+                else -math.inf
         return observation
 
     def execute(self, handle):

@@ -128,6 +128,8 @@ class ModbusRtuMaster:
         if gap > 0:
             time.sleep(gap)
         self.port.reset_input_buffer()
+        if self.port.timeout != self.timeout_s:
+            self.port.timeout = self.timeout_s
         self.port.write(with_crc(body))
         try:
             reply = self._read_reply(body[1], reply_length)
@@ -144,14 +146,17 @@ class ModbusRtuMaster:
         return reply
 
     def _read_reply(self, function: int, reply_length: int) -> bytes:
-        """Read one reply; the port's own read timeout should be about timeout_s."""
+        """Read one reply within timeout_s (the port's read timeout is narrowed to fit)."""
         deadline = time.monotonic() + self.timeout_s
         reply = b""
         expected = 3
         while len(reply) < expected:
-            if time.monotonic() > deadline:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
                 raise ModbusTimeout(f"{len(reply)} of {expected} reply bytes after "
                                     f"{self.timeout_s * 1000:.0f} ms")
+            if self.port.timeout is None or self.port.timeout > remaining:
+                self.port.timeout = remaining
             reply += self.port.read(expected - len(reply))
             if len(reply) >= 3:
                 expected = 5 if reply[1] == function | 0x80 else reply_length

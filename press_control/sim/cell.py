@@ -25,7 +25,7 @@ class CellPreset:
     interface_pressure_exponent: float = -0.5  # R ~ P^-0.5 (arXiv 2501.00600)
     initial_contact_factor: float = 18.0       # fresh Li foil: R starts 18x higher (> 500 ohm)
     li_yield_mpa: float = 0.4                  # Li creeps above its yield stress
-    creep_time_s: float = 20.0                 # contact time constant at p_ref (sped up)
+    creep_time_s: float = 8.0                  # contact time constant at p_ref (sped up)
     cpe_q: float = 2.0e-6                      # interface CPE, F s^(alpha-1)
     cpe_alpha: float = 0.85
     warburg_sigma_ohm_s: float = 40.0          # diffusion tail, ohm s^-1/2

@@ -1,0 +1,1 @@
+"""Interface analytics without ROS: circuit fits, densification, events."""

@@ -1,0 +1,57 @@
+"""Densification from the platen position: thickness, relative density, Heckel fit."""
+import dataclasses
+import math
+
+import numpy as np
+
+
+@dataclasses.dataclass(frozen=True)
+class Sample:
+    """Powder in the die: mass, true density and the die area."""
+
+    mass_mg: float
+    true_density_g_cm3: float
+    die_area_mm2: float
+    frame_stiffness_kn_mm: float = 800.0    # the platen sensor sees the frame stretch too
+    elastic_modulus_mpa: float = math.inf   # compact's modulus: removes in-die elastic strain
+
+    def thickness_mm(self, platen_position_mm: float, force_kn: float) -> float:
+        """Sample thickness from the platen gap (zeroed punch-on-punch, empty die)."""
+        return platen_position_mm + force_kn / self.frame_stiffness_kn_mm
+
+    def plastic_thickness_mm(self, platen_position_mm: float, force_kn: float) -> float:
+        """Thickness without the elastic strain under load (what remains on release)."""
+        pressure = force_kn * 1000.0 / self.die_area_mm2
+        return self.thickness_mm(platen_position_mm, force_kn) / \
+            (1.0 - pressure / self.elastic_modulus_mpa)
+
+    def relative_density(self, thickness_mm: float) -> float:
+        if thickness_mm <= 0:
+            return math.nan
+        solid_volume_mm3 = self.mass_mg / self.true_density_g_cm3
+        return solid_volume_mm3 / (self.die_area_mm2 * thickness_mm)
+
+
+@dataclasses.dataclass
+class HeckelFit:
+    """ln(1/(1-D)) = K P + A over the pressures of a ramp."""
+
+    k_per_mpa: float
+    a: float
+    r2: float
+    points: int
+
+
+def heckel_fit(pressures_mpa, densities, min_pressure_mpa: float = 20.0):
+    """Least-squares Heckel line, or None with fewer than 10 usable points."""
+    p = np.asarray(pressures_mpa, dtype=float)
+    d = np.asarray(densities, dtype=float)
+    usable = np.isfinite(p) & np.isfinite(d) & (p >= min_pressure_mpa) & (d > 0) & (d < 1)
+    if usable.sum() < 10:
+        return None
+    y = np.log(1.0 / (1.0 - d[usable]))
+    slope, intercept = np.polyfit(p[usable], y, 1)
+    predicted = slope * p[usable] + intercept
+    total = np.sum((y - y.mean()) ** 2)
+    r2 = 1.0 - np.sum((y - predicted) ** 2) / total if total > 0 else math.nan
+    return HeckelFit(float(slope), float(intercept), float(r2), int(usable.sum()))

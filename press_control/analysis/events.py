@@ -1,0 +1,144 @@
+"""Interface events with debounce and hysteresis (pure; time is passed in)."""
+import dataclasses
+import math
+from typing import List, Optional
+
+CONTACT_ESTABLISHED = "contact_established"
+DENSIFICATION_PLATEAU = "densification_plateau"
+DELAMINATION = "delamination"
+SHORT_CIRCUIT = "short_circuit"
+PRESSURE_LOSS = "pressure_loss"
+INSTRUMENT_FAULT = "instrument_fault"
+
+
+@dataclasses.dataclass
+class EventThresholds:
+    """Where each event is raised and cleared (ohm, MPa, s)."""
+
+    contact_below_ohm: float = 40.0          # raise under this interface resistance
+    contact_clear_above_ohm: float = 60.0
+    short_below_ohm: float = 5.0             # |Z| collapse
+    short_clear_above_ohm: float = 10.0
+    delamination_rise: float = 0.5           # interface resistance 50 % above its minimum
+    stack_band_low_mpa: float = 25.0         # during cycling, stack pressure under this
+    plateau_density_rate_per_s: float = 2e-4  # |dD/dt| under this while pressurized
+    pressure_loss_mpa: float = 5.0           # below the setpoint by this much in HOLD
+    debounce_s: float = 1.0
+
+
+@dataclasses.dataclass
+class Event:
+    """A raised (active) or cleared event."""
+
+    name: str
+    active: bool
+    time_s: float
+    detail: str
+    value: float
+
+
+@dataclasses.dataclass
+class Inputs:
+    """What the detectors look at, at one instant (NaN where unknown)."""
+
+    time_s: float
+    impedance_ohm: float = math.nan
+    interface_resistance_ohm: float = math.nan
+    stack_pressure_mpa: float = math.nan
+    setpoint_mpa: float = math.nan
+    holding: bool = False
+    cycling: bool = False
+    relative_density: float = math.nan
+    instrument_ok: bool = True
+
+
+class _Latch:
+    """One debounced event with separate raise and clear conditions."""
+
+    def __init__(self, name: str, debounce_s: float):
+        self.name, self.debounce_s = name, debounce_s
+        self.active = False
+        self._since = None
+
+    def update(self, time_s: float, raise_now: bool, clear_now: bool, detail: str,
+               value: float) -> Optional[Event]:
+        wanted = raise_now if not self.active else not clear_now
+        if wanted == self.active:
+            self._since = None
+            return None
+        if self._since is None:
+            self._since = time_s
+        if time_s - self._since < self.debounce_s:
+            return None
+        self.active, self._since = wanted, None
+        return Event(self.name, wanted, time_s, detail if wanted else f"cleared: {detail}",
+                     value)
+
+
+class EventDetector:
+    """Feeds Inputs to every detector; returns the events raised or cleared."""
+
+    def __init__(self, thresholds: EventThresholds = None):
+        self.t = thresholds or EventThresholds()
+        names = (CONTACT_ESTABLISHED, DENSIFICATION_PLATEAU, DELAMINATION, SHORT_CIRCUIT,
+                 PRESSURE_LOSS, INSTRUMENT_FAULT)
+        self.latches = {name: _Latch(name, self.t.debounce_s) for name in names}
+        self.min_interface_ohm = math.inf
+        self._density = None
+        self._cycling = False
+
+    @property
+    def active(self) -> List[str]:
+        return [name for name, latch in self.latches.items() if latch.active]
+
+    def reset_cell(self) -> None:
+        """A new cell: forget the interface history."""
+        self.min_interface_ohm = math.inf
+        self._density = None
+        for latch in self.latches.values():
+            latch.active, latch._since = False, None
+
+    def update(self, x: Inputs) -> List[Event]:
+        t, events = self.t, []
+        r = x.interface_resistance_ohm
+        if x.cycling and not self._cycling:
+            self.min_interface_ohm = math.inf      # delamination is judged from cycling start
+        self._cycling = x.cycling
+        if math.isfinite(r):
+            self.min_interface_ohm = min(self.min_interface_ohm, r)
+
+        def check(name, raise_now, clear_now, detail, value):
+            event = self.latches[name].update(x.time_s, raise_now, clear_now, detail, value)
+            if event:
+                events.append(event)
+        known = math.isfinite(r)
+        check(CONTACT_ESTABLISHED, known and r < t.contact_below_ohm,
+              known and r > t.contact_clear_above_ohm,
+              f"interface resistance {r:.1f} ohm", r)
+        z = x.impedance_ohm
+        check(SHORT_CIRCUIT, math.isfinite(z) and z < t.short_below_ohm,
+              math.isfinite(z) and z > t.short_clear_above_ohm, f"|Z| {z:.2f} ohm", z)
+        rising = known and self.min_interface_ohm < math.inf and \
+            r > (1 + t.delamination_rise) * self.min_interface_ohm
+        low_stack = x.cycling and math.isfinite(x.stack_pressure_mpa) and \
+            x.stack_pressure_mpa < t.stack_band_low_mpa
+        check(DELAMINATION, x.cycling and (rising or low_stack),
+              not (rising or low_stack),
+              f"interface resistance {r:.1f} ohm (min {self.min_interface_ohm:.1f}), "
+              f"stack {x.stack_pressure_mpa:.1f} MPa", r)
+        loss = x.holding and math.isfinite(x.setpoint_mpa) and \
+            x.stack_pressure_mpa < x.setpoint_mpa - t.pressure_loss_mpa
+        check(PRESSURE_LOSS, loss, not loss,
+              f"{x.stack_pressure_mpa:.1f} MPa against setpoint {x.setpoint_mpa:.1f} MPa",
+              x.stack_pressure_mpa)
+        check(INSTRUMENT_FAULT, not x.instrument_ok, x.instrument_ok, "impedance analyzer",
+              math.nan)
+        plateau = False
+        if math.isfinite(x.relative_density):
+            if self._density is not None and x.time_s > self._density[0]:
+                rate = (x.relative_density - self._density[1]) / (x.time_s - self._density[0])
+                plateau = abs(rate) < t.plateau_density_rate_per_s and x.holding
+            self._density = (x.time_s, x.relative_density)
+        check(DENSIFICATION_PLATEAU, plateau, not x.holding,
+              f"relative density {x.relative_density:.3f}", x.relative_density)
+        return events

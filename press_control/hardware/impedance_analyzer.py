@@ -1,0 +1,146 @@
+"""An E4980A-class LCR meter over a serial line (SCPI), without ROS.
+
+Replies that do not parse are counted and raised as AnalyzerReplyError; a silent or
+vanished instrument raises AnalyzerConnectionError. Nothing is retried here.
+"""
+import cmath
+import math
+import termios
+
+import numpy as np
+import serial
+
+
+class AnalyzerError(Exception):
+    """Base class of analyzer failures."""
+
+
+class AnalyzerConnectionError(AnalyzerError):
+    """The port cannot be opened, went away, or the instrument does not answer."""
+
+
+class AnalyzerReplyError(AnalyzerError):
+    """The instrument answered something that is not a valid reply."""
+
+
+class ImpedanceAnalyzer:
+    """SCPI client: identify, configure, single-frequency measurement and list sweeps."""
+
+    def __init__(self, port: str, baud: int = 115200, timeout_s: float = 2.0):
+        self.port_name = port
+        self.baud = baud
+        self.timeout_s = timeout_s
+        self.identity = ""
+        self.malformed_replies = 0
+        self.timeouts = 0
+        self._serial = None
+
+    @property
+    def connected(self) -> bool:
+        return self._serial is not None
+
+    def connect(self, level_v: float = 0.01) -> str:
+        self.close()
+        try:
+            self._serial = serial.Serial(self.port_name, self.baud, timeout=self.timeout_s,
+                                         exclusive=True)
+        except (serial.SerialException, OSError, termios.error) as error:
+            self._serial = None
+            raise AnalyzerConnectionError(f"cannot open {self.port_name}: {error}") from None
+        try:
+            self.write("*CLS")
+            identity = self.query("*IDN?")
+            if "E4980" not in identity and "E4990" not in identity:
+                raise AnalyzerReplyError(f"{self.port_name} is not an E4980A-class meter: "
+                                         f"'{identity}'")
+            self.write(":FUNC:IMP:TYPE RX")
+            self.write(f":VOLT:LEV {level_v:g}")
+            self.write(":TRIG:SOUR BUS")
+            self.write(":APER SHOR")
+        except AnalyzerError:
+            self.close()
+            raise
+        self.identity = identity
+        return identity
+
+    def close(self) -> None:
+        if self._serial is not None:
+            try:
+                self._serial.close()
+            except (serial.SerialException, OSError, termios.error):
+                pass
+        self._serial = None
+
+    def write(self, command: str) -> None:
+        if self._serial is None:
+            raise AnalyzerConnectionError(f"{self.port_name} is not open")
+        try:
+            self._serial.write((command + "\n").encode("ascii"))
+        except (serial.SerialException, OSError, termios.error) as error:
+            self.close()
+            raise AnalyzerConnectionError(f"{self.port_name}: {error}") from None
+
+    def query(self, command: str, timeout_s: float = None) -> str:
+        self.write(command)
+        try:
+            if timeout_s is not None:
+                self._serial.timeout = timeout_s
+            line = self._serial.readline()
+            if timeout_s is not None:
+                self._serial.timeout = self.timeout_s
+        except (serial.SerialException, OSError, termios.error) as error:
+            self.close()
+            raise AnalyzerConnectionError(f"{self.port_name}: {error}") from None
+        if not line.endswith(b"\n"):
+            self.timeouts += 1
+            raise AnalyzerConnectionError(f"no reply to '{command}' from {self.port_name}")
+        try:
+            return line.decode("ascii").strip()
+        except UnicodeDecodeError:
+            self.malformed_replies += 1
+            raise AnalyzerReplyError(f"non-ASCII reply to '{command}'") from None
+
+    def _values(self, reply: str, per_point: int, points: int) -> list:
+        try:
+            values = [float(v) for v in reply.split(",")]
+        except ValueError:
+            self.malformed_replies += 1
+            raise AnalyzerReplyError(f"malformed reply '{reply[:60]}'") from None
+        if len(values) != per_point * points:
+            self.malformed_replies += 1
+            raise AnalyzerReplyError(f"{len(values)} values, expected {per_point * points}")
+        statuses = values[2::per_point]
+        if any(status != 0 for status in statuses):
+            raise AnalyzerReplyError(f"measurement status {statuses} (overload or no data)")
+        return values
+
+    def measure(self, frequency_hz: float) -> complex:
+        """Impedance (R + jX, ohm) at one frequency."""
+        self.write(":DISP:PAGE MEAS")
+        self.write(f":FREQ {frequency_hz:g}")
+        self.write(":TRIG")
+        values = self._values(self.query(":FETC?", timeout_s=self.timeout_s + 1.0), 3, 1)
+        return complex(values[0], values[1])
+
+    def sweep(self, frequencies_hz) -> np.ndarray:
+        """Measure R + jX at each listed frequency; at most 201 points."""
+        frequencies = list(frequencies_hz)
+        self.write(":LIST:FREQ " + ",".join(f"{f:g}" for f in frequencies))
+        self.write(":DISP:PAGE LIST")
+        self.write(":TRIG")
+        expected_s = sum(max(0.03, 2.0 / f) for f in frequencies) + self.timeout_s + 2.0
+        values = self._values(self.query(":FETC?", timeout_s=expected_s), 4, len(frequencies))
+        self.write(":DISP:PAGE MEAS")
+        return np.array([complex(values[i], values[i + 1])
+                         for i in range(0, len(values), 4)])
+
+
+def log_frequencies(start_hz: float, stop_hz: float, points_per_decade: int) -> np.ndarray:
+    """Log-spaced sweep frequencies from high to low, as EIS is usually run."""
+    decades = math.log10(stop_hz / start_hz)
+    count = max(2, int(round(abs(decades) * points_per_decade)) + 1)
+    return np.logspace(math.log10(stop_hz), math.log10(start_hz), count)
+
+
+def magnitude_phase(z: complex) -> tuple:
+    return abs(z), math.degrees(cmath.phase(z))

@@ -1,0 +1,33 @@
+"""Density and Heckel fit from the platen position of the simulated press."""
+import pytest
+
+from press_control.analysis.densification import Sample, heckel_fit
+from press_control.dies import Die
+from press_control.profile_runner import Command
+from press_control.sim.stepped import SteppedPress
+
+DIE = Die("d10", 10.0, 500.0)
+
+
+def test_heckel_k_and_density_within_5_percent_of_the_model():
+    press = SteppedPress(DIE, seed=8)
+    preset = press.cell.p
+    sample = Sample(preset.electrolyte_mass_mg, preset.true_density_g_cm3, DIE.area_mm2,
+                    elastic_modulus_mpa=preset.elastic_modulus_mpa)
+    press.apply(Command("set_pressure", 370.0, 10.0))
+    pressures, densities = [], []
+    while press.true_pressure_mpa < 369.0 and press.time_s < 200.0:
+        press.advance(0.1)
+        position = press.controller.get("platen_position_mm")
+        force = press.controller.measured_force_kn
+        pressures.append(DIE.pressure_mpa(force))
+        densities.append(sample.relative_density(sample.plastic_thickness_mm(position,
+                                                                             force)))
+    fit = heckel_fit(pressures, densities)
+    assert fit is not None and fit.r2 > 0.99
+    assert fit.k_per_mpa == pytest.approx(preset.heckel_k_per_mpa, rel=0.05)
+    assert densities[-1] == pytest.approx(press.cell.relative_density, rel=0.05)
+
+
+def test_too_few_points_give_no_fit():
+    assert heckel_fit([10.0, 20.0], [0.5, 0.6]) is None

@@ -1,0 +1,63 @@
+"""Interface events: debounce, hysteresis, one event per crossing, quiet nominal runs."""
+import math
+
+from press_control.analysis.events import (CONTACT_ESTABLISHED, DELAMINATION, PRESSURE_LOSS,
+                                           SHORT_CIRCUIT, EventDetector, Inputs)
+from press_control.sim.cell import CellModel
+
+
+def _run(detector, cell, pressure, seconds, start=0.0, dt=0.5, cycling=False, holding=True):
+    events = []
+    for i in range(int(seconds / dt)):
+        t = start + i * dt
+        cell.step(dt, pressure)
+        z = cell.impedance(1000.0)
+        resistance = cell.interface_resistance_ohm() * (1 + 0.01 * math.sin(t))
+        events += detector.update(Inputs(
+            time_s=t, impedance_ohm=abs(z), interface_resistance_ohm=resistance,
+            stack_pressure_mpa=pressure, setpoint_mpa=pressure, holding=holding,
+            cycling=cycling, relative_density=math.nan))
+    return events
+
+
+def test_creep_at_25_mpa_raises_contact_established_exactly_once():
+    cell, detector = CellModel(), EventDetector()
+    events = _run(detector, cell, 25.0, 300.0)
+    assert [e.name for e in events if e.active] == [CONTACT_ESTABLISHED]
+    assert 30.0 <= cell.interface_resistance_ohm() <= 35.0
+
+
+def test_delamination_is_detected_within_seconds_of_onset():
+    cell, detector = CellModel(), EventDetector()
+    _run(detector, cell, 50.0, 300.0, cycling=True)
+    events = _run(detector, cell, 1.0, 20.0, start=300.0, cycling=True)
+    onset = [e for e in events if e.name == DELAMINATION and e.active]
+    assert onset and onset[0].time_s - 300.0 <= 5.0
+
+
+def test_short_is_detected_and_clears_with_hysteresis():
+    cell, detector = CellModel(), EventDetector()
+    _run(detector, cell, 50.0, 100.0)
+    cell.shorted = True
+    events = _run(detector, cell, 50.0, 5.0, start=100.0)
+    assert any(e.name == SHORT_CIRCUIT and e.active for e in events)
+    cell.shorted = False
+    events = _run(detector, cell, 50.0, 5.0, start=105.0)
+    assert any(e.name == SHORT_CIRCUIT and not e.active for e in events)
+
+
+def test_pressure_loss_in_hold():
+    detector = EventDetector()
+    events = []
+    for i in range(10):
+        events += detector.update(Inputs(time_s=i * 0.5, stack_pressure_mpa=40.0,
+                                         setpoint_mpa=50.0, holding=True))
+    assert [e.name for e in events] == [PRESSURE_LOSS]
+
+
+def test_no_events_in_a_nominal_cycling_run():
+    cell, detector = CellModel(), EventDetector()
+    _run(detector, cell, 50.0, 300.0)
+    cell.cycling = True
+    events = _run(detector, cell, 50.0, 300.0, start=300.0, cycling=True)
+    assert events == []

@@ -1,0 +1,92 @@
+"""interface_monitor as a real node against the simulator process (with press_driver)."""
+import math
+import time
+
+import pytest
+import rclpy
+from diagnostic_msgs.msg import DiagnosticArray
+from rclpy.parameter import Parameter
+from std_srvs.srv import Trigger
+
+from press_control.nodes.interface_monitor import InterfaceMonitorNode
+from press_control.nodes.press_driver import PressDriverNode
+from press_control.sim.process import SimulatorProcess
+from press_control_interfaces.msg import InterfaceEvent, InterfaceHealth
+from press_control_interfaces.srv import PressCommand
+from waiting import wait_for
+
+
+@pytest.fixture
+def rig(ros_context, spin, tmp_path):
+    with SimulatorProcess(str(tmp_path / "sim"), seed=21) as sim:
+        monitor = InterfaceMonitorNode(context=ros_context, parameter_overrides=[
+            Parameter("lcr_port", value=sim.config.analyzer_path),
+            Parameter("sweep_period_s", value=0.0), Parameter("cell_id", value="mon-1")])
+        client = rclpy.create_node("monitor_test_client", context=ros_context)
+        rig = type("Rig", (), {})()
+        rig.sim, rig.monitor, rig.health, rig.events, rig.diagnostics = sim, monitor, [], [], []
+        client.create_subscription(InterfaceHealth, "interface/health", rig.health.append, 50)
+        client.create_subscription(InterfaceEvent, "interface/events", rig.events.append, 50)
+        client.create_subscription(DiagnosticArray, "/diagnostics", rig.diagnostics.append, 50)
+        rig.command = client.create_client(PressCommand, "command")
+        rig.sweep = client.create_client(Trigger, "interface/sweep")
+        # The driver comes last: creating a node holds the interpreter lock for a while,
+        # which must not happen once the driver's heartbeat runs.
+        driver = PressDriverNode(context=ros_context, parameter_overrides=[
+            Parameter("port", value=sim.config.press_path)])
+        spin(driver, monitor, client)
+        assert rig.command.wait_for_service(timeout_sec=20.0)
+        wait_for(lambda: driver.reading is not None, message="press state")
+        yield rig
+
+
+def _call(client, request):
+    future = client.call_async(request)
+    wait_for(future.done, message="service reply")
+    return future.result()
+
+
+def test_health_flows_and_the_fit_matches_the_truth(rig):
+    started = time.monotonic()
+    wait_for(lambda: len(rig.health) >= 6 and math.isfinite(rig.health[-1].impedance_ohm),
+             message="health with impedance")
+    assert len(rig.health) / (time.monotonic() - started) >= 1.0      # 2 Hz nominal
+    reply = _call(rig.command, PressCommand.Request(
+        command=PressCommand.Request.SET_PRESSURE, target_mpa=100.0, rate_mpa_s=20.0))
+    assert reply.accepted, reply.reason
+    wait_for(lambda: rig.sim.true_pressure_mpa() > 99.0, timeout=30.0,
+             message=lambda: f"100 MPa (press: {rig.sim.truth()})")
+
+    def settled():             # the Li interface creeps; wait until it has (nearly) settled
+        first = rig.sim.truth()["interface_resistance_ohm"]
+        time.sleep(1.0)
+        return abs(rig.sim.truth()["interface_resistance_ohm"] / first - 1) < 0.005
+    wait_for(settled, timeout=60.0, message="a settled interface")
+    sweeps = rig.monitor.sweeps
+    assert _call(rig.sweep, Trigger.Request()).success
+    wait_for(lambda: rig.monitor.sweeps > sweeps, timeout=30.0, message="a sweep")
+    truth = rig.sim.truth()["interface_resistance_ohm"]
+    assert rig.monitor.fit.interface_ohm == pytest.approx(truth, rel=0.10)
+    assert rig.health[-1].relative_density > 0.3
+    assert rig.health[-1].cell_id == "mon-1"
+
+
+def test_short_circuit_event(rig):
+    wait_for(lambda: rig.health and math.isfinite(rig.health[-1].impedance_ohm),
+             message="impedance")
+    rig.sim.inject("short", "on")
+    wait_for(lambda: any(e.event == "short_circuit" and e.active for e in rig.events),
+             message="short_circuit event")
+    assert "short_circuit" in rig.health[-1].active_events or rig.events
+
+
+def test_analyzer_unplug_is_reported_and_recovered(rig):
+    wait_for(lambda: rig.monitor.analyzer.connected, message="analyzer connected")
+    rig.sim.inject("unplug_analyzer")
+    wait_for(lambda: any(e.event == "instrument_fault" and e.active for e in rig.events),
+             message="instrument_fault event")
+    wait_for(lambda: any(s.level == s.ERROR and "analyzer" in s.name
+                         for d in rig.diagnostics for s in d.status), message="diagnostics")
+    rig.sim.inject("replug_analyzer")
+    wait_for(lambda: any(e.event == "instrument_fault" and not e.active for e in rig.events),
+             timeout=30.0, message="instrument_fault cleared")
