@@ -4,11 +4,14 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
 import rclpy
 from rclpy.action import ActionClient
+from rclpy.context import Context
+from rclpy.executors import MultiThreadedExecutor
 from rclpy.parameter import Parameter
 from rclpy.qos import DurabilityPolicy, QoSProfile
 from std_msgs.msg import String
@@ -181,17 +184,35 @@ def test_driver_disconnect_aborts_with_the_reason(cell):
     cell.sim.inject("replug")
 
 
-def test_record_is_readable_after_the_server_is_killed_mid_hold(ros_context, spin, tmp_path):
+@pytest.fixture
+def fresh_domain(monkeypatch):
+    """A DDS domain of its own, so no endpoint of an earlier test is still being discovered."""
+    domain = (int(os.environ["ROS_DOMAIN_ID"]) + 50) % 100 + 1
+    monkeypatch.setenv("ROS_DOMAIN_ID", str(domain))
+    context = Context()
+    rclpy.init(context=context, domain_id=domain)
+    executor = MultiThreadedExecutor(num_threads=4, context=context)
+    yield context, executor
+    executor.shutdown(timeout_sec=2.0)
+    for node in list(executor.get_nodes()):
+        node.destroy_node()
+    rclpy.try_shutdown(context=context)
+
+
+def test_record_is_readable_after_the_server_is_killed_mid_hold(fresh_domain, tmp_path):
+    context, executor = fresh_domain
     with SimulatorProcess(str(tmp_path / "sim"), seed=12) as sim:
-        driver = PressDriverNode(context=ros_context, parameter_overrides=[
-            Parameter("port", value=sim.config.press_path)])
-        client_node = rclpy.create_node("kill_client", context=ros_context)
-        client = ActionClient(client_node, RunPressureProfile, "run_profile")
-        spin(driver, client_node)
         records = tmp_path / "runs"
         server = subprocess.Popen([sys.executable, "-m", "press_control.nodes.profile_server",
                                    "--ros-args", "-p", f"record_dir:={records}"],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        client_node = rclpy.create_node("kill_client", context=context)
+        client = ActionClient(client_node, RunPressureProfile, "run_profile")
+        driver = PressDriverNode(context=context, parameter_overrides=[
+            Parameter("port", value=sim.config.press_path)])
+        executor.add_node(client_node)
+        executor.add_node(driver)
+        threading.Thread(target=executor.spin, daemon=True).start()
         try:
             assert client.wait_for_server(timeout_sec=60.0)
             time.sleep(1.0)     # let the new server discover the client's response reader
@@ -203,7 +224,8 @@ def test_record_is_readable_after_the_server_is_killed_mid_hold(ros_context, spi
             wait_for(future.done, message="goal response")
             assert future.result().accepted
             wait_for(lambda: feedback and feedback[-1].feedback.phase == "holding",
-                     timeout=60.0, message="hold")
+                     timeout=60.0, message=lambda: f"hold; last feedback "
+                     f"{feedback[-1].feedback if feedback else None}")
             time.sleep(2.0)
             server.send_signal(signal.SIGKILL)
             server.wait(timeout=10)

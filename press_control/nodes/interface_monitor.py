@@ -9,10 +9,8 @@ import math
 import threading
 import time
 
-import rclpy
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from rclpy.callback_groups import ReentrantCallbackGroup
-from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile
 from std_msgs.msg import Bool
@@ -24,6 +22,7 @@ from press_control.analysis.events import EventDetector, EventThresholds, Inputs
 from press_control.hardware.impedance_analyzer import (AnalyzerError, ImpedanceAnalyzer,
                                                        log_frequencies, magnitude_phase)
 from press_control.nodes.parameters import MONITOR_PARAMETERS, declare
+from press_control.nodes.spin import spin_node
 from press_control_interfaces.msg import (HandlingState, InterfaceEvent, InterfaceHealth,
                                           PressState)
 
@@ -237,17 +236,7 @@ class InterfaceMonitorNode(Node):
 
 
 def main(args=None) -> None:
-    rclpy.init(args=args)
-    node = InterfaceMonitorNode()
-    executor = MultiThreadedExecutor()
-    executor.add_node(node)
-    try:
-        executor.spin()
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        node.destroy_node()
-        rclpy.try_shutdown()
+    spin_node(InterfaceMonitorNode, args)
 
 
 if __name__ == "__main__":

@@ -8,11 +8,9 @@ import math
 import threading
 import time
 
-import rclpy
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from geometry_msgs.msg import WrenchStamped
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
-from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
 from rclpy.lifecycle import Node as LifecycleNode
 from rclpy.lifecycle import TransitionCallbackReturn
 from sensor_msgs.msg import FluidPressure, Temperature
@@ -21,10 +19,11 @@ from std_srvs.srv import Trigger
 from press_control.dies import parse_die_table
 from press_control.hardware.press import Press, PressCommunicationError, PressError
 from press_control.nodes.parameters import DRIVER_PARAMETERS, declare
+from press_control.nodes.spin import spin_node
 from press_control.protocol.register_map import RegisterMap, RegisterMapError
+from press_control.resources import default_register_map_path
 from press_control.safety import (Interlocks, SafetyLimits, pressure_refusal,
                                   temperature_refusal)
-from press_control.resources import default_register_map_path
 from press_control.stats import percentile
 from press_control_interfaces.msg import ArmHeartbeat, PressState
 from press_control_interfaces.srv import PressCommand
@@ -439,18 +438,8 @@ class PressDriverNode(LifecycleNode):
 
 
 def main(args=None) -> None:
-    rclpy.init(args=args)
-    node = PressDriverNode()
-    executor = MultiThreadedExecutor()
-    executor.add_node(node)
-    try:
-        executor.spin()
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        node.release_and_close("shutdown")
-        node.destroy_node()
-        rclpy.try_shutdown()
+    spin_node(PressDriverNode, args,
+              before_destroy=lambda node: node.release_and_close("shutdown"))
 
 
 if __name__ == "__main__":

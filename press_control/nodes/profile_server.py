@@ -12,7 +12,6 @@ import time
 import rclpy
 from rclpy.action import ActionServer, CancelResponse, GoalResponse
 from rclpy.callback_groups import ReentrantCallbackGroup
-from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile
 from std_msgs.msg import String
@@ -20,6 +19,7 @@ from std_msgs.msg import String
 from press_control.dies import parse_die_table
 from press_control.nodes.parameters import PROFILE_SERVER_PARAMETERS, declare
 from press_control.nodes.segment_messages import segment_from_msg, stats_to_msg
+from press_control.nodes.spin import spin_node
 from press_control.profile_runner import (ABORTED, CANCELED, SUCCEEDED, Command,
                                           Observation, ProfileRunner, RunnerTuning)
 from press_control.profiles import (SEGMENT_TYPES, ProfileError, assemble, load_presets,
@@ -121,6 +121,8 @@ class ProfileServerNode(Node):
             return "an arm is in the workspace (or its heartbeat is stale)"
         if not state.commands_enabled:
             return "press_driver is not active"
+        if not self.command_client.service_is_ready():
+            return "press_driver's command service is not discovered yet"
         if self.param("require_loaded_cell") and (
                 self.handling is None or self.handling.state != HandlingState.LOADED):
             return "no cell is loaded (handling/state is not LOADED)"
@@ -152,7 +154,7 @@ class ProfileServerNode(Node):
         return self._call(request)
 
     def _call(self, request) -> tuple:
-        if not self.command_client.service_is_ready():
+        if not self.command_client.wait_for_service(timeout_sec=self.param("command_timeout_s")):
             return False, "press_driver's command service is not available"
         done = threading.Event()
         future = self.command_client.call_async(request)
@@ -286,17 +288,7 @@ class ProfileServerNode(Node):
 
 
 def main(args=None) -> None:
-    rclpy.init(args=args)
-    node = ProfileServerNode()
-    executor = MultiThreadedExecutor()
-    executor.add_node(node)
-    try:
-        executor.spin()
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        node.destroy_node()
-        rclpy.try_shutdown()
+    spin_node(ProfileServerNode, args)
 
 
 if __name__ == "__main__":

@@ -1,17 +1,18 @@
 """Modbus RTU slave of the simulated press controller, paced at the configured line rate."""
 import struct
-import threading
 import time
 
 from press_control.protocol import modbus_rtu as rtu
 from press_control.sim.line_faults import LineFaults
+from press_control.sim.served_device import ServedDevice
 
 
-class ModbusSlave:
+class ModbusSlave(ServedDevice):
     """Serves the controller's registers on a PtyPort; a thread per device."""
 
     def __init__(self, port, controller, slave_id: int = 1, baud: int = 115200,
                  parity: str = "N", faults: LineFaults = None):
+        super().__init__("modbus-slave")
         self.port = port
         self.controller = controller
         self.slave_id = slave_id
@@ -19,15 +20,6 @@ class ModbusSlave:
         self.faults = faults or LineFaults()
         self.frames_served = 0
         self.frames_discarded = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, name="modbus-slave", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=2.0)
 
     def _serve(self) -> None:
         silence_s = max(3.5 * self.char_s, 0.002)

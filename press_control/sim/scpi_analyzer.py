@@ -8,8 +8,9 @@ the measurement status as NR1, list sweeps as A,B,status,comparator per point.
 import cmath
 import math
 import re
-import threading
 import time
+
+from press_control.sim.served_device import ServedDevice
 
 IDENTITY = "Keysight Technologies,E4980A,MY54321098,A.02.20"
 MIN_FREQUENCY_HZ, MAX_FREQUENCY_HZ = 20.0, 2.0e6
@@ -210,24 +211,16 @@ class Analyzer:
         return f"{nr3(a)},{nr3(b)},+0"
 
 
-class ScpiDevice:
+class ScpiDevice(ServedDevice):
     """Serves an Analyzer on a PtyPort, paced at the configured line rate."""
 
     def __init__(self, port, analyzer: Analyzer, baud: int = 115200, faults=None):
+        super().__init__("scpi-device")
         self.port = port
         self.analyzer = analyzer
         self.char_s = 10.0 / baud
         self.faults = faults
         self.lines_served = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, name="scpi-device", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=2.0)
 
     def _serve(self) -> None:
         pending = b""
