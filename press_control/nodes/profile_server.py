@@ -57,6 +57,7 @@ class ProfileServerNode(Node):
         self.handling = None
         self.plateau = False
         self.busy = threading.Lock()
+        self._service_seen = None
         group = ReentrantCallbackGroup()
         self.create_subscription(PressState, "state", self.on_state, 10, callback_group=group)
         self.create_subscription(InterfaceHealth, "interface/health", self.on_health, 10,
@@ -80,6 +81,10 @@ class ProfileServerNode(Node):
     # ---- inputs ------------------------------------------------------------------------
     def on_state(self, message: PressState) -> None:
         self.state, self.state_seen = message, time.monotonic()
+        if not self.command_client.service_is_ready():
+            self._service_seen = None
+        elif self._service_seen is None:
+            self._service_seen = self.state_seen
 
     def on_health(self, message: InterfaceHealth) -> None:
         self.health = message
@@ -121,8 +126,11 @@ class ProfileServerNode(Node):
             return "an arm is in the workspace (or its heartbeat is stale)"
         if not state.commands_enabled:
             return "press_driver is not active"
-        if not self.command_client.service_is_ready():
+        if self._service_seen is None:
             return "press_driver's command service is not discovered yet"
+        # The driver must also have discovered our reply reader, or the first reply is lost.
+        if time.monotonic() - self._service_seen < 1.0:
+            return "press_driver's command service was discovered only just now"
         if self.param("require_loaded_cell") and (
                 self.handling is None or self.handling.state != HandlingState.LOADED):
             return "no cell is loaded (handling/state is not LOADED)"
