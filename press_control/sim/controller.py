@@ -77,6 +77,10 @@ class PressController:
             if any(r.name == "heartbeat" for r in touched):
                 self._heartbeat_seen_s = self.time_s
                 self._watchdog_armed = True
+            moving = self.mode in (self.map.modes["RAMP"], self.map.modes["HOLD"])
+            if any(r.name == "motion_permit" for r in touched) and moving and \
+                    not self.get("motion_permit"):
+                self._latch(FAULT_INTRUSION)     # the permit input drops: dump at once
             if any(r.name == "control" for r in touched):
                 self._apply_control(self.get("control"))
             if any(r.name == "mode_command" for r in touched):
@@ -144,6 +148,8 @@ class PressController:
                 return
         if self.mode == modes["IDLE"]:
             self.target_kn = self.measured_force_kn
+        if command == modes["RELEASE"]:          # a release never pushes the platen up
+            self.target_kn = min(self.target_kn, self.measured_force_kn)
         if command == modes["HOLD"]:
             self.set("force_setpoint_kn", self.target_kn)      # stop where the ramp is
         elif command not in (modes["RAMP"], modes["RELEASE"]):
