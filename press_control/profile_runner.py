@@ -88,6 +88,7 @@ class ProfileRunner:
         self.reference_mpa = 0.0
         self.peak_mpa = 0.0
         self._cancel_requested = False
+        self._abort_reason = ""
         self._canceling_since = None
         self._start_s = None
         self._now = 0.0
@@ -130,6 +131,10 @@ class ProfileRunner:
     def cancel(self) -> None:
         self._cancel_requested = True
 
+    def abort(self, reason: str) -> None:
+        """Stop at the next step: release at the safe rate and end ABORTED with reason."""
+        self._abort_reason = reason
+
     def step(self, obs: Observation) -> List[Command]:
         if self.done:
             return []
@@ -147,6 +152,8 @@ class ProfileRunner:
             return self._abort("press driver disconnected", obs)
         if obs.fault_code:
             return self._abort(f"press fault {obs.fault_code}: {obs.fault_text}", obs)
+        if self._abort_reason:
+            return self._abort(self._abort_reason, obs)
         if self._cancel_requested:
             return self._cancel_step(obs)
         commands = []

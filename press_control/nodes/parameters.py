@@ -43,6 +43,8 @@ LIMIT_PARAMETERS = [
          0.0, 500.0, read_only=True),
     Spec("safe_release_rate_mpa_s", 10.0, "release rate on cancel, abort, deactivate",
          "MPa/s", 0.1, 1000.0, read_only=True),
+    Spec("arm_heartbeat_timeout_s", 1.0, "arm heartbeat older than this is stale", "s",
+         0.05, 60.0, read_only=True),
 ]
 
 DRIVER_PARAMETERS = LIMIT_PARAMETERS + [
@@ -65,8 +67,6 @@ DRIVER_PARAMETERS = LIMIT_PARAMETERS + [
          "", 1, 100),
     Spec("arm_interlock", False, "require a fresh arm heartbeat (handling/arm) that says "
          "the workspace is clear before pressurizing", read_only=True),
-    Spec("arm_heartbeat_timeout_s", 1.0, "arm heartbeat older than this is stale", "s",
-         0.05, 60.0, read_only=True),
     Spec("diagnostics_period_s", 1.0, "period of /diagnostics", "s", 0.1, 60.0),
     Spec("frame_id", "press_platen", "frame of the wrench and pressure messages"),
     Spec("autostart", True, "configure and activate on start"),
@@ -80,8 +80,20 @@ PROFILE_SERVER_PARAMETERS = LIMIT_PARAMETERS + [
          "driver itself reports a lost press at once)", "s", 0.05, 10.0),
     Spec("command_timeout_s", 2.0, "wait this long for press_driver to answer a command", "s",
          0.1, 30.0),
-    Spec("require_loaded_cell", False, "refuse goals unless the handshake reports a loaded "
-         "cell (handling/state LOADED)", read_only=True),
+    Spec("require_loaded_cell", False, "arm handshake: refuse goals unless an arm has loaded "
+         "the goal's cell (handling/state LOADED); enables the handoff timeouts",
+         read_only=True),
+    Spec("arm_dwell_timeout_s", 30.0, "longest an arm may stay in the workspace", "s",
+         0.5, 3600.0),
+    Spec("handoff_timeout_s", 120.0, "longest wait for a profile on a loaded cell, or for the "
+         "arm to unload a pressed one", "s", 1.0, 86400.0),
+    Spec("closing_timeout_s", 60.0, "longest wait for contact pressure after a profile "
+         "starts", "s", 1.0, 3600.0),
+    Spec("release_timeout_s", 120.0, "longest wait for the pressure to fall after a profile "
+         "ends", "s", 1.0, 3600.0),
+    Spec("contact_mpa", 1.0, "above this pressure the platen touches the cell", "MPa",
+         0.05, 50.0),
+    Spec("handling_period_s", 1.0, "handling/state is republished this often", "s", 0.1, 60.0),
 ]
 
 

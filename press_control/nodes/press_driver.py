@@ -17,6 +17,7 @@ from sensor_msgs.msg import FluidPressure, Temperature
 from std_srvs.srv import Trigger
 
 from press_control.dies import parse_die_table
+from press_control.handshake import ArmReport, arm_clear, arm_problem
 from press_control.hardware.press import Press, PressCommunicationError, PressError
 from press_control.nodes.parameters import DRIVER_PARAMETERS, declare
 from press_control.nodes.spin import spin_node
@@ -28,6 +29,7 @@ from press_control.stats import percentile
 from press_control_interfaces.msg import ArmHeartbeat, PressState
 from press_control_interfaces.srv import PressCommand
 
+FAULT_INTRUSION = 7
 MODE_NUMBERS = {"IDLE": PressState.MODE_IDLE, "RAMP": PressState.MODE_RAMP,
                 "HOLD": PressState.MODE_HOLD, "RELEASE": PressState.MODE_RELEASE,
                 "ESTOP": PressState.MODE_ESTOP, "FAULT": PressState.MODE_FAULT}
@@ -49,7 +51,7 @@ class PressDriverNode(LifecycleNode):
         self._stop = threading.Event()
         self._thread = None
         self._arm = None
-        self._arm_seen = 0.0
+        self._intrusion = ""
         self._poll_times = collections.deque(maxlen=500)
         self._latencies = collections.deque(maxlen=500)
         self._publish_delays = collections.deque(maxlen=500)
@@ -196,7 +198,12 @@ class PressDriverNode(LifecycleNode):
                         press.heartbeat()
                         wanted = self._motion_permitted()
                         if wanted != reading.flags["motion_permit"]:
-                            press.set_motion_permit(wanted)
+                            if not wanted and self.param("arm_interlock"):
+                                self._withdraw_permit(arm_problem(
+                                    self._arm, time.monotonic(),
+                                    self.param("arm_heartbeat_timeout_s")))
+                            else:
+                                press.set_motion_permit(wanted)
                     next_heartbeat = time.monotonic() + heartbeat_period
             except PressCommunicationError as error:
                 failures += 1
@@ -242,14 +249,30 @@ class PressDriverNode(LifecycleNode):
 
     # ---- interlocks ----------------------------------------------------------------------
     def on_arm(self, message: ArmHeartbeat) -> None:
-        self._arm = message
-        self._arm_seen = time.monotonic()
+        self._arm = ArmReport(message.arm_id, message.in_workspace, message.cell_id,
+                              message.intent, time.monotonic())
+        if message.in_workspace and self.param("arm_interlock"):
+            self._withdraw_permit(f"arm '{message.arm_id}' entered the workspace")
+
+    def _withdraw_permit(self, why: str) -> None:
+        """Drop the motion permit now: a moving controller dumps and latches fault 7."""
+        reading, press = self.reading, self.press
+        if reading is None or press is None or not reading.flags["motion_permit"]:
+            return
+        if reading.mode in ("RAMP", "HOLD"):
+            self._intrusion = why
+            self.get_logger().error(f"{why} while the platen was {reading.mode}: "
+                                    "motion stopped, pressure dumped, fault latched")
+        try:
+            with self.io_lock:
+                press.set_motion_permit(False)
+        except PressError as error:
+            self.get_logger().error(f"{why}: could not withdraw the motion permit ({error})")
 
     def arm_clear(self) -> bool:
         if not self.param("arm_interlock"):
             return True
-        fresh = time.monotonic() - self._arm_seen < self.param("arm_heartbeat_timeout_s")
-        return fresh and self._arm is not None and not self._arm.in_workspace
+        return arm_clear(self._arm, time.monotonic(), self.param("arm_heartbeat_timeout_s"))
 
     def _motion_permitted(self) -> bool:
         return self.active and self.arm_clear()
@@ -360,7 +383,7 @@ class PressDriverNode(LifecycleNode):
                            estop_pressed=reading.flags["estop"], arm_clear=self.arm_clear(),
                            die_id=die.die_id, die_area_mm2=die.area_mm2,
                            fault_code=reading.fault_code,
-                           fault_text=reading.fault_text if reading.fault_code else "")
+                           fault_text=self._fault_text(reading))
         state.header.stamp = stamp
         state.header.frame_id = self.param("frame_id")
         self.state_publisher.publish(state)
@@ -374,6 +397,14 @@ class PressDriverNode(LifecycleNode):
         temperature = Temperature(temperature=reading.platen_temperature_c, variance=0.0)
         temperature.header = state.header
         self.temperature_publisher.publish(temperature)
+
+    def _fault_text(self, reading) -> str:
+        if not reading.fault_code:
+            self._intrusion = ""
+            return ""
+        if reading.fault_code == FAULT_INTRUSION and self._intrusion:
+            return f"{reading.fault_text}: {self._intrusion}"
+        return reading.fault_text
 
     def _publish_disconnected(self) -> None:
         state = PressState(mode=PressState.MODE_DISCONNECTED, mode_name="DISCONNECTED",

@@ -17,6 +17,8 @@ from rclpy.qos import DurabilityPolicy, QoSProfile
 from std_msgs.msg import String
 
 from press_control.dies import parse_die_table
+from press_control.handshake import FAULT
+from press_control.nodes.handling import HandlingPort, press_interlocks
 from press_control.nodes.parameters import PROFILE_SERVER_PARAMETERS, declare
 from press_control.nodes.segment_messages import segment_from_msg, stats_to_msg
 from press_control.nodes.spin import spin_node
@@ -26,10 +28,9 @@ from press_control.profiles import (SEGMENT_TYPES, ProfileError, assemble, load_
                                     validate)
 from press_control.records import RunRecord
 from press_control.resources import config_path
-from press_control.safety import SafetyLimits
+from press_control.safety import SafetyLimits, motion_refusal
 from press_control_interfaces.action import RunPressureProfile
-from press_control_interfaces.msg import (HandlingState, InterfaceEvent, InterfaceHealth,
-                                          PressState)
+from press_control_interfaces.msg import InterfaceEvent, InterfaceHealth, PressState
 from press_control_interfaces.srv import PressCommand
 
 OUTCOME_CODES = {SUCCEEDED: RunPressureProfile.Result.SUCCEEDED,
@@ -54,7 +55,6 @@ class ProfileServerNode(Node):
         self.state = None
         self.state_seen = 0.0
         self.health = None
-        self.handling = None
         self.plateau = False
         self.busy = threading.Lock()
         self._service_seen = None
@@ -64,9 +64,8 @@ class ProfileServerNode(Node):
                                  callback_group=group)
         self.create_subscription(InterfaceEvent, "interface/events", self.on_event, 10,
                                  callback_group=group)
+        self.handling = HandlingPort(self, lambda: self.state, group)
         latched = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL)
-        self.create_subscription(HandlingState, "handling/state", self.on_handling, latched,
-                                 callback_group=group)
         self.rejections = self.create_publisher(String, "run_profile/rejection", latched)
         self.command_client = self.create_client(PressCommand, "command", callback_group=group)
         self.server = ActionServer(self, RunPressureProfile, "run_profile", self.execute,
@@ -93,9 +92,6 @@ class ProfileServerNode(Node):
         if message.event == InterfaceEvent.DENSIFICATION_PLATEAU:
             self.plateau = message.active
 
-    def on_handling(self, message: HandlingState) -> None:
-        self.handling = message
-
     # ---- goals -------------------------------------------------------------------------
     def plan(self, goal):
         """(segments, die) of a goal, or raise ProfileError with the reason."""
@@ -114,26 +110,14 @@ class ProfileServerNode(Node):
         state = self.state
         if state is None or time.monotonic() - self.state_seen > self.param("state_timeout_s"):
             return "no fresh press state: is press_driver running?"
-        if not state.connected:
-            return "press controller is disconnected"
-        if state.fault_code:
-            return f"press has a fault ({state.fault_text or state.fault_code}); reset it first"
-        if state.estop_pressed:
-            return "emergency stop is pressed"
-        if not state.guard_closed:
-            return "guard is open"
-        if not state.arm_clear:
-            return "an arm is in the workspace (or its heartbeat is stale)"
-        if not state.commands_enabled:
-            return "press_driver is not active"
+        refusal = motion_refusal(press_interlocks(state, state.arm_clear))
+        if refusal:
+            return refusal + (f" ({state.fault_text})" if state.fault_code else "")
         if self._service_seen is None:
             return "press_driver's command service is not discovered yet"
         # The driver must also have discovered our reply reader, or the first reply is lost.
         if time.monotonic() - self._service_seen < 1.0:
             return "press_driver's command service was discovered only just now"
-        if self.param("require_loaded_cell") and (
-                self.handling is None or self.handling.state != HandlingState.LOADED):
-            return "no cell is loaded (handling/state is not LOADED)"
         return None
 
     def on_goal(self, goal) -> GoalResponse:
@@ -144,6 +128,9 @@ class ProfileServerNode(Node):
             problem = self.readiness_problem()
             if problem:
                 raise ProfileError(f"press not ready: {problem}")
+            problem = self.handling.start_refusal(goal.cell_id)
+            if problem:
+                raise ProfileError(problem)
         except ProfileError as error:
             reason = f"goal for cell '{goal.cell_id}' rejected: {error}"
             self.get_logger().warn(reason)
@@ -202,7 +189,8 @@ class ProfileServerNode(Node):
         result = RunPressureProfile.Result()
         try:
             segments, die = self.plan(goal)
-        except ProfileError as error:        # the world changed since acceptance
+            self.handling.goal_started(goal.cell_id)
+        except (ProfileError, ValueError) as error:    # the world changed since acceptance
             handle.abort()
             result.outcome, result.reason = RunPressureProfile.Result.REJECTED, str(error)
             return result
@@ -226,6 +214,8 @@ class ProfileServerNode(Node):
         while not runner.done and rclpy.ok(context=self.context):
             if handle.is_cancel_requested:
                 runner.cancel()
+            if self.handling.state == FAULT and not runner.done:
+                runner.abort(f"handling fault: {self.handling.machine.reason}")
             observation = self.observe()
             for command in runner.step(observation):
                 accepted, reason = self.send(command)
@@ -281,6 +271,7 @@ class ProfileServerNode(Node):
             "segments": [vars(s) for s in runner.stats],
             "final_relative_density": result.final_relative_density,
             "final_impedance_ohm": result.final_impedance_ohm}, segments)
+        self.handling.goal_finished(f"profile {runner.outcome}: {result.reason}")
         if runner.outcome == SUCCEEDED:
             handle.succeed()
         elif runner.outcome == CANCELED:
