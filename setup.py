@@ -29,6 +29,8 @@ setup(
             "press_driver = press_control.nodes.press_driver:main",
             "profile_server = press_control.nodes.profile_server:main",
             "interface_monitor = press_control.nodes.interface_monitor:main",
+            "demo_arm = press_control.nodes.demo_arm:main",
+            "bringup = press_control.bringup:main",
         ],
     },
 )

@@ -1,4 +1,4 @@
-"""Launch press_driver (a managed lifecycle node that configures and activates itself)."""
+"""Launch press_driver alone (a managed lifecycle node that configures and activates itself)."""
 from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument
 from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
@@ -16,8 +16,8 @@ def generate_launch_description():
         DeclareLaunchArgument(
             "params_file",
             default_value=PathJoinSubstitution([FindPackageShare("press_control"), "config",
-                                                "press_driver.yaml"]),
-            description="press_driver parameter file"),
+                                                "press_cell.yaml"]),
+            description="parameter file (its /**/press_driver section applies)"),
         DeclareLaunchArgument("press_port", default_value="/tmp/press_sim/press",
                               description="serial device of the press controller"),
         LifecycleNode(package="press_control", executable="press_driver", name="press_driver",

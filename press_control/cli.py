@@ -59,6 +59,11 @@ def _demo(args: argparse.Namespace) -> int:
     return run_demo(args)
 
 
+def _bench(args: argparse.Namespace) -> int:
+    from press_control.bench.run import run_benchmarks
+    return run_benchmarks(args.out, quick=args.quick)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pressctl", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -73,11 +78,19 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=run_profile)
     demo = commands.add_parser("demo", help="run the whole system against the built-in simulator")
     demo.add_argument("--full", action="store_true",
-                      help="full-length preset holds instead of the short demo profile")
+                      help="the full-length profile (full_cell, about 25 min a cell) instead "
+                           "of demo_cell")
+    demo.add_argument("--cells", type=int, default=1, help="cells the demo arm presses")
     demo.add_argument("--seed", type=int, default=0, help="simulator noise seed")
-    demo.add_argument("--cell", default="demo-cell-1", help="cell id of the demo run")
+    demo.add_argument("--cell", default="demo-cell",
+                      help="cell id prefix (cells are <prefix>-1, <prefix>-2, ...)")
     demo.add_argument("--record-dir", default="runs", help="where run records go")
     demo.set_defaults(handler=_demo)
+    bench = commands.add_parser("bench", help="measure speed, accuracy and safety figures "
+                                "against the simulator; write report.json and report.md")
+    bench.add_argument("--out", default="bench_report", help="folder of the report")
+    bench.add_argument("--quick", action="store_true", help="shorter runs (about 3 min)")
+    bench.set_defaults(handler=_bench)
     return parser
 
 

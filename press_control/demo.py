@@ -1,165 +1,149 @@
-"""The README's run command: the whole system on the simulator, one cell from start to end.
+"""The README's run command: a whole simulated press cell, one cell from load to unload.
 
-The simulator runs in its own process (it is the press) and press_driver in another: the
-safety-critical heartbeat must not share an interpreter lock with analysis work, as with
-`ros2 launch`. profile_server and interface_monitor run here. The demo sends the
-`demo_cell` profile through the run_profile action: densify at 392 MPa, attach the anode
-at 25 MPa while the interface resistance falls, hold 50 MPa stack pressure while the cell
-breathes, release. It prints progress, then a summary of what the cell really saw (the
-simulator's true pressure) beside the measured figures.
+`bringup`'s PressCell starts the simulator (its own process: it is the press), press_driver
+(its own process: its heartbeat must not wait on another node's interpreter lock, as with
+`ros2 launch`), profile_server, interface_monitor and the demo arm. The arm waits for the
+press, loads the cell, sends the `demo_cell` profile through the run_profile action
+(densify at 392 MPa, attach the Li anode at 25 MPa while the interface resistance falls,
+hold 50 MPa stack pressure while the cell cycles, release) and unloads it. The demo prints
+progress, then a summary of what the cell really saw (the simulator's true pressure)
+beside the measured figures, and exits non-zero if anything failed.
 """
 import math
 import os
-import signal
-import subprocess
 import sys
-import tempfile
-import threading
 import time
 
 import numpy as np
 
-FULL_SEQUENCE = ["sulfide_densify_392", "li_anode_creep_25", "stack_cycling_50"]
+from press_control.progress import SEGMENT_NAMES
 
 
 class TruthLog:
-    """Samples the simulator's true state whenever feedback arrives."""
+    """Samples the simulator's true state whenever feedback arrives.
 
-    def __init__(self, sim, on_cycling):
+    Feedback reaches us late when the host is busy; a row is only used when its feedback
+    came within LATE_S of the quickest delivery seen (clocks matched on elapsed_s).
+    """
+
+    LATE_S = 0.25
+
+    def __init__(self, sim):
         self.sim = sim
-        self.on_cycling = on_cycling
         self.rows = []
-        self.cycling = False
-        self.anode = False
 
-    def on_feedback(self, feedback, preset):
+    def on_feedback(self, feedback):
         truth = self.sim.truth()
-        self.rows.append((preset, feedback.segment_index, feedback.segment_type,
-                          feedback.phase, feedback.setpoint_mpa, truth["pressure_mpa"],
-                          truth["interface_resistance_ohm"], truth["relative_density"]))
-        if preset == "demo_cell" and feedback.segment_index == 3 and not self.anode:
-            self.sim.inject("attach_anode")            # fresh Li foil on the pellet
-            self.anode = True
-        regulating = feedback.segment_type == 3
-        if regulating != self.cycling:                # the cell cycles (breathes) only
-            self.sim.inject("cycling", "on" if regulating else "off")   # under stack pressure
-            self.on_cycling(regulating)
-            self.cycling = regulating
+        self.rows.append((feedback.segment_index, feedback.segment_type, feedback.phase,
+                          feedback.setpoint_mpa, truth["pressure_mpa"],
+                          truth["interface_resistance_ohm"], truth["relative_density"],
+                          time.monotonic() - feedback.elapsed_s))
+
+    def timely_rows(self):
+        if not self.rows:
+            return []
+        quickest = min(r[7] for r in self.rows)
+        return [r for r in self.rows if r[7] - quickest <= self.LATE_S]
 
     def figures(self, target_mpa: float):
-        rows = [r for r in self.rows if r[3] == "holding" and abs(r[4] - target_mpa) < 2.0]
-        true = np.array([r[5] for r in rows])
+        """(p99 |error|, mean, rows used) of the true pressure while holding at target_mpa."""
+        rows = [r for r in self.timely_rows()
+                if r[2] == "holding" and abs(r[3] - target_mpa) < 2.0]
+        true = np.array([r[4] for r in rows])
         if not len(true):
-            return math.nan, math.nan
-        return float(np.percentile(np.abs(true - target_mpa), 99)), float(true.mean())
+            return math.nan, math.nan, 0
+        return float(np.percentile(np.abs(true - target_mpa), 99)), float(true.mean()), len(rows)
 
 
 def run_demo(args) -> int:
-    import rclpy
-    from rclpy.executors import MultiThreadedExecutor
-    from rclpy.parameter import Parameter
+    from rclpy.qos import DurabilityPolicy, QoSProfile
 
-    from std_msgs.msg import Bool
-
-    from press_control.nodes.interface_monitor import InterfaceMonitorNode
-    from press_control.resources import config_path
-    from press_control.nodes.profile_server import ProfileServerNode
-    from press_control.profile_client import OUTCOME_NAMES, GoalRejected, ProfileClient
-    from press_control.progress import progress_line, summary_lines
-    from press_control.sim.process import SimulatorProcess
+    from press_control.bringup import PressCell
+    from press_control.progress import progress_line
     from press_control_interfaces.action import RunPressureProfile
-    from press_control_interfaces.msg import InterfaceEvent
+    from press_control_interfaces.msg import HandlingState, InterfaceEvent
 
     os.environ.setdefault("ROS_DOMAIN_ID", str(100 + os.getpid() % 100))
     os.environ.setdefault("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
-    sim = SimulatorProcess(tempfile.mkdtemp(prefix="press_demo_"), seed=args.seed).start()
-    print(f"simulator: press {sim.config.press_path}, analyzer {sim.config.analyzer_path}")
-    driver = subprocess.Popen(
-        [sys.executable, "-m", "press_control.nodes.press_driver", "--ros-args",
-         "--params-file", config_path("press_driver.yaml"),
-         "-p", f"port:={sim.config.press_path}"])
-    rclpy.init()
-    server = ProfileServerNode(parameter_overrides=[
-        Parameter("record_dir", value=os.path.abspath(args.record_dir))])
-    monitor = InterfaceMonitorNode(parameter_overrides=[
-        Parameter("lcr_port", value=sim.config.analyzer_path),
-        Parameter("cell_id", value=args.cell), Parameter("sweep_period_s", value=5.0)])
-    node = rclpy.create_node("press_demo")
-    events = []
-    node.create_subscription(InterfaceEvent, "interface/events", events.append, 50)
-    cycling = node.create_publisher(Bool, "interface/cycling", 10)
-    executor = MultiThreadedExecutor(num_threads=8)
-    for each in (server, monitor, node):
-        executor.add_node(each)
-    threading.Thread(target=executor.spin, daemon=True).start()
-    truth = TruthLog(sim, lambda on: cycling.publish(Bool(data=on)))
-    start_truth = sim.truth()
-    results = []
+    preset = "full_cell" if args.full else "demo_cell"
+    cell = PressCell(seed=args.seed, demo_arm=True, record_dir=args.record_dir,
+                     arm_parameters={"cells": args.cells, "preset": preset,
+                                     "cell_prefix": args.cell, "seed": args.seed})
+    started = time.monotonic()
+    cell.start()
     try:
-        client = ProfileClient(node)
-        if not client.wait_for_server(30.0):
-            print("demo: run_profile did not come up", file=sys.stderr)
-            return 1
-        deadline = time.monotonic() + 60.0
-        while server.readiness_problem() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        if server.readiness_problem():
-            print(f"demo: press not ready: {server.readiness_problem()}", file=sys.stderr)
-            return 1
-        plan = FULL_SEQUENCE if args.full else ["demo_cell"]
-        for preset in plan:
-            cancel = threading.Event()
-            if preset == "li_anode_creep_25":
-                sim.inject("attach_anode")             # fresh Li foil on the pellet
-            if preset == "stack_cycling_50":          # open-ended: cycle for 5 min, then stop
-                threading.Timer(300.0, cancel.set).start()
-            print(f"\n== {preset} on cell {args.cell}")
+        sim, node = cell.sim, cell.world_node
+        print(f"simulator: press {sim.config.press_path}, analyzer {sim.config.analyzer_path}")
+        events, truth, segments = [], TruthLog(sim), [0]
+        start_truth = sim.truth()
 
-            def show(feedback, preset=preset):
-                truth.on_feedback(feedback, preset)
-                print("\r" + progress_line(feedback, 6), end="", flush=True)
-            goal = RunPressureProfile.Goal(preset=preset, cell_id=args.cell, die_id="d10")
-            try:
-                result = client.run(goal, on_feedback=show, cancel_event=cancel)
-            except GoalRejected as rejection:
-                print(f"\ndemo: {rejection}", file=sys.stderr)
-                return 1
-            print("\n" + "\n".join(summary_lines(result, OUTCOME_NAMES)))
-            results.append((preset, result))
-            expected = RunPressureProfile.Result.CANCELED if preset == "stack_cycling_50" \
-                else RunPressureProfile.Result.SUCCEEDED
-            if result.outcome != expected:
-                return 1
+        def show(message):
+            feedback = message.feedback
+            truth.on_feedback(feedback)
+            segments[0] = max(segments[0], feedback.segment_index + 1)
+            print("\r" + progress_line(feedback, segments[0]), end="", flush=True)
+
+        shown = [None]
+
+        def handling(message):
+            if (message.state_name, message.cell_id) != shown[0]:
+                shown[0] = (message.state_name, message.cell_id)
+                print(f"\nhandling: {message.state_name} {message.cell_id} "
+                      f"({message.reason})", flush=True)
+        node.create_subscription(InterfaceEvent, "interface/events", events.append, 50)
+        node.create_subscription(RunPressureProfile.Impl.FeedbackMessage,
+                                 "run_profile/_action/feedback", show, 10)
+        node.create_subscription(HandlingState, "handling/state", handling, QoSProfile(
+            depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL))
+        problem = cell.wait_ready(90.0)
+        if problem:
+            print(f"demo: press not ready: {problem}", file=sys.stderr)
+            return 1
+        print(f"press ready after {time.monotonic() - started:.1f} s", flush=True)
+        while cell.arm.poll() is None:
+            time.sleep(0.2)
         end_truth = sim.truth()
-        p99, mean = truth.figures(392.0)
-        peak_true = max((r[5] for r in truth.rows), default=math.nan)
-        r_attach = [r[6] for r in truth.rows if abs(r[4] - 25.0) < 1.0 and r[3] == "holding"]
-        print("\n== summary (true = what the cell saw in the simulator)")
-        print(f"peak pressure: true {peak_true:.2f} MPa, measured "
-              f"{max(r.peak_mpa for _, r in results):.2f} MPa; overshoot at 392 MPa "
-              f"{max(0.0, peak_true - 392.0):.2f} MPa (true)")
-        print(f"hold at 392 MPa: true mean {mean:.2f} MPa, p99 |error| {p99:.2f} MPa")
-        if r_attach:
-            print(f"interface resistance during Li attach: {r_attach[0]:.0f} -> "
-                  f"{r_attach[-1]:.1f} ohm (true)")
-        print(f"interface resistance start {start_truth['interface_resistance_ohm']:.0f} ohm, "
-              f"end {end_truth['interface_resistance_ohm']:.1f} ohm; relative density "
-              f"{start_truth['relative_density']:.3f} -> {end_truth['relative_density']:.3f}")
-        print("events: " + (", ".join(
-            f"{e.event} {'raised' if e.active else 'cleared'} ({e.detail})" for e in events)
-            or "none"))
-        for preset, result in results:
-            print(f"record ({preset}): {result.record_dir}")
-        print(f"press released: true {end_truth['pressure_mpa']:.2f} MPa")
-        return 0
+        results = cell.arm_results()
+        print_summary(results, truth, start_truth, end_truth, events,
+                      time.monotonic() - started)
+        released = end_truth["pressure_mpa"] < 1.0
+        if not released:
+            print("demo: the press is still pressurized", file=sys.stderr)
+        if cell.arm.returncode:
+            print(f"demo: demo_arm exited with status {cell.arm.returncode}", file=sys.stderr)
+        succeeded = len(results) == args.cells and all(
+            r["outcome"] == "SUCCEEDED" for r in results)
+        return 0 if succeeded and released and cell.arm.returncode == 0 else 1
     finally:
-        executor.shutdown(timeout_sec=2.0)
-        for each in (server, monitor, node):
-            each.destroy_node()
-        rclpy.try_shutdown()
-        driver.send_signal(signal.SIGINT)            # the driver releases on shutdown
-        try:
-            driver.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            driver.kill()
-        sim.stop()
+        cell.stop()
+
+
+def print_summary(results, truth, start_truth, end_truth, events, elapsed_s) -> None:
+    p99, mean, used = truth.figures(392.0)
+    peak_true = max((r[4] for r in truth.rows), default=math.nan)
+    r_attach = [r[5] for r in truth.rows if abs(r[3] - 25.0) < 1.0 and r[2] == "holding"]
+    print("\n== summary (true = what the cell saw in the simulator)")
+    for result in results:
+        print(f"{result['cell_id']}: {result['outcome']} - {result['reason']}; measured peak "
+              f"{result['peak_mpa']:.2f} MPa; record {result['record_dir']}")
+    print(f"peak pressure: true {peak_true:.2f} MPa; overshoot at 392 MPa "
+          f"{max(0.0, peak_true - 392.0):.2f} MPa (true)")
+    print(f"hold at 392 MPa: true mean {mean:.2f} MPa, p99 |error| {p99:.2f} MPa "
+          f"({used} samples)")
+    for result in results:
+        for segment in result["segments"]:
+            print(f"  {result['cell_id']} segment {segment['index'] + 1} "
+                  f"{SEGMENT_NAMES[segment['type']]}: p99 |error| "
+                  f"{segment['p99_abs_error_mpa']:.2f} MPa, overshoot "
+                  f"{segment['overshoot_mpa']:.2f} MPa (measured)")
+    if r_attach:
+        print(f"interface resistance during Li attach: {r_attach[0]:.0f} -> "
+              f"{r_attach[-1]:.1f} ohm (true)")
+    print(f"interface resistance start {start_truth['interface_resistance_ohm']:.0f} ohm, "
+          f"end {end_truth['interface_resistance_ohm']:.1f} ohm; relative density "
+          f"{start_truth['relative_density']:.3f} -> {end_truth['relative_density']:.3f}")
+    print("events: " + (", ".join(
+        f"{e.event} {'raised' if e.active else 'cleared'} ({e.detail})" for e in events)
+        or "none"))
+    print(f"press released: true {end_truth['pressure_mpa']:.2f} MPa; demo took "
+          f"{elapsed_s:.0f} s")

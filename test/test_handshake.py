@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 from press_control.dies import Die
 from press_control.handshake import (CLOSING, FAULT, INTENT_LOAD, INTENT_NONE,
                                      INTENT_UNLOAD, LOADED, OPEN_IDLE, PRESSING,
-                                     READY_TO_LOAD, READY_TO_UNLOAD, ArmReport, Handshake,
+                                     READY_TO_LOAD, READY_TO_UNLOAD, STATE_NAMES, ArmReport,
+                                     Handshake,
                                      HandshakeTimeouts, PressReport, arm_clear)
 from press_control.profile_runner import Command
 from press_control.safety import Interlocks, motion_refusal
@@ -294,3 +295,45 @@ ARM_VISIT = st.tuples(
 @given(st.lists(ARM_VISIT, min_size=1, max_size=8))
 def test_platen_never_advances_with_the_arm_inside(visits):
     assert run_cell(visits) == []
+
+
+def drive_to(state):
+    """A Cell whose handshake is in the given state (no arm inside)."""
+    cell = Cell(arm_dwell_s=5.0)
+    if state == OPEN_IDLE:
+        cell.tick(problem="guard is open")
+        return cell
+    if state == FAULT:
+        cell.load("c1")
+        cell.machine.goal_started("c1", cell.now)
+        cell.tick(pressure_mpa=50.0, faulted=True, problem="press fault 2: emergency stop")
+        return cell
+    if state == READY_TO_LOAD:
+        cell.arm(False)
+        cell.tick()
+        return cell
+    cell.load("c1")
+    if state in (CLOSING, PRESSING, READY_TO_UNLOAD):
+        cell.machine.goal_started("c1", cell.now)
+    if state in (PRESSING, READY_TO_UNLOAD):
+        cell.tick(pressure_mpa=50.0)
+    if state == READY_TO_UNLOAD:
+        cell.machine.goal_finished("profile SUCCEEDED", cell.now)
+        cell.tick(pressure_mpa=0.0)
+    return cell
+
+
+@pytest.mark.parametrize("state", range(7), ids=lambda s: STATE_NAMES[s])
+def test_arm_intrusion_in_every_state(state):
+    cell = drive_to(state)
+    assert cell.state == state
+    cell.arm(True, "", INTENT_NONE)
+    cell.tick()
+    assert not arm_clear(cell.machine.arm, cell.now, 1.0), "the driver withholds motion"
+    if state in (CLOSING, PRESSING, FAULT):
+        assert cell.state == FAULT
+        return
+    assert cell.state == state, "outside pressing an arm visit is not a fault"
+    while cell.state == state and cell.now < 20.0:      # unless it stays too long
+        cell.tick(0.5)
+    assert cell.state == FAULT and "stayed in the workspace" in cell.machine.reason

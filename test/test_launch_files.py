@@ -42,6 +42,9 @@ def test_launch_file_is_consistent(path):
                 constant.value.endswith(".yaml"):
             assert (ROOT / "config" / constant.value).exists(), constant.value
             assert 'glob("config/*.yaml")' in SETUP
+        if isinstance(constant, ast.Constant) and isinstance(constant.value, str) and \
+                constant.value.endswith(".launch.py"):
+            assert (ROOT / "launch" / constant.value).exists(), constant.value
     declared = [args[0].value for _, args in _call_keywords(tree, "DeclareLaunchArgument")]
     used = [args[0].value for _, args in _call_keywords(tree, "LaunchConfiguration")]
     assert declared and set(declared) <= set(used), f"declared but unused: {declared}"

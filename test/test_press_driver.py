@@ -7,6 +7,7 @@ import time
 
 import pytest
 import rclpy
+import yaml
 from rclpy.parameter import Parameter
 from sensor_msgs.msg import FluidPressure
 from std_srvs.srv import Trigger
@@ -179,16 +180,31 @@ def test_unplug_during_hold_ends_safe_and_reconnects(harness, sim):
     assert sim.true_pressure_mpa() < 1.0              # and pressing did not resume
 
 
-def test_sigkill_leaves_the_controller_releasing_within_the_watchdog_period(
-        ros_context, spin, sim):
-    driver = subprocess.Popen(
+def overrides_file(folder, node, parameters) -> str:
+    """A parameter file for one node by its full name (beats the `/**/node` section)."""
+    path = folder / "overrides.yaml"
+    path.write_text(yaml.safe_dump({node: {"ros__parameters": parameters}}))
+    return str(path)
+
+
+def start_driver(tmp_path, sim):
+    return subprocess.Popen(
         [sys.executable, "-m", "press_control.nodes.press_driver", "--ros-args",
-         "--params-file", config_path("press_driver.yaml"),
-         "-r", "__ns:=/killed", "-p", f"port:={sim.config.press_path}"],
+         "--params-file", config_path("press_cell.yaml"),
+         "--params-file", overrides_file(tmp_path, "/killed/press_driver", {
+             "port": sim.config.press_path, "arm_interlock": False}),
+         "-r", "__ns:=/killed"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def test_sigkill_leaves_the_controller_releasing_within_the_watchdog_period(
+        ros_context, spin, sim, tmp_path):
+    driver = start_driver(tmp_path, sim)
     try:
         client = rclpy.create_node("sigkill_client", namespace="/killed", context=ros_context)
         commands = client.create_client(PressCommand, "command")
+        states = []
+        client.create_subscription(PressState, "state", states.append, 10)
         spin(client)
         assert commands.wait_for_service(timeout_sec=60.0)
         wait_for(lambda: sim.truth()["motion_permit"] == 1, message="motion permit")
@@ -203,6 +219,13 @@ def test_sigkill_leaves_the_controller_releasing_within_the_watchdog_period(
         wait_for(lambda: sim.truth()["fault_code"] == 1, message="watchdog trip")
         assert time.monotonic() - killed_at <= 2.0 + 0.5     # period 2 s, plus polling slack
         wait_for(lambda: sim.true_pressure_mpa() < 1.0, timeout=10.0, message="release")
+        states.clear()
+        driver = start_driver(tmp_path, sim)                 # the host comes back
+        wait_for(lambda: states and states[-1].connected, timeout=60, message="reconnect")
+        assert states[-1].fault_code == 1 and "watchdog" in states[-1].fault_text
+        assert not states[-1].commands_enabled
+        time.sleep(1.0)
+        assert sim.true_pressure_mpa() < 1.0                 # and pressing did not resume
     finally:
         if driver.poll() is None:
             driver.kill()

@@ -62,7 +62,7 @@ class Cell:
             Parameter("port", value=sim.config.press_path)])
         spin(self.driver, self.server, self.client_node)
         assert self.client.wait_for_server(timeout_sec=20.0)
-        wait_for(lambda: self.server.readiness_problem() is None,
+        wait_for(lambda: self.server.readiness_problem() is None, timeout=60,
                  message=lambda: f"press ready ({self.server.readiness_problem()})")
 
     def send(self, segments=(), preset="", cell_id="cell-1", hold_scale=0.0, **fields):

@@ -12,6 +12,8 @@ import serial
 from press_control.protocol import modbus_rtu as rtu
 from press_control.protocol.register_map import RegisterMap
 
+COMMAND_NOT_TAKEN = "press did not take the command"   # a link failure, not a refusal
+
 
 class PressError(Exception):
     """Base class of press device failures."""

@@ -159,13 +159,14 @@ class InterfaceMonitorNode(Node):
     def _sweep(self) -> None:
         frequencies = log_frequencies(self.param("sweep_start_hz"), self.param("sweep_stop_hz"),
                                       self.param("points_per_decade"))
+        sweep_began = self.get_clock().now().to_msg()    # what a fit shows is no newer
         impedances = self.analyzer.sweep(frequencies)
         started = time.perf_counter()
         fit = fit_circuit(frequencies, impedances)
         self.fit_time_s = time.perf_counter() - started
         self.sweeps += 1
         if fit.ok:
-            self.fit, self.fit_stamp = fit, self.get_clock().now().to_msg()
+            self.fit, self.fit_stamp = fit, sweep_began
         else:
             self.non_physical += 1
             self.get_logger().warn(f"EIS fit rejected (residual {fit.rms_relative_residual:.3f})")

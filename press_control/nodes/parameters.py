@@ -132,3 +132,23 @@ def declare(node, specs) -> None:
     """Declare every parameter of specs on node, with its descriptor."""
     for spec in specs:
         node.declare_parameter(spec.name, spec.default, spec.descriptor())
+
+
+DEMO_ARM_PARAMETERS = [
+    Spec("arm_id", "demo_arm", "name in the heartbeat"),
+    Spec("cells", 1, "cells to load, press and unload", "", 0, 100000),
+    Spec("cell_prefix", "cell", "cell ids are <prefix>-1, <prefix>-2, ..."),
+    Spec("preset", "demo_cell", "profile preset run on every cell"),
+    Spec("die_id", "d10", "die of the goal"),
+    Spec("hold_scale", 0.0, "shorten holds by this factor (0 or 1 = as written)", "",
+         0.0, 1.0),
+    Spec("heartbeat_rate_hz", 10.0, "handling/arm publish rate", "Hz", 1.0, 100.0),
+    Spec("dwell_s", 1.0, "time in the workspace to place or take a cell", "s", 0.0, 600.0),
+    Spec("jitter_s", 0.5, "random extra time added to every move", "s", 0.0, 60.0),
+    Spec("seed", 0, "seed of the timing jitter", "", 0, 2 ** 31 - 1),
+    Spec("start_delay_s", 0.0, "wait before the first move", "s", 0.0, 3600.0),
+    Spec("wait_timeout_s", 600.0, "longest wait for the press at any step", "s", 1.0, 86400.0),
+    Spec("goal_attempts", 20, "tries per cell while the press reports not ready", "", 1, 1000),
+    Spec("exit_when_done", False, "exit once every cell is done (status 0 if all succeeded)"),
+    Spec("results_file", "", "write the cells' outcomes here as JSON when done"),
+]

@@ -18,7 +18,8 @@ from std_srvs.srv import Trigger
 
 from press_control.dies import parse_die_table
 from press_control.handshake import ArmReport, arm_clear, arm_problem
-from press_control.hardware.press import Press, PressCommunicationError, PressError
+from press_control.hardware.press import (COMMAND_NOT_TAKEN, Press, PressCommunicationError,
+                                          PressError)
 from press_control.nodes.parameters import DRIVER_PARAMETERS, declare
 from press_control.nodes.spin import spin_node
 from press_control.protocol.register_map import RegisterMap, RegisterMapError
@@ -244,6 +245,8 @@ class PressDriverNode(LifecycleNode):
         self.reading = reading
         self._poll_times.append(time.monotonic())
         self._latencies.append(reading.latency_s)
+        if not self.context.ok():           # Ctrl-C: the shutdown path releases the press
+            return
         self._publish(reading)
         self._publish_delays.append(time.monotonic() - reading.received_s)
 
@@ -338,7 +341,7 @@ class PressDriverNode(LifecycleNode):
             with self.io_lock:
                 action()
         except PressError as error:
-            return False, f"press did not take the command: {error}"
+            return False, f"{COMMAND_NOT_TAKEN}: {error}"
         return True, ""
 
     def _trigger(self, response, action, what):
@@ -355,7 +358,10 @@ class PressDriverNode(LifecycleNode):
                              "emergency stop: pressure released, fault latched")
 
     def on_reset_fault(self, request, response):
-        return self._trigger(response, lambda: self.press.reset_fault(), "fault reset")
+        self._trigger(response, lambda: self.press.reset_fault(), "fault reset")
+        if response.success:
+            self._intrusion = ""
+        return response
 
     def on_zero_position(self, request, response):
         reading = self.reading
@@ -400,7 +406,6 @@ class PressDriverNode(LifecycleNode):
 
     def _fault_text(self, reading) -> str:
         if not reading.fault_code:
-            self._intrusion = ""
             return ""
         if reading.fault_code == FAULT_INTRUSION and self._intrusion:
             return f"{reading.fault_text}: {self._intrusion}"

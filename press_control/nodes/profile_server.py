@@ -18,6 +18,7 @@ from std_msgs.msg import String
 
 from press_control.dies import parse_die_table
 from press_control.handshake import FAULT
+from press_control.hardware.press import COMMAND_NOT_TAKEN
 from press_control.nodes.handling import HandlingPort, press_interlocks
 from press_control.nodes.parameters import PROFILE_SERVER_PARAMETERS, declare
 from press_control.nodes.segment_messages import segment_from_msg, stats_to_msg
@@ -146,7 +147,11 @@ class ProfileServerNode(Node):
             request.target_c = command.target
         else:
             request.target_mpa, request.rate_mpa_s = command.target, command.rate
-        return self._call(request)
+        accepted, reason = self._call(request)
+        if not accepted and reason.startswith(COMMAND_NOT_TAKEN):    # a lost frame: the
+            self.get_logger().warn(f"{reason}; sending it once more")  # write is idempotent
+            accepted, reason = self._call(request)
+        return accepted, reason
 
     def _call(self, request) -> tuple:
         if not self.command_client.wait_for_service(timeout_sec=self.param("command_timeout_s")):

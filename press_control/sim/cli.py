@@ -84,8 +84,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def without_ros_arguments(argv):
+    """The arguments without the `--ros-args ... [--]` block that ROS launch appends."""
+    kept, in_ros = [], False
+    for arg in argv:
+        if arg == "--ros-args":
+            in_ros = True
+        elif in_ros and arg == "--":
+            in_ros = False
+        elif not in_ros:
+            kept.append(arg)
+    return kept
+
+
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(without_ros_arguments(
+        sys.argv[1:] if argv is None else argv))
     if args.command == "inject":
         reply = inject(args.dir, args.fault, args.value)
         print(reply.get("done") or reply.get("error"))

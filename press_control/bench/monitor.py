@@ -1,7 +1,6 @@
-"""Benchmark of the interface analytics (no ROS): EIS fit time and accuracy, and event
-detection latency at the monitor's default rates, against the simulated cell.
+"""Interface analytics figures (no ROS), against the simulated cell.
 
-Run: . scripts/env.sh && python scripts/bench_monitor.py
+EIS fit time and accuracy, and event detection latency at the monitor's default rates.
 """
 import math
 import time
@@ -9,6 +8,7 @@ import time
 import numpy as np
 
 from press_control.analysis.circuit_fit import fit_circuit
+from press_control.bench.report import Figure
 from press_control.analysis.events import (CONTACT_ESTABLISHED, DELAMINATION, SHORT_CIRCUIT,
                                            EventDetector, Inputs)
 from press_control.hardware.impedance_analyzer import log_frequencies
@@ -16,6 +16,7 @@ from press_control.sim.cell import CellModel
 from press_control.stats import percentile
 
 HEALTH_PERIOD_S = 0.5           # interface/health at 2 Hz: the detectors run at this rate
+SECTION = "Interface monitor (simulated cell; 2 Hz health, 1 s debounce)"
 
 
 def fit_figures():
@@ -34,9 +35,11 @@ def fit_figures():
             errors.append(abs(fit.interface_ohm / cell.interface_resistance_ohm() - 1))
     times.sort()
     errors.sort()
-    print(f"EIS fit ({len(frequencies)} points): time p50 {percentile(times, 0.5) * 1e3:.1f} ms,"
-          f" max {times[-1] * 1e3:.1f} ms; interface resistance error p50 "
-          f"{percentile(errors, 0.5):.2%}, max {errors[-1]:.2%} (target 10 %)")
+    return [Figure(SECTION, f"EIS fit time p50 ({len(frequencies)} points)",
+                   percentile(times, 0.5) * 1e3, "ms"),
+            Figure(SECTION, "EIS fit time max", times[-1] * 1e3, "ms"),
+            Figure(SECTION, "interface resistance error, max over 5-100 MPa", 100 * errors[-1],
+                   "%", "<= 10")]
 
 
 def latency(name, prepare, fault, pressure=50.0, cycling=False):
@@ -62,15 +65,12 @@ def latency(name, prepare, fault, pressure=50.0, cycling=False):
     return math.nan
 
 
-def main():
-    fit_figures()
-    print(f"detection latency at {1 / HEALTH_PERIOD_S:.0f} Hz with 1 s debounce "
-          "(the fit behind R_int adds up to one sweep period):")
+def run() -> list:
+    """Fit and detection-latency figures."""
+    figures = fit_figures()
     short = latency(SHORT_CIRCUIT, lambda c: None, lambda c: setattr(c, "shorted", True))
-    print(f"  short circuit: {short:.1f} s")
     delamination = latency(DELAMINATION, lambda c: setattr(c, "cycling", True),
                            lambda c: None, cycling=True)
-    print(f"  delamination (stack pressure lost while cycling): {delamination:.1f} s")
     fresh = CellModel(seed=4)
     detector, t = EventDetector(), 0.0
     while t < 300.0:
@@ -81,9 +81,8 @@ def main():
                 Inputs(t, math.nan, resistance, 25.0, 25.0, True))):
             break
     crossing = (np.log(17.0) - np.log(40.0 / 32.0 - 1.0)) * fresh.p.creep_time_s
-    print(f"  contact established at 25 MPa: raised {t:.1f} s after the Li foil was placed; "
-          f"the resistance crossed 40 ohm at {crossing:.1f} s")
-
-
-if __name__ == "__main__":
-    main()
+    return figures + [
+        Figure(SECTION, "short circuit detected after onset", short, "s", "<= 5"),
+        Figure(SECTION, "delamination detected after onset", delamination, "s", "<= 5"),
+        Figure(SECTION, "contact established: raised after the 40 ohm crossing",
+               t - crossing, "s", note=f"crossing {crossing:.1f} s after the Li foil")]

@@ -1,12 +1,9 @@
-"""Benchmark of profile execution: ProfileRunner vs a naive setpoint-only baseline.
+"""Profile execution figures: ProfileRunner against a naive setpoint-only baseline.
 
 Figures are on the TRUE pressure the cell sees (the simulated press stepped in-process,
-with noise, non-linearity and leak on), with the measured-signal figure beside it.
-Also measures goal-accept latency through real nodes over DDS.
-
-Run: . scripts/env.sh && python scripts/bench_profiles.py
+with noise, non-linearity and leak on), with the measured-signal figure beside it; and the
+goal-accept latency through real nodes over DDS.
 """
-import argparse
 import os
 import tempfile
 import threading
@@ -14,6 +11,7 @@ import time
 
 import numpy as np
 
+from press_control.bench.report import Figure
 from press_control.dies import Die
 from press_control.profile_runner import Command, ProfileRunner
 from press_control.profiles import Segment
@@ -21,6 +19,7 @@ from press_control.sim.stepped import SteppedPress
 from press_control.stats import percentile
 
 DIE = Die("d10", 10.0, 500.0)
+SECTION = "Profile tracking (ProfileRunner; comparison = naive setpoint-only baseline)"
 MAX_RATE = 20.0
 
 
@@ -49,16 +48,16 @@ def ramp_and_hold(seed, hold_s):
     settled = hold[hold[:, 0] > hold[0, 0] + 5.0]
     base = naive(SteppedPress(DIE, seed=seed), 392.0, rows[-1, 0])
     base_hold = base[base[:, 0] > rows[rows[:, 4] == 1][0, 0] + 5.0]
-    return {
-        "ramp overshoot (true) [MPa]": (rows[:, 1].max() - 392.0, base[:, 1].max() - 392.0,
-                                        1.0),
-        "hold p99 abs error (true) [MPa]": (
-            p99(settled[:, 1] - 392.0), p99(base_hold[:, 1] - 392.0), 0.5),
-        "hold p99 abs error (measured) [MPa]": (
-            p99(settled[:, 2] - 392.0), p99(base_hold[:, 2] - 392.0), None),
-        "hold mean error (true) [MPa]": (np.mean(settled[:, 1] - 392.0),
-                                         np.mean(base_hold[:, 1] - 392.0), None),
-    }
+    section = SECTION
+    return [
+        Figure(section, "ramp overshoot at 392 MPa (true)", max(0.0, rows[:, 1].max() - 392.0),
+               "MPa", "<= 1", baseline=max(0.0, base[:, 1].max() - 392.0)),
+        Figure(section, "hold 392 MPa p99 abs error (true)", p99(settled[:, 1] - 392.0), "MPa",
+               "<= 0.5", baseline=p99(base_hold[:, 1] - 392.0)),
+        Figure(section, "hold 392 MPa p99 abs error (measured)", p99(settled[:, 2] - 392.0),
+               "MPa", baseline=p99(base_hold[:, 2] - 392.0)),
+        Figure(section, "hold 392 MPa mean error (true)", np.mean(settled[:, 1] - 392.0),
+               "MPa", baseline=np.mean(base_hold[:, 1] - 392.0))]
 
 
 def regulate(seed, seconds):
@@ -70,10 +69,10 @@ def regulate(seed, seconds):
     steady = rows[rows[:, 0] > start]
     base = naive(SteppedPress(DIE, seed=seed, cycling=True), 50.0, rows[-1, 0])
     base = base[base[:, 0] > start]
-    return {"regulate 50 MPa p99 abs error (true) [MPa]": (
-                p99(steady[:, 1] - 50.0), p99(base[:, 1] - 50.0), 0.5),
-            "regulate 50 MPa p99 abs error (measured) [MPa]": (
-                p99(steady[:, 2] - 50.0), p99(base[:, 2] - 50.0), None)}
+    return [Figure(SECTION, "regulate 50 MPa while breathing, p99 abs error (true)",
+                   p99(steady[:, 1] - 50.0), "MPa", "<= 0.5", baseline=p99(base[:, 1] - 50.0)),
+            Figure(SECTION, "regulate 50 MPa while breathing, p99 abs error (measured)",
+                   p99(steady[:, 2] - 50.0), "MPa", baseline=p99(base[:, 2] - 50.0))]
 
 
 def goal_accept_latency(goals):
@@ -133,28 +132,14 @@ def goal_accept_latency(goals):
     return np.sort(latencies)
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--hold-s", type=float, default=120.0)
-    parser.add_argument("--regulate-s", type=float, default=240.0)
-    parser.add_argument("--goals", type=int, default=20)
-    parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args()
-    figures = {}
-    figures.update(ramp_and_hold(args.seed, args.hold_s))
-    figures.update(regulate(args.seed, args.regulate_s))
-    print("| figure | ProfileRunner | naive setpoint-only | target | met |")
-    print("|---|---|---|---|---|")
-    for name, (ours, base, target) in figures.items():
-        met = "" if target is None else ("yes" if abs(ours) <= target else "NO")
-        print(f"| {name} | {ours:.3f} | {base:.3f} | "
-              f"{'' if target is None else f'<= {target}'} | {met} |")
-    latencies = goal_accept_latency(args.goals)
-    p50, p99_ms = percentile(latencies, 0.5) * 1e3, percentile(latencies, 0.99) * 1e3
-    print(f"| goal accepted after [ms] (p50 / p99 of {len(latencies)}) | {p50:.1f} / "
-          f"{p99_ms:.1f} | | <= 50 | {'yes' if p99_ms <= 50 else 'NO'} |")
-
-
-if __name__ == "__main__":
-    main()
+def run(hold_s: float = 120.0, regulate_s: float = 240.0, goals: int = 20,
+        seed: int = 1) -> list:
+    """Tracking figures against the baseline and the goal-accept latency."""
+    figures = ramp_and_hold(seed, hold_s) + regulate(seed, regulate_s)
+    latencies = goal_accept_latency(goals)
+    section = "Action server"
+    figures += [Figure(section, f"goal accepted after, p50 of {len(latencies)}",
+                       percentile(latencies, 0.5) * 1e3, "ms"),
+                Figure(section, f"goal accepted after, p99 of {len(latencies)}",
+                       percentile(latencies, 0.99) * 1e3, "ms", "<= 50")]
+    return figures

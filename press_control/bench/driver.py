@@ -1,12 +1,9 @@
-"""Benchmark of the press driver against the simulator; prints a report.
+"""Driver figures against the simulator.
 
 1. Device level (no ROS): poll rate against the line-rate bound, transaction latency.
-2. Node level: press_driver in its own process at --poll-rate-hz; state rate, reply-to-
-   publish latency (from /diagnostics), publish-to-receive latency, driver CPU and RSS.
-
-Run: . scripts/env.sh && python scripts/bench_driver.py [--seconds 10]
+2. Node level: press_driver in its own process; state rate, reply-to-publish latency (from
+   /diagnostics), stamp-to-receive latency, driver CPU and RSS.
 """
-import argparse
 import os
 import subprocess
 import sys
@@ -14,6 +11,7 @@ import tempfile
 import threading
 import time
 
+from press_control.bench.report import Figure
 from press_control.hardware.press import Press, PressError
 from press_control.protocol.modbus_rtu import char_time_s
 from press_control.protocol.register_map import RegisterMap
@@ -38,16 +36,18 @@ def device_level(sim, register_map, seconds, baud):
     bound_hz = 1.0 / (characters * char_time_s(baud))
     rate = len(latencies) / elapsed
     latencies.sort()
-    print("## Device level (hardware.Press, no ROS)")
-    print(f"line-rate bound: (8 request + {5 + 2 * register_map.poll_count} reply + 7 gap) chars"
-          f" x {char_time_s(baud) * 1e6:.1f} us = {1e3 / bound_hz:.2f} ms -> "
-          f"{bound_hz:.0f} polls/s")
-    met = rate >= max(0.8 * bound_hz, 100.0)
-    print(f"achieved poll rate: {rate:.1f} Hz = {rate / bound_hz:.0%} of the bound "
-          f"(target >= 80 % and >= 100 Hz) -> {'met' if met else 'NOT met'}")
-    print(f"transaction latency p50 {percentile(latencies, 0.5) * 1e3:.2f} ms, "
-          f"p99 {percentile(latencies, 0.99) * 1e3:.2f} ms; errors {errors}")
-    return bound_hz
+    section = "Press driver, device level (hardware.Press, no ROS)"
+    figures = [
+        Figure(section, "line-rate bound", bound_hz, "polls/s",
+               note=f"(8 request + {5 + 2 * register_map.poll_count} reply + 7 gap) chars at "
+                    f"{baud} baud"),
+        Figure(section, "poll rate", rate, "polls/s", ">= 100", baseline=bound_hz,
+               note="ratio = share of the line-rate bound, target >= 0.8"),
+        Figure(section, "poll rate / line-rate bound", rate / bound_hz, "", ">= 0.8"),
+        Figure(section, "transaction latency p50", percentile(latencies, 0.5) * 1e3, "ms"),
+        Figure(section, "transaction latency p99", percentile(latencies, 0.99) * 1e3, "ms"),
+        Figure(section, "transaction errors", errors, "")]
+    return bound_hz, figures
 
 
 def _proc_cpu_s(pid):
@@ -65,6 +65,7 @@ def _proc_rss_mib(pid):
 
 
 def node_level(sim, seconds, poll_rate_hz, bound_hz):
+    """Figures of press_driver in its own process, polling at poll_rate_hz."""
     import rclpy
     from diagnostic_msgs.msg import DiagnosticArray
     from rclpy.executors import SingleThreadedExecutor
@@ -117,35 +118,31 @@ def node_level(sim, seconds, poll_rate_hz, bound_hz):
         rclpy.try_shutdown()
     delays.sort()
     rate = received / elapsed
-    print(f"\n## Node level (press_driver process, poll_rate_hz={poll_rate_hz})")
-    print(f"state messages received: {rate:.1f} Hz = {rate / bound_hz:.0%} of the line-rate "
-          f"bound {bound_hz:.0f} Hz")
-    print(f"reply-to-publish p99 (driver's /diagnostics): "
-          f"{diagnostics.get('reply_to_publish_p99_ms', '?')} ms (target <= 5 ms)")
+    section = f"Press driver node (own process, poll_rate_hz {poll_rate_hz:g})"
+    figures = [
+        Figure(section, "state messages received", rate, "Hz", baseline=bound_hz,
+               note="ratio = share of the line-rate bound"),
+        Figure(section, "reply-to-publish p99",
+               float(diagnostics.get("reply_to_publish_p99_ms", "nan") or "nan"), "ms",
+               "<= 5", note="driver's /diagnostics"),
+        Figure(section, "driver CPU", 100 * cpu / elapsed, "% of a core",
+               "<= 15" if poll_rate_hz <= 100 else ""),
+        Figure(section, "driver RSS", rss, "MiB")]
     if delays:
-        print(f"stamp-to-receive latency p50 {percentile(delays, 0.5) * 1e3:.2f} ms, "
-              f"p99 {percentile(delays, 0.99) * 1e3:.2f} ms")
-    print(f"driver CPU {100 * cpu / elapsed:.1f} % of one core (target <= 15 % at 100 Hz); "
-          f"RSS {rss:.0f} MiB")
-    print(f"driver's own figures: poll {diagnostics.get('poll_rate_hz', '?')} Hz, "
-          f"transaction p99 {diagnostics.get('latency_p99_ms', '?')} ms, errors "
-          f"{diagnostics.get('timeouts', '?')} timeouts, {diagnostics.get('crc_errors', '?')} CRC")
+        figures[1:1] = [
+            Figure(section, "state latency p50 (stamp to receive)",
+                   percentile(delays, 0.5) * 1e3, "ms"),
+            Figure(section, "state latency p99 (stamp to receive)",
+                   percentile(delays, 0.99) * 1e3, "ms")]
+    return figures
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--baud", type=int, default=115200)
-    parser.add_argument("--poll-rate-hz", type=float, default=100.0)
-    args = parser.parse_args()
+def run(seconds: float = 10.0, baud: int = 115200) -> list:
+    """Device and node figures at 100 Hz and at the fastest poll rate."""
     register_map = RegisterMap.load(default_register_map_path())
-    config = SimulatorConfig(directory=tempfile.mkdtemp(prefix="bench_"), press_baud=args.baud)
+    config = SimulatorConfig(directory=tempfile.mkdtemp(prefix="bench_"), press_baud=baud)
     with Simulator(config) as sim:
-        bound_hz = device_level(sim, register_map, args.seconds, args.baud)
-        node_level(sim, args.seconds, args.poll_rate_hz, bound_hz)
-        node_level(sim, args.seconds, 500.0, bound_hz)
-
-
-if __name__ == "__main__":
-    main()
+        bound_hz, figures = device_level(sim, register_map, seconds, baud)
+        figures += node_level(sim, seconds, 100.0, bound_hz)
+        figures += node_level(sim, seconds, 500.0, bound_hz)
+    return figures

@@ -1,0 +1,56 @@
+"""Launch one press cell: driver, profile server, interface monitor.
+
+Optionally the simulator and the demo arm. Same nodes and parameter file as `bringup`.
+"""
+from launch import LaunchDescription
+from launch.actions import DeclareLaunchArgument, IncludeLaunchDescription
+from launch.conditions import IfCondition
+from launch.launch_description_sources import PythonLaunchDescriptionSource
+from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
+from launch_ros.actions import LifecycleNode, Node
+from launch_ros.substitutions import FindPackageShare
+
+
+def generate_launch_description():
+    namespace = LaunchConfiguration("namespace")
+    params_file = LaunchConfiguration("params_file")
+    use_sim = LaunchConfiguration("use_sim")
+    press_port = LaunchConfiguration("press_port")
+    lcr_port = LaunchConfiguration("lcr_port")
+    demo_arm = LaunchConfiguration("demo_arm")
+    sim_dir = LaunchConfiguration("sim_dir")
+    share = FindPackageShare("press_control")
+    return LaunchDescription([
+        DeclareLaunchArgument("namespace", default_value="press_1",
+                              description="namespace of this press (all topics are relative)"),
+        DeclareLaunchArgument("params_file",
+                              default_value=PathJoinSubstitution([share, "config",
+                                                                  "press_cell.yaml"]),
+                              description="parameters of every node (`/**/<node>:` sections)"),
+        DeclareLaunchArgument("use_sim", default_value="false",
+                              description="start the built-in simulator as the press"),
+        DeclareLaunchArgument("sim_dir", default_value="/tmp/press_sim",
+                              description="simulator device folder (with use_sim)"),
+        DeclareLaunchArgument("press_port", default_value="/tmp/press_sim/press",
+                              description="serial device of the press controller"),
+        DeclareLaunchArgument("lcr_port", default_value="/tmp/press_sim/lcr",
+                              description="serial device of the impedance analyzer"),
+        DeclareLaunchArgument("demo_arm", default_value="false",
+                              description="start the demo arm (loads, presses, unloads)"),
+        IncludeLaunchDescription(
+            PythonLaunchDescriptionSource(PathJoinSubstitution([share, "launch",
+                                                                "press_sim.launch.py"])),
+            launch_arguments={"sim_dir": sim_dir}.items(),
+            condition=IfCondition(use_sim)),
+        LifecycleNode(package="press_control", executable="press_driver",
+                      name="press_driver", namespace=namespace,
+                      parameters=[params_file, {"port": press_port}], output="screen"),
+        Node(package="press_control", executable="profile_server", name="profile_server",
+             namespace=namespace, parameters=[params_file], output="screen"),
+        Node(package="press_control", executable="interface_monitor", name="interface_monitor",
+             namespace=namespace, parameters=[params_file, {"lcr_port": lcr_port}],
+             output="screen"),
+        Node(package="press_control", executable="demo_arm", name="demo_arm",
+             namespace=namespace, parameters=[params_file], output="screen",
+             condition=IfCondition(demo_arm)),
+    ])

@@ -1,0 +1,1 @@
+"""`pressctl bench`: figures of speed, accuracy and safety against the simulator."""

@@ -1,0 +1,78 @@
+"""Benchmark figures and the report files (JSON and Markdown) they go into."""
+import dataclasses
+import json
+import math
+import os
+import platform
+import time
+from typing import List, Optional
+
+
+@dataclasses.dataclass
+class Figure:
+    """One measured figure with its target; met is None where there is no target."""
+
+    section: str
+    name: str
+    value: float
+    unit: str = ""
+    target: str = ""                  # e.g. "<= 5", ">= 0.8"
+    baseline: Optional[float] = None  # what the comparison (bound, naive baseline) gives
+    note: str = ""
+
+    @property
+    def met(self) -> Optional[bool]:
+        if not self.target or not math.isfinite(self.value):
+            return None if not self.target else False
+        operator, limit = self.target.split()
+        value = abs(self.value) if operator == "<=" else self.value
+        return value <= float(limit) if operator == "<=" else value >= float(limit)
+
+    @property
+    def ratio(self) -> Optional[float]:
+        if self.baseline in (None, 0) or not math.isfinite(self.value):
+            return None
+        return self.value / self.baseline
+
+
+def _number(value, digits=3) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return f"{value:.{digits}g}" if abs(value) < 1e4 else f"{value:.0f}"
+
+
+def write_report(out_dir: str, figures: List[Figure], command: str) -> tuple:
+    """Write report.json and report.md into out_dir; returns their paths."""
+    os.makedirs(out_dir, exist_ok=True)
+    machine = {"host": platform.node(), "python": platform.python_version(),
+               "cpus": os.cpu_count(), "platform": platform.platform()}
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    rows = [{**dataclasses.asdict(f), "met": f.met, "ratio": f.ratio} for f in figures]
+    json_path = os.path.join(out_dir, "report.json")
+    with open(json_path, "w") as stream:
+        json.dump({"generated": stamp, "command": command, "machine": machine,
+                   "figures": rows}, stream, indent=1)
+    lines = ["# press_control benchmark report", "",
+             f"Generated {stamp} by `{command}` on {machine['cpus']} CPUs "
+             f"({machine['platform']}, Python {machine['python']}).", ""]
+    section = None
+    for figure in figures:
+        if figure.section != section:
+            section = figure.section
+            lines += ["", f"## {section}", "",
+                      "| figure | value | unit | comparison | ratio | target | met |",
+                      "|---|---|---|---|---|---|---|"]
+        met = {None: "", True: "yes", False: "**NO**"}[figure.met]
+        name = figure.name + (f" ({figure.note})" if figure.note else "")
+        lines.append(f"| {name} | {_number(figure.value)} | {figure.unit} | "
+                     f"{_number(figure.baseline)} | {_number(figure.ratio, 2)} | "
+                     f"{figure.target} | {met} |")
+    missed = [f.name for f in figures if f.met is False]
+    lines += ["", f"{sum(f.met is True for f in figures)} targets met, {len(missed)} missed"
+              + (": " + "; ".join(missed) if missed else "."), ""]
+    markdown_path = os.path.join(out_dir, "report.md")
+    with open(markdown_path, "w") as stream:
+        stream.write("\n".join(lines))
+    return json_path, markdown_path
