@@ -1,0 +1,84 @@
+"""Scale-out and soak: two presses in two namespaces of one DDS domain at the same time, and
+many cells in a row through the demo arm (`long`: ./scripts/test.sh -m long)."""
+import os
+
+import pytest
+from rclpy.qos import DurabilityPolicy, QoSProfile
+
+from press_control.bringup import PressCell
+from press_control.records import read_bag
+from press_control_interfaces.msg import HandlingState, PressState
+from waiting import wait_for
+
+LATCHED = QoSProfile(depth=50, durability=DurabilityPolicy.TRANSIENT_LOCAL)
+QUICK_ARM = {"preset": "handling_check", "dwell_s": 0.3, "jitter_s": 0.3}
+
+
+@pytest.fixture
+def started():
+    cells = []
+
+    def start(**kwargs):
+        cells.append(PressCell(**kwargs).start())
+        return cells[-1]
+    yield start
+    for cell in cells:
+        cell.stop()
+
+
+def rss_mib(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as stream:
+        for line in stream:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise ValueError(f"no VmRSS for {pid}")
+
+
+def test_two_presses_in_two_namespaces_run_at_once_without_crosstalk(started, tmp_path):
+    cells, handling, states = {}, {}, {}
+    for number, namespace in enumerate(("press_1", "press_2")):
+        cell = started(namespace=namespace, seed=number, record_dir=str(tmp_path / namespace),
+                       demo_arm=True, arm_parameters={**QUICK_ARM, "cells": 2, "seed": number,
+                                                      "cell_prefix": namespace})
+        cells[namespace], handling[namespace], states[namespace] = cell, [], []
+        cell.world_node.create_subscription(HandlingState, "handling/state",
+                                            handling[namespace].append, LATCHED)
+        cell.world_node.create_subscription(PressState, "state", states[namespace].append, 10)
+    for namespace, cell in cells.items():
+        assert cell.wait_ready(120.0) == "", namespace
+        assert cell.world_node.get_namespace() == f"/{namespace}"
+    overlap = []
+    wait_for(lambda: overlap.append(all(
+        any(m.state_name == "PRESSING" for m in handling[ns][-3:]) for ns in cells)) or
+        all(c.arm.poll() is not None for c in cells.values()), timeout=300,
+        message="both arms to finish")
+    assert any(overlap), "the two presses never pressed at the same time"
+    for namespace, cell in cells.items():
+        results = cell.arm_results()
+        assert [r["cell_id"] for r in results] == [f"{namespace}-1", f"{namespace}-2"]
+        assert all(r["outcome"] == "SUCCEEDED" for r in results), results
+        assert all(r["record_dir"].startswith(str(tmp_path / namespace)) for r in results)
+        assert {m.cell_id for m in handling[namespace]} <= {"", *[r["cell_id"]
+                                                                  for r in results]}
+        assert states[namespace] and all(s.header.frame_id for s in states[namespace])
+        assert cell.sim.true_pressure_mpa() < 1.0
+
+
+@pytest.mark.long
+def test_soak_fifty_cells_through_the_demo_arm(started, tmp_path):
+    cell = started(record_dir=str(tmp_path), demo_arm=True,
+                   arm_parameters={**QUICK_ARM, "cells": 50, "seed": 5})
+    assert cell.wait_ready(120.0) == ""
+    processes = {"press_driver": cell.driver.pid, "demo_arm": cell.arm.pid,
+                 "bring-up (profile_server, interface_monitor)": os.getpid()}
+    wait_for(lambda: len(os.listdir(tmp_path)) >= 5, timeout=300, message="five cells")
+    early = {name: rss_mib(pid) for name, pid in processes.items()}
+    wait_for(lambda: len(os.listdir(tmp_path)) >= 49, timeout=3600, message="49 cells")
+    late = {name: rss_mib(pid) for name, pid in processes.items()}
+    wait_for(lambda: cell.arm.poll() is not None, timeout=600, message="the arm to finish")
+    results = cell.arm_results()
+    assert len(results) == 50 and all(r["outcome"] == "SUCCEEDED" for r in results)
+    for result in results:
+        assert read_bag(os.path.join(result["record_dir"], "bag", "run.mcap")), result
+    for name in processes:
+        assert late[name] <= 1.10 * early[name], (name, early[name], late[name])
