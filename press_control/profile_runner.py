@@ -53,6 +53,7 @@ class RunnerTuning:
     settle_timeout_s: float = 60.0      # a hold that never settles aborts after this
     out_of_band_abort_s: float = 2.0    # regulate: leaving the band this long aborts
     released_mpa: float = 0.5           # below this the press counts as released
+    frozen_reading_s: float = 2.0       # a pressurized reading this long unchanged is stuck
     safe_release_rate_mpa_s: float = 10.0
 
 
@@ -89,6 +90,7 @@ class ProfileRunner:
         self.peak_mpa = 0.0
         self._cancel_requested = False
         self._abort_reason = ""
+        self._reading = (math.nan, 0.0)    # last distinct pressure reading, since when
         self._canceling_since = None
         self._start_s = None
         self._now = 0.0
@@ -154,6 +156,10 @@ class ProfileRunner:
             return self._abort(f"press fault {obs.fault_code}: {obs.fault_text}", obs)
         if self._abort_reason:
             return self._abort(self._abort_reason, obs)
+        if self._reading_frozen(obs):
+            return self._abort(f"pressure reading frozen at {obs.pressure_mpa:.2f} MPa for "
+                               f"{self.tuning.frozen_reading_s:g} s: sensor or controller "
+                               "stuck", obs)
         if self._cancel_requested:
             return self._cancel_step(obs)
         commands = []
@@ -162,6 +168,14 @@ class ProfileRunner:
         self._record(obs)
         commands += self._segment_step(obs)
         return commands
+
+    def _reading_frozen(self, obs: Observation) -> bool:
+        """A live sensor under load never repeats its reading exactly (noise > 1 LSB)."""
+        if obs.pressure_mpa != self._reading[0]:
+            self._reading = (obs.pressure_mpa, obs.time_s)
+            return False
+        return obs.pressure_mpa > self.tuning.released_mpa and \
+            obs.time_s - self._reading[1] >= self.tuning.frozen_reading_s
 
     # ---- segments ----------------------------------------------------------------------
     def _enter(self, index: int, obs: Observation) -> List[Command]:

@@ -93,3 +93,28 @@ def test_a_ramp_the_press_cannot_finish_aborts():
     runner, _, _ = _run([Segment("ramp", 300.0, rate_mpa_s=20.0)], press=press,
                         timeout_s=400.0)
     assert runner.outcome == ABORTED and "did not reach 300 MPa" in runner.reason
+
+
+def test_a_frozen_pressure_reading_aborts_and_the_press_releases():
+    press = SteppedPress(DIE, seed=6)
+    runner = ProfileRunner([Segment("ramp", 60.0, rate_mpa_s=10.0),
+                            Segment("hold", 60.0, duration_s=100.0)])
+    stuck = []
+
+    def stick_in_hold(stepped, run):
+        if run.index == 1 and not stuck:
+            stuck.append(stepped.time_s)
+            stepped.controller.sensors.stick(stepped.controller.measured_force_kn)
+    press.run(runner, on_step=stick_in_hold, timeout_s=200.0)
+    assert runner.outcome == ABORTED and "frozen" in runner.reason
+    assert press.time_s - stuck[0] < 2.0 + 0.5
+    press.advance(30.0)
+    assert press.true_pressure_mpa < 1.0
+
+
+def test_a_live_reading_never_counts_as_frozen():
+    press = SteppedPress(DIE, seed=7)
+    runner = ProfileRunner([Segment("ramp", 392.0, rate_mpa_s=6.0),
+                            Segment("hold", 392.0, duration_s=60.0)])
+    press.run(runner, timeout_s=400.0)
+    assert runner.outcome == SUCCEEDED, runner.reason

@@ -20,13 +20,17 @@ class Figure:
     baseline: Optional[float] = None  # what the comparison (bound, naive baseline) gives
     note: str = ""
 
+    def __post_init__(self):
+        self.value = float(self.value)          # numpy scalars do not go into JSON
+        self.baseline = None if self.baseline is None else float(self.baseline)
+
     @property
     def met(self) -> Optional[bool]:
         if not self.target or not math.isfinite(self.value):
             return None if not self.target else False
         operator, limit = self.target.split()
         value = abs(self.value) if operator == "<=" else self.value
-        return value <= float(limit) if operator == "<=" else value >= float(limit)
+        return bool(value <= float(limit) if operator == "<=" else value >= float(limit))
 
     @property
     def ratio(self) -> Optional[float]:

@@ -147,7 +147,7 @@ class Simulator:
             "delay_ms": lambda: setattr(self.press_faults, "delay_s", float(value) / 1000.0),
             "garbage": lambda: self.press_port.write(os.urandom(int(value or 16))),
             "stuck_sensor": lambda: self.sensors.stick(
-                None if value in (None, "off") else self.controller.measured_force_kn),
+                None if value == "off" else self.controller.measured_force_kn),
             "leak_factor": lambda: setattr(self.hydraulics, "leak_multiplier", float(value)),
             "guard_open": lambda: setattr(self.controller, "guard_closed", False),
             "guard_close": lambda: setattr(self.controller, "guard_closed", True),
