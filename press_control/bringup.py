@@ -21,6 +21,7 @@ import yaml
 
 from press_control.handshake import LOADED
 from press_control.resources import config_path
+from press_control.safety import ARM_NOT_CLEAR
 
 REGULATE = 3
 HOLD = 1
@@ -191,16 +192,21 @@ class PressCell:
         except (OSError, ValueError):
             return []
 
-    def wait_ready(self, timeout_s: float = 60.0) -> str:
-        """Wait until profile_server would accept a goal; returns "" or the problem."""
+    def wait_ready(self, timeout_s: float = 60.0, arm_needed: bool = True) -> str:
+        """Wait until profile_server would accept a goal; returns "" or the problem.
+
+        With arm_needed false, a press that only waits for an arm's heartbeat is ready.
+        """
         deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
+        while True:
             if self.driver is not None and self.driver.poll() is not None:
                 return f"press_driver exited with code {self.driver.returncode}"
-            if not self.server.readiness_problem():
+            problem = self.server.readiness_problem() or ""
+            if not problem or (not arm_needed and problem == ARM_NOT_CLEAR):
                 return ""
+            if time.monotonic() > deadline:
+                return problem
             time.sleep(0.1)
-        return self.server.readiness_problem() or ""
 
     def stop(self) -> None:
         import rclpy
@@ -267,8 +273,11 @@ def main(argv=None) -> int:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        problem = cell.wait_ready()
-        print(f"bringup: {'ready' if not problem else 'not ready: ' + problem}", flush=True)
+        problem = cell.wait_ready(arm_needed=False)
+        waiting = " (an arm's heartbeat on handling/arm clears the workspace)" \
+            if args.arm_interlock and not args.demo_arm else ""
+        print(f"bringup: {'ready' + waiting if not problem else 'not ready: ' + problem}",
+              flush=True)
         while not stop.wait(0.2):
             if args.exit_when_done and cell.arm is not None and cell.arm.poll() is not None:
                 break

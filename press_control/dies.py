@@ -19,6 +19,10 @@ class Die:
         """Force in kN that puts pressure_mpa on the sample (MPa x mm^2 = N)."""
         return pressure_mpa * self.area_mm2 / 1000.0
 
+    def max_pressure_mpa(self, capacity_kn: float) -> float:
+        """The highest pressure allowed on this die: its rating or the press capacity."""
+        return min(self.rated_mpa, self.pressure_mpa(capacity_kn))
+
     def pressure_mpa(self, force_kn: float) -> float:
         return force_kn * 1000.0 / self.area_mm2
 

@@ -54,6 +54,7 @@ class RunnerTuning:
     out_of_band_abort_s: float = 2.0    # regulate: leaving the band this long aborts
     released_mpa: float = 0.5           # below this the press counts as released
     frozen_reading_s: float = 2.0       # a pressurized reading this long unchanged is stuck
+    max_setpoint_mpa: float = math.inf  # the trim never goes past the die's rating
     safe_release_rate_mpa_s: float = 10.0
 
 
@@ -288,7 +289,8 @@ class ProfileRunner:
         if abs(self._trim - self._sent_trim) < t.trim_step_mpa:
             return []
         self._sent_trim = self._trim
-        return [Command("set_pressure", s.target_mpa + self._trim, t.trim_rate_mpa_s)]
+        trimmed = min(max(s.target_mpa + self._trim, 0.0), t.max_setpoint_mpa)
+        return [Command("set_pressure", trimmed, t.trim_rate_mpa_s)]
 
     def _hold_time(self) -> float:
         return 0.0 if self._settled_s is None else self._now - self._settled_s

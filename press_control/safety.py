@@ -6,6 +6,9 @@ from typing import Optional
 from press_control.dies import Die
 
 
+ARM_NOT_CLEAR = "an arm is in the workspace or its heartbeat is stale"
+
+
 @dataclasses.dataclass(frozen=True)
 class SafetyLimits:
     """Read-only limits from configuration (SI-adjacent units named in each field)."""
@@ -48,7 +51,7 @@ def motion_refusal(interlocks: Interlocks) -> Optional[str]:
     if not interlocks.guard_closed:
         return "guard is open"
     if not interlocks.arm_clear:
-        return "an arm is in the workspace or its heartbeat is stale"
+        return ARM_NOT_CLEAR
     return None
 
 

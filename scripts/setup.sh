@@ -23,6 +23,10 @@ PY=$(find_python) || fail "Python 3.11 or 3.12 is required (the ROS 2 Jazzy whee
 command -v cmake >/dev/null 2>&1 || fail "cmake is required to generate press_control_interfaces (Debian/Ubuntu: apt-get install cmake)"
 command -v gcc >/dev/null 2>&1 || fail "a C compiler (gcc) is required to build press_control_interfaces (apt-get install gcc)"
 command -v g++ >/dev/null 2>&1 || fail "a C++ compiler (g++) is required to build press_control_interfaces (apt-get install g++)"
+# The two-host test (test_network_hosts.py) makes network namespaces with iproute2's `ip`.
+if ! command -v ip >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  apt-get install -y -q iproute2 >/dev/null || echo "setup: could not install iproute2" >&2
+fi
 
 if [ ! -x .venv/bin/python ]; then
   echo "setup: creating .venv with $PY"

@@ -45,3 +45,18 @@ def spin(ros_context):
     executor.shutdown(timeout_sec=2.0)
     for node in list(executor.get_nodes()):
         node.destroy_node()
+
+
+@pytest.fixture
+def started():
+    """Start PressCells (bringup: simulator, nodes, optional arm); all stop afterwards."""
+    from press_control.bringup import PressCell
+
+    cells = []
+
+    def start(**kwargs):
+        cells.append(PressCell(**kwargs).start())
+        return cells[-1]
+    yield start
+    for cell in cells:
+        cell.stop()

@@ -46,8 +46,9 @@ def assert_safe_and_recorded(rig, result, outcome=Result.ABORTED):
     assert read_bag(os.path.join(result.record_dir, "bag", "run.mcap"))
 
 
-@pytest.mark.parametrize("segment, phase", [(0, None), (1, "holding"), (2, None)],
-                         ids=["ramp", "hold", "release"])
+@pytest.mark.parametrize("segment, phase", [
+    pytest.param(0, None, marks=pytest.mark.long), (1, "holding"),
+    pytest.param(2, None, marks=pytest.mark.long)], ids=["ramp", "hold", "release"])
 def test_serial_unplug_ends_safe_aborted_and_recorded(rig, segment, phase):
     handle = rig.send(PROFILE)
     wait_for(reached(rig, segment, phase), timeout=90, message=f"segment {segment}")
@@ -60,35 +61,24 @@ def test_serial_unplug_ends_safe_aborted_and_recorded(rig, segment, phase):
     assert rig.server.state.fault_code == 1          # the watchdog released the press
 
 
-def test_emergency_stop_during_a_ramp(rig):
+@pytest.mark.parametrize("fault, segment, phase, undo, expected", [
+    ("estop_press", 0, None, "estop_release", "emergency stop"),
+    ("reboot", 1, "holding", None, "reboot"),
+    ("stuck_sensor", 1, "holding", "stuck_sensor off", "frozen"),
+], ids=["e-stop in a ramp", "controller reboot in a hold", "stuck sensor in a hold"])
+def test_press_faults_end_safe_aborted_and_recorded(
+        rig, fault, segment, phase, undo, expected):
     handle = rig.send(PROFILE)
-    wait_for(reached(rig, 0), timeout=60, message="ramp")
-    rig.sim.inject("estop_press")
+    wait_for(reached(rig, segment, phase), timeout=60, message=f"segment {segment}")
+    rig.sim.inject(fault)
     result = rig.result(handle)
-    assert "emergency stop" in result.reason, result.reason
+    assert expected in result.reason, result.reason
     assert_safe_and_recorded(rig, result)
-    rig.sim.inject("estop_release")
+    if undo:
+        rig.sim.inject(*undo.split())
 
 
-def test_controller_reboot_during_a_hold(rig):
-    handle = rig.send(PROFILE)
-    wait_for(reached(rig, 1, "holding"), timeout=60, message="hold")
-    rig.sim.inject("reboot")
-    result = rig.result(handle)
-    assert "reboot" in result.reason, result.reason
-    assert_safe_and_recorded(rig, result)
-
-
-def test_stuck_pressure_sensor_during_a_hold(rig):
-    handle = rig.send(PROFILE)
-    wait_for(reached(rig, 1, "holding"), timeout=60, message="hold")
-    rig.sim.inject("stuck_sensor")
-    result = rig.result(handle)
-    assert "frozen" in result.reason, result.reason
-    assert_safe_and_recorded(rig, result)
-    rig.sim.inject("stuck_sensor", "off")
-
-
+@pytest.mark.long            # about 25 s each; the default set stays under 15 minutes
 @pytest.mark.parametrize("storm", [{"crc_error_rate": 0.02, "garbage_rate": 0.005},
                                    {"delay_ms": 20.0}], ids=["crc+garbage", "slow replies"])
 def test_line_storms_do_not_make_the_press_unsafe(rig, storm):

@@ -4,12 +4,12 @@ limit. The path is the server's: message -> Segment -> assemble -> validate -> P
 on the simulated press, with every command checked as press_driver would check it."""
 import math
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from press_control.dies import parse_die_table
 from press_control.nodes.segment_messages import segment_from_msg
-from press_control.profile_runner import ProfileRunner
+from press_control.profile_runner import ProfileRunner, RunnerTuning
 from press_control.profiles import ProfileError, assemble, load_presets, validate
 from press_control.resources import config_path
 from press_control.safety import Interlocks, SafetyLimits, pressure_refusal
@@ -99,6 +99,8 @@ def check_command(command, die):
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(GOAL)
+@example(("", [ProfileSegment(type=ProfileSegment.REGULATE, target_mpa=0.0, rate_mpa_s=1.0)],
+          0.0, "d10"))           # found here: the trim once took the setpoint below zero
 def test_a_random_goal_is_refused_with_a_reason_or_is_safe_to_run(goal):
     try:
         segments, die = plan(*goal)
@@ -106,7 +108,8 @@ def test_a_random_goal_is_refused_with_a_reason_or_is_safe_to_run(goal):
         assert str(error).strip()
         return
     press = SteppedPress(die)
-    runner = ProfileRunner(segments)
+    runner = ProfileRunner(segments, RunnerTuning(   # as profile_server builds it
+        max_setpoint_mpa=die.max_pressure_mpa(LIMITS.press_capacity_kn)))
     for _ in range(200):                       # 10 s of the run is enough to see its commands
         if runner.done:
             break

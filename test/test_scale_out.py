@@ -5,25 +5,12 @@ import os
 import pytest
 from rclpy.qos import DurabilityPolicy, QoSProfile
 
-from press_control.bringup import PressCell
 from press_control.records import read_bag
 from press_control_interfaces.msg import HandlingState, PressState
 from waiting import wait_for
 
 LATCHED = QoSProfile(depth=50, durability=DurabilityPolicy.TRANSIENT_LOCAL)
 QUICK_ARM = {"preset": "handling_check", "dwell_s": 0.3, "jitter_s": 0.3}
-
-
-@pytest.fixture
-def started():
-    cells = []
-
-    def start(**kwargs):
-        cells.append(PressCell(**kwargs).start())
-        return cells[-1]
-    yield start
-    for cell in cells:
-        cell.stop()
 
 
 def rss_mib(pid: int) -> float:
@@ -34,6 +21,7 @@ def rss_mib(pid: int) -> float:
     raise ValueError(f"no VmRSS for {pid}")
 
 
+@pytest.mark.long        # 45 s; the default set stays under 15 minutes
 def test_two_presses_in_two_namespaces_run_at_once_without_crosstalk(started, tmp_path):
     cells, handling, states = {}, {}, {}
     for number, namespace in enumerate(("press_1", "press_2")):

@@ -207,7 +207,8 @@ class ProfileServerNode(Node):
                                f"({len(segments)} segments) on die {die.die_id}; record "
                                f"{record.folder}")
         runner = ProfileRunner(segments, RunnerTuning(
-            safe_release_rate_mpa_s=self.param("safe_release_rate_mpa_s")))
+            safe_release_rate_mpa_s=self.param("safe_release_rate_mpa_s"),
+            max_setpoint_mpa=die.max_pressure_mpa(self.limits.press_capacity_kn)))
         if self.state is not None and self.state.die_id != die.die_id:
             accepted, reason = self._call(PressCommand.Request(
                 command=PressCommand.Request.SELECT_DIE, die_id=die.die_id))
