@@ -95,8 +95,8 @@ class PressCell:
         self.driver_in_process = driver_in_process
         self.driver_output = driver_output
         self.sim = self.driver = self.context = self.executor = None
-        self.server = self.monitor = self.arm = self.world_node = None
-        self.results_file = None
+        self.server = self.monitor = self.arm = self.world_node = self.driver_node = None
+        self.spinner = self.results_file = None
         self.nodes = []
 
     def start(self) -> "PressCell":
@@ -213,11 +213,12 @@ class PressCell:
         for process in (self.arm, self.driver):
             if process is not None and process.poll() is None:
                 process.send_signal(signal.SIGINT)   # the driver releases on shutdown
-        if getattr(self, "driver_node", None) is not None:
+        if self.driver_node is not None:
             self.driver_node.release_and_close("bringup stopping")
         if self.executor is not None:
             self.executor.shutdown(timeout_sec=2.0)
-            self.spinner.join(timeout=5.0)
+            if self.spinner is not None:
+                self.spinner.join(timeout=5.0)
         for node in self.nodes:
             node.destroy_node()
         self.nodes = []

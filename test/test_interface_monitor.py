@@ -1,5 +1,6 @@
 """interface_monitor as a real node against the simulator process (with press_driver)."""
 import math
+import os
 import time
 
 import pytest
@@ -14,6 +15,19 @@ from press_control.sim.process import SimulatorProcess
 from press_control_interfaces.msg import InterfaceEvent, InterfaceHealth
 from press_control_interfaces.srv import PressCommand
 from waiting import wait_for
+
+
+@pytest.fixture
+def ros_context():
+    """A context in a DDS domain of its own: the monitor takes its cell id from any
+    handling/state it hears, and a latched one from an earlier test once leaked in."""
+    from rclpy.context import Context
+
+    context = Context()
+    rclpy.init(context=context, domain_id=120 + os.getpid() % 100)
+    yield context
+    if context.ok():
+        rclpy.shutdown(context=context)
 
 
 @pytest.fixture
