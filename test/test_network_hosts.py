@@ -62,10 +62,12 @@ def test_press_and_arm_on_two_hosts(hosts, tmp_path):
         wait_for(lambda: truth()["pressure_mpa"] > 45.0, timeout=120, message="stack pressure")
         hosts.cut()
         cut_at = time.monotonic()
-        wait_for(lambda: truth()["fault_code"] == 7, timeout=10, message="permit withdrawn")
+        # The driver (stale heartbeat) and the handshake (intrusion: abort, release) both
+        # react; whichever is first, the permit goes and the pressure comes down.
+        wait_for(lambda: truth()["motion_permit"] == 0, timeout=10, message="permit withdrawn")
         # stale after arm_heartbeat_timeout_s (1 s), noticed on the next 0.1 s heartbeat
         assert time.monotonic() - cut_at < 1.0 + 0.5 + 1.0
-        wait_for(lambda: truth()["pressure_mpa"] < 1.0, timeout=30, message="dumped")
+        wait_for(lambda: truth()["pressure_mpa"] < 1.0, timeout=30, message="released")
     finally:
         for arm in arms:
             if arm.poll() is None:
