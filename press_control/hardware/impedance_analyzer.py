@@ -10,6 +10,8 @@ import termios
 import numpy as np
 import serial
 
+from press_control.hardware.serial_port import close_quietly
+
 
 class AnalyzerError(Exception):
     """Base class of analyzer failures."""
@@ -64,11 +66,7 @@ class ImpedanceAnalyzer:
         return identity
 
     def close(self) -> None:
-        if self._serial is not None:
-            try:
-                self._serial.close()
-            except (serial.SerialException, OSError, termios.error):
-                pass
+        close_quietly(self._serial)
         self._serial = None
 
     def write(self, command: str) -> None:

@@ -9,6 +9,7 @@ import time
 
 import serial
 
+from press_control.hardware.serial_port import close_quietly
 from press_control.protocol import modbus_rtu as rtu
 from press_control.protocol.register_map import RegisterMap
 
@@ -145,11 +146,7 @@ class Press:
                         self.map.decode("capacity_kn", words), version)
 
     def close(self) -> None:
-        if self._serial is not None:
-            try:
-                self._serial.close()
-            except (serial.SerialException, OSError, termios.error):
-                pass
+        close_quietly(self._serial)
         self._serial = None
         self._master = None
 
