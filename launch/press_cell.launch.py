@@ -8,6 +8,7 @@ from launch.conditions import IfCondition
 from launch.launch_description_sources import PythonLaunchDescriptionSource
 from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
 from launch_ros.actions import LifecycleNode, Node
+from launch_ros.parameter_descriptions import ParameterValue
 from launch_ros.substitutions import FindPackageShare
 
 
@@ -19,6 +20,7 @@ def generate_launch_description():
     lcr_port = LaunchConfiguration("lcr_port")
     demo_arm = LaunchConfiguration("demo_arm")
     sim_dir = LaunchConfiguration("sim_dir")
+    arm_interlock = ParameterValue(LaunchConfiguration("arm_interlock"), value_type=bool)
     share = FindPackageShare("press_control")
     return LaunchDescription([
         DeclareLaunchArgument("namespace", default_value="press_1",
@@ -37,6 +39,9 @@ def generate_launch_description():
                               description="serial device of the impedance analyzer"),
         DeclareLaunchArgument("demo_arm", default_value="false",
                               description="start the demo arm (loads, presses, unloads)"),
+        DeclareLaunchArgument("arm_interlock", default_value="true",
+                              description="false only for a press without a robot arm: no "
+                                          "arm heartbeat needed, goals need no loaded cell"),
         IncludeLaunchDescription(
             PythonLaunchDescriptionSource(PathJoinSubstitution([share, "launch",
                                                                 "press_sim.launch.py"])),
@@ -44,9 +49,12 @@ def generate_launch_description():
             condition=IfCondition(use_sim)),
         LifecycleNode(package="press_control", executable="press_driver",
                       name="press_driver", namespace=namespace,
-                      parameters=[params_file, {"port": press_port}], output="screen"),
+                      parameters=[params_file, {"port": press_port,
+                                                "arm_interlock": arm_interlock}],
+                      output="screen"),
         Node(package="press_control", executable="profile_server", name="profile_server",
-             namespace=namespace, parameters=[params_file], output="screen"),
+             namespace=namespace,
+             parameters=[params_file, {"require_loaded_cell": arm_interlock}], output="screen"),
         Node(package="press_control", executable="interface_monitor", name="interface_monitor",
              namespace=namespace, parameters=[params_file, {"lcr_port": lcr_port}],
              output="screen"),

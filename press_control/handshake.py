@@ -13,21 +13,12 @@ import dataclasses
 import math
 from typing import List, Optional
 
+from press_control.arms import (INTENT_LOAD, INTENT_NONE, INTENT_UNLOAD,  # noqa: F401
+                                ArmReport, ArmTable, arm_clear, arm_problem)
+
 OPEN_IDLE, READY_TO_LOAD, LOADED, CLOSING, PRESSING, READY_TO_UNLOAD, FAULT = range(7)
 STATE_NAMES = ["OPEN_IDLE", "READY_TO_LOAD", "LOADED", "CLOSING", "PRESSING",
                "READY_TO_UNLOAD", "FAULT"]
-INTENT_NONE, INTENT_LOAD, INTENT_UNLOAD = range(3)
-
-
-@dataclasses.dataclass(frozen=True)
-class ArmReport:
-    """One arm heartbeat, stamped with the local time it arrived."""
-
-    arm_id: str
-    in_workspace: bool
-    cell_id: str
-    intent: int
-    received_s: float
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,24 +58,6 @@ class Transition:
                 f"{self.reason}")
 
 
-def arm_clear(arm: Optional[ArmReport], now_s: float, heartbeat_timeout_s: float) -> bool:
-    """True when an arm heartbeat is fresh and says the workspace is clear."""
-    return arm is not None and not arm.in_workspace and \
-        now_s - arm.received_s <= heartbeat_timeout_s
-
-
-def arm_problem(arm: Optional[ArmReport], now_s: float, heartbeat_timeout_s: float) -> str:
-    """Why the workspace does not count as clear ("" if it does)."""
-    if arm is None:
-        return "no arm heartbeat on handling/arm"
-    age = now_s - arm.received_s
-    if age > heartbeat_timeout_s:
-        return f"arm '{arm.arm_id}' heartbeat is stale ({age:.1f} s old)"
-    if arm.in_workspace:
-        return f"arm '{arm.arm_id}' is in the workspace"
-    return ""
-
-
 class Handshake:
     """Press-side handshake: feed it arm reports, press reports and goal events."""
 
@@ -96,20 +69,28 @@ class Handshake:
         self.cell_id = ""
         self.reason = "started"
         self.since_s = now_s
-        self.arm: Optional[ArmReport] = None
+        self.arm: Optional[ArmReport] = None     # the latest report of any arm
+        self.arms = ArmTable(self.timeouts.arm_heartbeat_s)
         self._visit_started_s = None    # the arm entered the workspace at this time
         self._visit_cell = ""
         self._visit_intent = INTENT_NONE
         self._goal_end = None           # (reason, time) once the running profile ended
+        self.kept_since_s = None        # a profile ended keeping the cell loaded at this time
 
     # ---- inputs ------------------------------------------------------------------------
     def on_arm(self, report: ArmReport) -> None:
         self.arm = report
+        self.arms.update(report)
 
     def start_refusal(self, cell_id: str) -> Optional[str]:
         """Why a profile for cell_id may not start now, or None."""
         if self.state == FAULT:
             return f"handling fault ({self.reason}); reset it on handling/reset"
+        if self.kept_since_s is not None:
+            if cell_id != self.cell_id:
+                return (f"the press keeps cell '{self.cell_id}' loaded; only a goal for that "
+                        "cell may start")
+            return None
         if self.state in (CLOSING, PRESSING):
             return f"the press is {STATE_NAMES[self.state]} cell '{self.cell_id}'"
         if not self.arm_required:
@@ -126,11 +107,18 @@ class Handshake:
             raise ValueError(refusal)
         self._goal_end = None
         self.cell_id = cell_id
+        if self.kept_since_s is not None:
+            self.kept_since_s = None
+            return self._go(PRESSING, "next profile for the kept-loaded cell started", now_s)
         return self._go(CLOSING, "profile started; platen closing", now_s)
 
-    def goal_finished(self, summary: str, now_s: float) -> None:
+    def goal_finished(self, summary: str, now_s: float, kept_loaded: bool = False) -> None:
+        """The running profile ended; kept_loaded: under pressure, for the next goal."""
         if self.state in (CLOSING, PRESSING):
-            self._goal_end = (summary, now_s)
+            if kept_loaded:
+                self.kept_since_s = now_s
+            else:
+                self._goal_end = (summary, now_s)
 
     def reset(self, press: PressReport, now_s: float) -> List[Transition]:
         """Leave FAULT once the press and the workspace are safe; raises ValueError if not."""
@@ -140,8 +128,9 @@ class Handshake:
             raise ValueError(f"the press still has a fault ({press.problem}); reset it first")
         if not self._released(press):
             raise ValueError(f"the press is still pressurized ({press.pressure_mpa:.1f} MPa)")
-        if self.arm is not None and self.arm.in_workspace:
-            raise ValueError(f"arm '{self.arm.arm_id}' is in the workspace")
+        inside = self.arms.anyone_inside()
+        if inside is not None:
+            raise ValueError(f"arm '{inside.arm_id}' is in the workspace")
         if self.cell_id:
             return self._go(READY_TO_UNLOAD, "fault reset; the cell is to be unloaded", now_s)
         return self._go(OPEN_IDLE, "fault reset", now_s)
@@ -172,9 +161,14 @@ class Handshake:
     def _while_pressing(self, press: PressReport, now_s: float) -> List[Transition]:
         if press.faulted:
             return self._fault(f"press fault while pressing: {press.problem}", now_s)
-        if self.arm_required and not arm_clear(self.arm, now_s, self.timeouts.arm_heartbeat_s):
-            problem = arm_problem(self.arm, now_s, self.timeouts.arm_heartbeat_s)
+        problem = self.arms.problem(now_s) if self.arm_required else ""
+        if problem:
             return self._fault(f"intrusion while pressing: {problem}", now_s)
+        if self.kept_since_s is not None:
+            if now_s - self.kept_since_s > self.timeouts.handoff_s:
+                return self._fault(f"no goal continued the kept-loaded cell within "
+                                   f"{self.timeouts.handoff_s:g} s", now_s)
+            return []
         if self._goal_end is not None:
             summary, ended_s = self._goal_end
             if self._released(press):
@@ -231,6 +225,8 @@ class Handshake:
         return self._go(FAULT, reason, now_s)
 
     def _go(self, state: int, reason: str, now_s: float) -> List[Transition]:
+        if state == FAULT:
+            self.kept_since_s = None
         transition = Transition(self.state, state, self.cell_id, reason, now_s)
         self.state, self.reason, self.since_s = state, reason, now_s
         if state in (OPEN_IDLE, READY_TO_LOAD):

@@ -4,9 +4,8 @@ import time
 
 from rclpy.action import ActionClient
 from rclpy.qos import DurabilityPolicy, QoSProfile
-from std_msgs.msg import String
-
 from press_control_interfaces.action import RunPressureProfile
+from press_control_interfaces.msg import GoalRejection
 
 OUTCOME_NAMES = {RunPressureProfile.Result.SUCCEEDED: "SUCCEEDED",
                  RunPressureProfile.Result.CANCELED: "CANCELED",
@@ -15,7 +14,11 @@ OUTCOME_NAMES = {RunPressureProfile.Result.SUCCEEDED: "SUCCEEDED",
 
 
 class GoalRejected(Exception):
-    """The server refused the goal; the message is its published reason."""
+    """The server refused the goal; the message is its published reason, code its kind."""
+
+    def __init__(self, reason: str, code: int = -1):
+        super().__init__(reason)
+        self.code = code
 
 
 class ProfileClient:
@@ -26,8 +29,8 @@ class ProfileClient:
         self.client = ActionClient(node, RunPressureProfile, action_name)
         self.rejections = []
         latched = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL)
-        node.create_subscription(String, f"{action_name}/rejection",
-                                 lambda m: self.rejections.append(m.data), latched)
+        node.create_subscription(GoalRejection, f"{action_name}/rejection",
+                                 self.rejections.append, latched)
 
     def wait_for_server(self, timeout_s: float) -> bool:
         ready = self.client.wait_for_server(timeout_sec=timeout_s)
@@ -45,8 +48,9 @@ class ProfileClient:
             deadline = time.monotonic() + 2.0
             while len(self.rejections) == before and time.monotonic() < deadline:
                 time.sleep(0.05)
-            reason = self.rejections[-1] if len(self.rejections) > before else "no reason given"
-            raise GoalRejected(reason)
+            if len(self.rejections) > before:
+                raise GoalRejected(self.rejections[-1].reason, self.rejections[-1].code)
+            raise GoalRejected("no reason given")
         result_future = handle.get_result_async()
         deadline = time.monotonic() + timeout_s
         canceled = False

@@ -54,6 +54,7 @@ class RunnerTuning:
     out_of_band_abort_s: float = 2.0    # regulate: leaving the band this long aborts
     released_mpa: float = 0.5           # below this the press counts as released
     frozen_reading_s: float = 2.0       # a pressurized reading this long unchanged is stuck
+    live_reading_s: float = 0.5         # a hold ends only on a reading newer than this
     max_setpoint_mpa: float = math.inf  # the trim never goes past the die's rating
     safe_release_rate_mpa_s: float = 10.0
 
@@ -157,6 +158,8 @@ class ProfileRunner:
             return self._abort(f"press fault {obs.fault_code}: {obs.fault_text}", obs)
         if self._abort_reason:
             return self._abort(self._abort_reason, obs)
+        if not math.isfinite(obs.pressure_mpa):
+            return self._abort(f"sensor fault: pressure reading is {obs.pressure_mpa}", obs)
         if self._reading_frozen(obs):
             return self._abort(f"pressure reading frozen at {obs.pressure_mpa:.2f} MPa for "
                                f"{self.tuning.frozen_reading_s:g} s: sensor or controller "
@@ -264,9 +267,13 @@ class ProfileRunner:
         if s.end_on_densification_plateau and obs.densification_plateau:
             finished = True
             self.notes.append(f"segment {self.index + 1} ended at the densification plateau")
-        if finished:
+        if finished and self._reading_live(obs):
             return self._enter(self.index + 1, obs)
         return self._trim_step(s, obs)
+
+    def _reading_live(self, obs: Observation) -> bool:
+        """A segment finishes only on a reading that changed lately (not a stuck sensor)."""
+        return obs.time_s - self._reading[1] <= self.tuning.live_reading_s
 
     def _dwelled(self, condition: bool, obs: Observation) -> bool:
         if not condition:

@@ -14,8 +14,19 @@ MAX_DURATION_S = 7 * 24 * 3600.0
 MIN_TOLERANCE_MPA = 0.05
 
 
+# Why a goal is rejected (GoalRejection codes).
+REJECT_BUSY, REJECT_INVALID, REJECT_NOT_READY, REJECT_HANDLING, REJECT_WRONG_DIE = range(5)
+MAX_SETTLING_S = 3600.0
+MAX_TOLERANCE_MPA = 50.0
+MAX_INTERFACE_RESISTANCE_OHM = 1e9
+
+
 class ProfileError(ValueError):
-    """A profile or goal that must not run; the message says why."""
+    """A profile or goal that must not run; the message says why, code says what kind."""
+
+    def __init__(self, reason: str, code: int = REJECT_INVALID):
+        super().__init__(reason)
+        self.code = code
 
 
 @dataclasses.dataclass
@@ -56,13 +67,38 @@ class Segment:
 
 
 def load_presets(path: str) -> dict:
-    """Preset name -> list of Segments from a profiles YAML file."""
+    """Preset name -> list of Segments from a profiles YAML file.
+
+    Every preset must end released (rule 5 of safety.py): a preset that leaves the cell
+    under pressure is refused here, at load.
+    """
     with open(path) as stream:
         spec = yaml.safe_load(stream) or {}
     presets = {}
     for name, segments in (spec.get("presets") or {}).items():
         presets[name] = [Segment.from_dict(entry) for entry in segments]
+        problem = loaded_end_problem(presets[name])
+        if problem:
+            raise ProfileError(f"preset '{name}' in {path}: {problem}")
     return presets
+
+
+def loaded_end_problem(segments: List[Segment]) -> str:
+    """Why a profile would end with the cell under pressure ("" if it ends released).
+
+    It ends released when its last segment releases to (about) zero, or is an open-ended
+    regulate, which ends only by cancel or abort, and both release.
+    """
+    if not segments:
+        return ""
+    last = segments[-1]
+    if last.type == RELEASE and last.target_mpa <= 0.5:
+        return ""
+    if last.type == REGULATE and last.duration_s == 0:
+        return ""
+    return (f"it ends in a {last.type} at {last.target_mpa:g} MPa, leaving the cell loaded; "
+            "end with a release to 0 MPa (or set keep_loaded to hand the cell to the next "
+            "goal)")
 
 
 def assemble(presets: dict, preset: str, segments: List[Segment],
@@ -94,7 +130,8 @@ def assemble(presets: dict, preset: str, segments: List[Segment],
     return result
 
 
-def validate(segments: List[Segment], limits: SafetyLimits, die: Die) -> None:
+def validate(segments: List[Segment], limits: SafetyLimits, die: Die,
+             keep_loaded: bool = False) -> None:
     """Raise ProfileError with the first reason the profile must not run on this press."""
     rating = min(die.rated_mpa, die.pressure_mpa(limits.press_capacity_kn))
     previous_target = 0.0
@@ -102,13 +139,18 @@ def validate(segments: List[Segment], limits: SafetyLimits, die: Die) -> None:
         where = f"segment {index + 1} ({s.type})"
         if s.type not in SEGMENT_TYPES:
             raise ProfileError(f"{where}: unknown type; use one of {', '.join(SEGMENT_TYPES)}")
-        for name in ("target_mpa", "rate_mpa_s", "duration_s", "tolerance_mpa", "settling_s",
-                     "end_below_interface_resistance_ohm"):
+        for name, high in (("target_mpa", math.inf), ("rate_mpa_s", math.inf),
+                           ("duration_s", MAX_DURATION_S), ("tolerance_mpa", MAX_TOLERANCE_MPA),
+                           ("settling_s", MAX_SETTLING_S),
+                           ("end_below_interface_resistance_ohm",
+                            MAX_INTERFACE_RESISTANCE_OHM)):
             value = getattr(s, name)
             if not math.isfinite(value):
                 raise ProfileError(f"{where}: {name} is not a finite number ({value})")
             if value < 0:
                 raise ProfileError(f"{where}: {name} is negative ({value})")
+            if value > high:
+                raise ProfileError(f"{where}: {name} {value:g} is beyond {high:g}")
         if s.target_mpa > die.rated_mpa:
             raise ProfileError(f"{where}: {s.target_mpa:g} MPa exceeds the rating of die "
                                f"{die.die_id} ({die.rated_mpa:g} MPa)")
@@ -117,8 +159,9 @@ def validate(segments: List[Segment], limits: SafetyLimits, die: Die) -> None:
                                f"{die.force_kn(s.target_mpa):.1f} kN, beyond the press capacity "
                                f"{limits.press_capacity_kn:g} kN")
         if s.type in (RAMP, RELEASE, REGULATE):
-            if s.rate_mpa_s <= 0:
-                raise ProfileError(f"{where}: rate_mpa_s must be positive")
+            if s.rate_mpa_s < limits.min_ramp_rate_mpa_s:
+                raise ProfileError(f"{where}: rate {s.rate_mpa_s:g} MPa/s is below the "
+                                   f"minimum {limits.min_ramp_rate_mpa_s:g} MPa/s")
             if s.rate_mpa_s > limits.max_ramp_rate_mpa_s:
                 raise ProfileError(f"{where}: rate {s.rate_mpa_s:g} MPa/s exceeds the limit "
                                    f"{limits.max_ramp_rate_mpa_s:g} MPa/s")
@@ -137,16 +180,20 @@ def validate(segments: List[Segment], limits: SafetyLimits, die: Die) -> None:
         if s.type in (HOLD, REGULATE) and s.tolerance_mpa < MIN_TOLERANCE_MPA:
             raise ProfileError(f"{where}: tolerance {s.tolerance_mpa:g} MPa is below the "
                                f"{MIN_TOLERANCE_MPA} MPa the load cell can resolve")
-        if s.duration_s > MAX_DURATION_S:
-            raise ProfileError(f"{where}: duration {s.duration_s:g} s is absurd (> 7 days)")
-        if s.type == REGULATE and math.isfinite(s.band_low_mpa):
+        if s.type == REGULATE and not (math.isnan(s.band_low_mpa) and
+                                       math.isnan(s.band_high_mpa)):
             if not (0 <= s.band_low_mpa <= s.target_mpa <= s.band_high_mpa <= rating):
                 raise ProfileError(f"{where}: band {s.band_low_mpa:g}..{s.band_high_mpa:g} MPa "
                                    f"must contain the target and stay within 0..{rating:g}")
-        if math.isfinite(s.temperature_c) and s.temperature_c > limits.max_temperature_c:
-            raise ProfileError(f"{where}: {s.temperature_c:g} °C exceeds the platen limit "
+        if not math.isnan(s.temperature_c) and not \
+                limits.min_temperature_c <= s.temperature_c <= limits.max_temperature_c:
+            raise ProfileError(f"{where}: temperature {s.temperature_c:g} °C is outside the "
+                               f"platen range {limits.min_temperature_c:g}.."
                                f"{limits.max_temperature_c:g} °C")
         previous_target = s.target_mpa
+    problem = "" if keep_loaded else loaded_end_problem(segments)
+    if problem:
+        raise ProfileError(f"the profile {problem}")
 
 
 def total_planned_s(segments: List[Segment]) -> Optional[float]:

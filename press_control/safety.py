@@ -1,21 +1,57 @@
-"""Hard limits of the press and the check every command passes before it reaches the wire."""
+"""The press's safety rules: hard limits, interlocks and the check every command passes.
+
+This file and `supervisor.py` (which applies these checks under the I/O lock, keeps the
+owner lease and the arm table) are the whole safety story; docs/safety.md lists each rule
+with the test that proves it. The rules:
+
+1. The die in the press is a physical fact. Only `set_installed_die` changes it, and only
+   while the press is released, unowned and the arm workspace clear; a goal naming another
+   die is rejected, never corrected.
+2. Every number that reaches the press is finite and inside a declared physical range
+   (pressure 0..die rating and press capacity, ramp rate min..max, temperature min..max),
+   and encodes into its register exactly (within one count); otherwise it is refused.
+3. Pressurizing needs: controller connected, driver active, no latched fault, e-stop not
+   pressed, guard closed, every known arm fresh and clear (when `arm_interlock`).
+4. While a goal owns the press, only its owner may raise, hold or heat; release, e-stop and
+   reset are always accepted. The owner renews a lease; when it lapses while pressurized
+   the driver releases at the safe rate and latches FAULT_OWNER_LOST.
+5. Whatever ends a run (success, cancel, abort, exception, shutdown) leaves the press
+   released, or kept loaded only when the goal asked for it for the same cell.
+6. A non-finite or frozen force reading is a sensor fault: the run aborts and releases.
+"""
 import dataclasses
 import math
 from typing import Optional
 
 from press_control.dies import Die
 
+# Status codes; the same numbers as PressCommand.Response (checked by test_interfaces).
+OK, REFUSED_INPUT, REFUSED_LIMIT, REFUSED_INTERLOCK, REFUSED_OWNERSHIP, NOT_TAKEN, \
+    UNKNOWN_COMMAND = range(7)
 
 ARM_NOT_CLEAR = "an arm is in the workspace or its heartbeat is stale"
 
 
+class Refusal(str):
+    """Why a command may not go to the press: a readable sentence carrying a status code."""
+
+    code: int
+
+    def __new__(cls, code: int, reason: str) -> "Refusal":
+        refusal = super().__new__(cls, reason)
+        refusal.code = code
+        return refusal
+
+
 @dataclasses.dataclass(frozen=True)
 class SafetyLimits:
-    """Read-only limits from configuration (SI-adjacent units named in each field)."""
+    """Read-only limits from configuration (units in each field's name)."""
 
     press_capacity_kn: float
     max_ramp_rate_mpa_s: float
     max_temperature_c: float
+    min_ramp_rate_mpa_s: float = 0.01
+    min_temperature_c: float = 0.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,67 +64,97 @@ class Interlocks:
     guard_closed: bool
     estop: bool
     arm_clear: bool
+    arm_problem: str = ""
 
 
-def _finite_non_negative(name: str, value: float) -> Optional[str]:
+def number_refusal(name: str, value: float, low: float, high: float,
+                   unit: str = "") -> Optional[Refusal]:
+    """Refuse a value that is not a finite number within low..high."""
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return Refusal(REFUSED_INPUT, f"{name} is not a number ({value!r})")
     if not math.isfinite(value):
-        return f"{name} is not a finite number ({value})"
-    if value < 0:
-        return f"{name} is negative ({value})"
+        return Refusal(REFUSED_INPUT, f"{name} is not a finite number ({value})")
+    if not low <= value <= high:
+        unit = f" {unit}" if unit else ""
+        return Refusal(REFUSED_INPUT, f"{name} {value:g}{unit} is outside {low:g}..{high:g}{unit}")
     return None
 
 
-def motion_refusal(interlocks: Interlocks) -> Optional[str]:
+def motion_refusal(interlocks: Interlocks) -> Optional[Refusal]:
     """Why the press may not pressurize now, or None."""
     if not interlocks.connected:
-        return "press controller is not connected"
+        return Refusal(REFUSED_INTERLOCK, "press controller is not connected")
     if not interlocks.active:
-        return "driver is not active (lifecycle)"
+        return Refusal(REFUSED_INTERLOCK, "driver is not active (lifecycle)")
     if interlocks.fault_code:
-        return f"press has a latched fault (code {interlocks.fault_code}); reset it first"
+        return Refusal(REFUSED_INTERLOCK, f"press has a latched fault (code "
+                                          f"{interlocks.fault_code}); reset it first")
     if interlocks.estop:
-        return "emergency stop is pressed"
+        return Refusal(REFUSED_INTERLOCK, "emergency stop is pressed")
     if not interlocks.guard_closed:
-        return "guard is open"
+        return Refusal(REFUSED_INTERLOCK, "guard is open")
     if not interlocks.arm_clear:
-        return ARM_NOT_CLEAR
+        detail = f" ({interlocks.arm_problem})" if interlocks.arm_problem else ""
+        return Refusal(REFUSED_INTERLOCK, ARM_NOT_CLEAR + detail)
+    return None
+
+
+def rate_refusal(limits: SafetyLimits, rate_mpa_s: float) -> Optional[Refusal]:
+    refusal = number_refusal("ramp rate", rate_mpa_s, -math.inf, math.inf)
+    if refusal:
+        return refusal
+    if rate_mpa_s < limits.min_ramp_rate_mpa_s:
+        return Refusal(REFUSED_INPUT, f"ramp rate {rate_mpa_s:g} MPa/s is below the minimum "
+                                      f"{limits.min_ramp_rate_mpa_s:g} MPa/s")
+    if rate_mpa_s > limits.max_ramp_rate_mpa_s:
+        return Refusal(REFUSED_LIMIT, f"ramp rate {rate_mpa_s:g} MPa/s exceeds the limit "
+                                      f"{limits.max_ramp_rate_mpa_s:g} MPa/s")
+    return None
+
+
+def target_refusal(limits: SafetyLimits, die: Optional[Die],
+                   target_mpa: float) -> Optional[Refusal]:
+    """Refuse a pressure beyond the installed die's rating or the press capacity."""
+    refusal = number_refusal("target pressure", target_mpa, -math.inf, math.inf)
+    if refusal:
+        return refusal
+    if target_mpa < 0:
+        return Refusal(REFUSED_INPUT, f"target pressure is negative ({target_mpa:g} MPa)")
+    if die is None:
+        return Refusal(REFUSED_INTERLOCK, "no die is installed")
+    if target_mpa > die.rated_mpa:
+        return Refusal(REFUSED_LIMIT, f"{target_mpa:g} MPa exceeds the rating of die "
+                                      f"{die.die_id} ({die.rated_mpa:g} MPa)")
+    if die.force_kn(target_mpa) > limits.press_capacity_kn:
+        return Refusal(REFUSED_LIMIT, f"{target_mpa:g} MPa on die {die.die_id} needs "
+                                      f"{die.force_kn(target_mpa):.1f} kN, beyond the press "
+                                      f"capacity {limits.press_capacity_kn:g} kN")
     return None
 
 
 def pressure_refusal(limits: SafetyLimits, die: Optional[Die], target_mpa: float,
                      rate_mpa_s: float, interlocks: Interlocks,
-                     rising: bool = True) -> Optional[str]:
+                     rising: bool = True) -> Optional[Refusal]:
     """Why a pressure command must be refused, or None if it may go to the press."""
-    for name, value in (("target pressure", target_mpa), ("ramp rate", rate_mpa_s)):
-        problem = _finite_non_negative(name, value)
-        if problem:
-            return problem
-    if die is None:
-        return "no die selected"
-    if rate_mpa_s == 0:
-        return "ramp rate is zero"
-    if rate_mpa_s > limits.max_ramp_rate_mpa_s:
-        return (f"ramp rate {rate_mpa_s:g} MPa/s exceeds the limit "
-                f"{limits.max_ramp_rate_mpa_s:g} MPa/s")
-    if target_mpa > die.rated_mpa:
-        return (f"{target_mpa:g} MPa exceeds the rating of die {die.die_id} "
-                f"({die.rated_mpa:g} MPa)")
-    if die.force_kn(target_mpa) > limits.press_capacity_kn:
-        return (f"{target_mpa:g} MPa on die {die.die_id} needs {die.force_kn(target_mpa):.1f} kN,"
-                f" beyond the press capacity {limits.press_capacity_kn:g} kN")
+    refusal = target_refusal(limits, die, target_mpa) or rate_refusal(limits, rate_mpa_s)
+    if refusal:
+        return refusal
     if rising:
         return motion_refusal(interlocks)
     if not interlocks.connected:
-        return "press controller is not connected"
+        return Refusal(REFUSED_INTERLOCK, "press controller is not connected")
     return None
 
 
 def temperature_refusal(limits: SafetyLimits, target_c: float,
-                        interlocks: Interlocks) -> Optional[str]:
-    if not math.isfinite(target_c):
-        return f"temperature {target_c} is not a finite number"
-    if target_c > limits.max_temperature_c:
-        return f"{target_c:g} °C exceeds the platen limit {limits.max_temperature_c:g} °C"
+                        interlocks: Interlocks) -> Optional[Refusal]:
+    refusal = number_refusal("platen temperature", target_c, limits.min_temperature_c,
+                             limits.max_temperature_c, "°C")
+    if refusal:
+        return refusal
     if not interlocks.connected or not interlocks.active:
-        return "press controller is not connected or the driver is not active"
+        return Refusal(REFUSED_INTERLOCK, "press controller is not connected or the driver "
+                                          "is not active")
     return None

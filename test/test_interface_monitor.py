@@ -47,7 +47,8 @@ def rig(ros_context, spin, tmp_path):
         # The driver comes last: creating a node holds the interpreter lock for a while,
         # which must not happen once the driver's heartbeat runs.
         driver = PressDriverNode(context=ros_context, parameter_overrides=[
-            Parameter("port", value=sim.config.press_path)])
+            Parameter("port", value=sim.config.press_path),
+            Parameter("arm_interlock", value=False)])
         spin(driver, monitor, client)
         assert rig.command.wait_for_service(timeout_sec=20.0)
         wait_for(lambda: driver.reading is not None, message="press state")

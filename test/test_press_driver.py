@@ -31,7 +31,8 @@ class Harness:
     """A driver node plus a client node that records state and calls services."""
 
     def __init__(self, context, spin, sim, **overrides):
-        parameters = {"port": sim.config.press_path, "poll_rate_hz": 50.0}
+        parameters = {"port": sim.config.press_path, "poll_rate_hz": 50.0,
+                      "arm_interlock": False}
         parameters.update(overrides)
         self.driver = PressDriverNode(context=context, parameter_overrides=[
             Parameter(k, value=v) for k, v in parameters.items()])
@@ -96,7 +97,8 @@ def test_setpoint_is_followed_and_released(harness, sim):
     ({"target_mpa": 100.0, "rate_mpa_s": 500.0}, "exceeds the limit"),
     ({"target_mpa": math.nan, "rate_mpa_s": 5.0}, "not a finite number"),
     ({"target_mpa": -5.0, "rate_mpa_s": 5.0}, "negative"),
-    ({"target_mpa": 100.0, "rate_mpa_s": 0.0}, "zero"),
+    ({"target_mpa": 100.0, "rate_mpa_s": 0.0}, "below the minimum"),
+    ({"target_mpa": 100.0, "rate_mpa_s": 1e-46}, "below the minimum"),   # once encoded as 0
 ])
 def test_over_limit_commands_are_refused_with_reasons(harness, sim, fields, reason):
     wait_for(harness.latest, message="first state")
@@ -117,7 +119,7 @@ def test_capacity_limit_on_a_large_die(ros_context, spin, sim):
 def test_temperature_limit(harness):
     wait_for(harness.latest, message="first state")
     reply = harness.command(PressCommand.Request.SET_TEMPERATURE, target_c=400.0)
-    assert not reply.accepted and "limit" in reply.reason
+    assert not reply.accepted and "outside 0..150" in reply.reason
     assert harness.command(PressCommand.Request.SET_TEMPERATURE, target_c=40.0).accepted
 
 

@@ -14,14 +14,13 @@ from rclpy.context import Context
 from rclpy.executors import MultiThreadedExecutor
 from rclpy.parameter import Parameter
 from rclpy.qos import DurabilityPolicy, QoSProfile
-from std_msgs.msg import String
 
 from press_control.nodes.press_driver import PressDriverNode
 from press_control.nodes.profile_server import ProfileServerNode
 from press_control.records import read_bag
 from press_control.sim.process import SimulatorProcess
 from press_control_interfaces.action import RunPressureProfile
-from press_control_interfaces.msg import ProfileSegment
+from press_control_interfaces.msg import GoalRejection, ProfileSegment
 from waiting import wait_for
 
 RAMP, HOLD, RELEASE, REGULATE = (ProfileSegment.RAMP, ProfileSegment.HOLD,
@@ -50,16 +49,19 @@ class Cell:
         self.sim = sim
         self.records = str(tmp_path / "runs")
         self.server = ProfileServerNode(context=context, parameter_overrides=[
-            Parameter("record_dir", value=self.records)])
+            Parameter("record_dir", value=self.records),
+            Parameter("require_loaded_cell", value=False)])
         self.client_node = rclpy.create_node("profile_test_client", context=context)
         self.client = ActionClient(self.client_node, RunPressureProfile, "run_profile")
         self.rejections = []
         latched = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL)
-        self.client_node.create_subscription(String, "run_profile/rejection",
-                                             lambda m: self.rejections.append(m.data), latched)
+        self.client_node.create_subscription(GoalRejection, "run_profile/rejection",
+                                             lambda m: self.rejections.append(m.reason),
+                                             latched)
         # The driver comes last: see test_interface_monitor.
         self.driver = PressDriverNode(context=context, parameter_overrides=[
-            Parameter("port", value=sim.config.press_path)])
+            Parameter("port", value=sim.config.press_path),
+            Parameter("arm_interlock", value=False)])
         spin(self.driver, self.server, self.client_node)
         assert self.client.wait_for_server(timeout_sec=20.0)
         wait_for(lambda: self.server.readiness_problem() is None, timeout=60,
@@ -128,6 +130,11 @@ def test_preset_with_hold_scale(cell):
     ({"segments": [seg(RAMP, 600, rate_mpa_s=5.0)]}, "rating of die d10"),
     ({"segments": [seg(RAMP, 100, rate_mpa_s=100.0)]}, "exceeds the limit"),
     ({"segments": [seg(RAMP, float("nan"), rate_mpa_s=5.0)]}, "not a finite number"),
+    ({"segments": [seg(RAMP, 100, rate_mpa_s=1e-46)]}, "below the minimum"),
+    ({"segments": [seg(RAMP, 10, rate_mpa_s=5.0, temperature_c=-5000.0)]},
+     "outside the platen range"),
+    ({"segments": [seg(RAMP, 25, rate_mpa_s=5.0), seg(HOLD, 25, duration_s=5.0)]},
+     "leaving the cell loaded"),
     ({"segments": []}, "no segments"),
     ({"segments": SHORT, "cell_id": " "}, "no cell_id"),
 ])
@@ -140,7 +147,8 @@ def test_bad_goals_are_rejected_with_a_readable_reason(cell, kwargs, reason):
 
 
 def test_one_goal_at_a_time_and_not_when_the_press_is_faulted(cell):
-    first = cell.send([seg(RAMP, 30, rate_mpa_s=10.0), seg(HOLD, 30, duration_s=30.0)])
+    first = cell.send([seg(RAMP, 30, rate_mpa_s=10.0), seg(HOLD, 30, duration_s=30.0),
+                       seg(RELEASE, 0, rate_mpa_s=20.0)])
     assert first.accepted
     second = cell.send(SHORT, cell_id="cell-2")
     assert not second.accepted
@@ -155,8 +163,9 @@ def test_one_goal_at_a_time_and_not_when_the_press_is_faulted(cell):
 
 
 @pytest.mark.parametrize("segments, cancel_in", [
-    ([seg(RAMP, 120, rate_mpa_s=5.0)], "ramping"),
-    ([seg(RAMP, 40, rate_mpa_s=20.0), seg(HOLD, 40, duration_s=60.0)], "holding"),
+    ([seg(RAMP, 120, rate_mpa_s=5.0), seg(RELEASE, 0, rate_mpa_s=20.0)], "ramping"),
+    ([seg(RAMP, 40, rate_mpa_s=20.0), seg(HOLD, 40, duration_s=60.0), seg(RELEASE, 0, rate_mpa_s=20.0)],
+     "holding"),
     ([seg(RAMP, 80, rate_mpa_s=20.0), seg(RELEASE, 0, rate_mpa_s=2.0)], "releasing"),
     ([seg(REGULATE, 30, rate_mpa_s=20.0, duration_s=0.0)], "regulating"),
 ])
@@ -175,7 +184,8 @@ def test_cancel_in_every_segment_type_releases(cell, segments, cancel_in):
 
 
 def test_driver_disconnect_aborts_with_the_reason(cell):
-    handle = cell.send([seg(RAMP, 40, rate_mpa_s=20.0), seg(HOLD, 40, duration_s=60.0)])
+    handle = cell.send([seg(RAMP, 40, rate_mpa_s=20.0), seg(HOLD, 40, duration_s=60.0),
+                        seg(RELEASE, 0, rate_mpa_s=20.0)])
     wait_for(lambda: cell.feedback and cell.feedback[-1].phase == "holding", message="hold")
     cell.sim.inject("unplug")
     result = cell.result(handle)
@@ -219,7 +229,8 @@ def test_record_is_readable_after_the_server_is_killed_mid_hold(fresh_domain, tm
             time.sleep(1.0)     # let the new server discover the client's response reader
             feedback = []
             goal = RunPressureProfile.Goal(segments=[seg(RAMP, 30, rate_mpa_s=20.0),
-                                                     seg(HOLD, 30, duration_s=60.0)],
+                                                     seg(HOLD, 30, duration_s=60.0),
+                                                     seg(RELEASE, 0, rate_mpa_s=20.0)],
                                            cell_id="killed-cell", die_id="d10")
 
             def accepted():         # a new server rejects goals until the press is ready

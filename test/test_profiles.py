@@ -45,24 +45,62 @@ def test_planned_duration(presets):
     ("", [Segment("ramp", -5.0, 5.0)], "negative"),
     ("", [Segment("ramp", 600.0, 5.0)], "rating of die d10"),
     ("", [Segment("ramp", 100.0, 50.0)], "exceeds the limit"),
-    ("", [Segment("ramp", 100.0, 0.0)], "must be positive"),
+    ("", [Segment("ramp", 100.0, 0.0)], "below the minimum 0.01"),
+    ("", [Segment("ramp", 100.0, 1e-46)], "below the minimum 0.01"),   # encoded as 0 once
     ("", [Segment("ramp", 100.0, 5.0), Segment("hold", 90.0, duration_s=5.0)],
      "previous segment ends"),
     ("", [Segment("ramp", 100.0, 5.0), Segment("hold", 100.0, duration_s=0.0)],
      "positive duration"),
-    ("", [Segment("ramp", 100.0, 5.0), Segment("hold", 100.0, duration_s=1e9)], "absurd"),
+    ("", [Segment("ramp", 100.0, 5.0), Segment("hold", 100.0, duration_s=1e9)], "beyond"),
+    ("", [Segment("ramp", 100.0, 5.0), Segment("hold", 100.0, duration_s=5.0,
+                                               settling_s=1e7)], "settling_s"),
     ("", [Segment("ramp", 100.0, 5.0), Segment("ramp", 50.0, 5.0)], "use release"),
     ("", [Segment("release", 50.0, 5.0)], "use ramp"),
     ("", [Segment("regulate", 50.0, 5.0, band_low_mpa=55.0, band_high_mpa=60.0)],
      "must contain the target"),
-    ("", [Segment("ramp", 10.0, 5.0, temperature_c=400.0)], "platen limit"),
+    ("", [Segment("ramp", 10.0, 5.0, temperature_c=400.0)], "outside the platen range"),
+    ("", [Segment("ramp", 10.0, 5.0, temperature_c=-5000.0)], "outside the platen range"),
+    ("", [Segment("ramp", 10.0, 5.0, temperature_c=math.inf)], "outside the platen range"),
+    ("", [Segment("regulate", 50.0, 5.0, band_low_mpa=25.0, band_high_mpa=math.inf)],
+     "must contain the target"),
     ("", [Segment("squeeze", 10.0, 5.0)], "unknown type"),
     ("", [Segment("ramp", 100.0, 5.0), Segment("hold", 100.0, duration_s=5.0,
                                                tolerance_mpa=0.001)], "resolve"),
 ])
 def test_rejections_say_why(presets, preset, segments, reason):
     with pytest.raises(ProfileError, match=reason):
-        validate(assemble(presets, preset, segments), LIMITS, DIE)
+        validate(assemble(presets, preset, segments), LIMITS, DIE, keep_loaded=True)
+
+
+@pytest.mark.parametrize("segments", [
+    [Segment("ramp", 25.0, 2.0), Segment("hold", 25.0, duration_s=5.0)],
+    [Segment("ramp", 50.0, 5.0), Segment("release", 20.0, 5.0)],
+    [Segment("regulate", 50.0, 5.0, duration_s=10.0)],
+])
+def test_a_profile_that_ends_loaded_needs_keep_loaded(segments):
+    with pytest.raises(ProfileError, match="leaving the cell loaded"):
+        validate(segments, LIMITS, DIE)
+    validate(segments, LIMITS, DIE, keep_loaded=True)
+
+
+def test_profiles_that_end_released_pass():
+    validate([Segment("ramp", 50.0, 5.0), Segment("release", 0.0, 5.0)], LIMITS, DIE)
+    validate([Segment("regulate", 50.0, 5.0, duration_s=0.0)], LIMITS, DIE)   # until cancel
+
+
+def test_every_shipped_preset_ends_released(presets):
+    for name, segments in presets.items():
+        last = segments[-1]
+        assert (last.type == "release" and last.target_mpa == 0.0) or \
+            (last.type == "regulate" and last.duration_s == 0.0), name
+
+
+def test_a_preset_file_with_a_loaded_end_is_refused_at_load(tmp_path):
+    path = tmp_path / "profiles.yaml"
+    path.write_text("presets:\n  creep:\n    - {type: ramp, target_mpa: 25.0, rate_mpa_s: 2.0}\n"
+                    "    - {type: hold, target_mpa: 25.0, duration_s: 60.0}\n")
+    with pytest.raises(ProfileError, match="preset 'creep'.*leaving the cell loaded"):
+        load_presets(str(path))
 
 
 def test_capacity_limit_on_a_large_die(presets):

@@ -74,7 +74,8 @@ def node_level(sim, seconds, poll_rate_hz, bound_hz):
 
     driver = subprocess.Popen(
         [sys.executable, "-m", "press_control.nodes.press_driver", "--ros-args",
-         "-p", f"port:={sim.config.press_path}", "-p", f"poll_rate_hz:={poll_rate_hz}"],
+         "-p", f"port:={sim.config.press_path}", "-p", f"poll_rate_hz:={poll_rate_hz}",
+         "-p", "arm_interlock:=false"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     rclpy.init()
     node = rclpy.create_node("bench_driver_listener")

@@ -92,9 +92,11 @@ def goal_accept_latency(goals):
     with SimulatorProcess(tempfile.mkdtemp(prefix="bench_sim_")) as sim:
         rclpy.init()
         driver = PressDriverNode(parameter_overrides=[
-            Parameter("port", value=sim.config.press_path)])
+            Parameter("port", value=sim.config.press_path),
+            Parameter("arm_interlock", value=False)])
         server = ProfileServerNode(parameter_overrides=[
-            Parameter("record_dir", value=tempfile.mkdtemp(prefix="bench_runs_"))])
+            Parameter("record_dir", value=tempfile.mkdtemp(prefix="bench_runs_")),
+            Parameter("require_loaded_cell", value=False)])
         node = rclpy.create_node("bench_client")
         client = ActionClient(node, RunPressureProfile, "run_profile")
         executor = MultiThreadedExecutor(num_threads=6)
@@ -107,7 +109,8 @@ def goal_accept_latency(goals):
             while server.readiness_problem():
                 time.sleep(0.1)
             goal = RunPressureProfile.Goal(cell_id="bench", die_id="d10", segments=[
-                ProfileSegment(type=ProfileSegment.RAMP, target_mpa=5.0, rate_mpa_s=5.0)])
+                ProfileSegment(type=ProfileSegment.RAMP, target_mpa=5.0, rate_mpa_s=5.0),
+                ProfileSegment(type=ProfileSegment.RELEASE, target_mpa=0.0, rate_mpa_s=20.0)])
             for _ in range(goals):
                 sent = time.monotonic()
                 future = client.send_goal_async(goal)
@@ -117,14 +120,6 @@ def goal_accept_latency(goals):
                 handle = future.result()
                 result = handle.get_result_async()
                 while not result.done():
-                    time.sleep(0.01)
-                release = client.send_goal_async(RunPressureProfile.Goal(
-                    cell_id="bench", die_id="d10", segments=[ProfileSegment(
-                        type=ProfileSegment.RELEASE, target_mpa=0.0, rate_mpa_s=20.0)]))
-                while not release.done():
-                    time.sleep(0.01)
-                done = release.result().get_result_async()
-                while not done.done():
                     time.sleep(0.01)
         finally:
             executor.shutdown()

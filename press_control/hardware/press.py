@@ -11,7 +11,7 @@ import serial
 
 from press_control.hardware.serial_port import close_quietly
 from press_control.protocol import modbus_rtu as rtu
-from press_control.protocol.register_map import RegisterMap
+from press_control.protocol.register_map import RegisterMap, RegisterMapError
 
 COMMAND_NOT_TAKEN = "press did not take the command"   # a link failure, not a refusal
 
@@ -30,6 +30,10 @@ class PressIdentityError(PressError):
 
 class PressCommunicationError(PressError):
     """One transaction failed: timeout, CRC, framing or a Modbus exception."""
+
+
+class PressValueError(PressError):
+    """A value that does not fit its register exactly; nothing was written."""
 
 
 @dataclasses.dataclass
@@ -84,7 +88,8 @@ class Press:
     """Modbus RTU client of one press controller described by a register map."""
 
     def __init__(self, port: str, baud: int, parity: str, slave_id: int,
-                 register_map: RegisterMap, timeout_s: float = 0.1):
+                 register_map: RegisterMap, timeout_s: float = 0.1, open_master=None):
+        """open_master(press) -> a Modbus master; default: RTU over the serial port."""
         self.port_name = port
         self.baud = baud
         self.parity = parity
@@ -96,28 +101,32 @@ class Press:
         self._serial = None
         self._master = None
         self._heartbeat = 0
+        self._open_master = open_master or Press._open_serial_master
 
     @property
     def connected(self) -> bool:
-        return self._serial is not None
+        return self._master is not None
 
     def connect(self) -> Identity:
         """Open the port and check the identity registers; raises with the problem named."""
         self.close()
-        try:
-            self._serial = serial.Serial(self.port_name, self.baud, parity=self.parity,
-                                         timeout=self.timeout_s, exclusive=True)
-        except (serial.SerialException, OSError, ValueError, termios.error) as error:
-            self._serial = None
-            raise PressConnectionError(f"cannot open {self.port_name}: {error}") from None
-        self._master = rtu.ModbusRtuMaster(self._serial, self.slave_id, self.baud, self.parity,
-                                           self.timeout_s)
+        self._master = self._open_master(self)
         try:
             self.identity = self._identify()
         except PressError:
             self.close()
             raise
         return self.identity
+
+    def _open_serial_master(self):
+        try:
+            self._serial = serial.Serial(self.port_name, self.baud, parity=self.parity,
+                                         timeout=self.timeout_s, exclusive=True)
+        except (serial.SerialException, OSError, ValueError, termios.error) as error:
+            self._serial = None
+            raise PressConnectionError(f"cannot open {self.port_name}: {error}") from None
+        return rtu.ModbusRtuMaster(self._serial, self.slave_id, self.baud, self.parity,
+                                   self.timeout_s)
 
     def _identify(self) -> Identity:
         count = self.map["capacity_kn"].address + 1
@@ -192,18 +201,26 @@ class Press:
             boot_count=values["boot_count"], flags=flags, latency_s=latency)
 
     def write(self, name: str, value: float) -> None:
-        register = self.map[name]
-        words = self.map.encode(name, value)
-        if register.width == 1:
-            self._call(self._master.write_register, register.address, words[0])
-        else:
-            self._call(self._master.write_registers, register.address, words)
+        """Write one value; raises PressValueError (nothing sent) if it does not fit exactly."""
+        self.write_all([(name, value)])
+
+    def write_all(self, values) -> None:
+        """Write (name, value) pairs in order, after checking that every one fits exactly."""
+        try:
+            encoded = [(self.map[name], self.map.encode_exact(name, value))
+                       for name, value in values]
+        except RegisterMapError as error:
+            raise PressValueError(str(error)) from None
+        for register, words in encoded:
+            if register.width == 1:
+                self._call(self._master.write_register, register.address, words[0])
+            else:
+                self._call(self._master.write_registers, register.address, words)
 
     # ---- commands (limits are checked by the caller, see press_control.safety) --------
     def ramp_to(self, force_kn: float, rate_kn_s: float, releasing: bool = False) -> None:
-        self.write("ramp_rate_kn_s", rate_kn_s)
-        self.write("force_setpoint_kn", force_kn)
-        self.write("mode_command", self.map.modes["RELEASE" if releasing else "RAMP"])
+        self.write_all([("ramp_rate_kn_s", rate_kn_s), ("force_setpoint_kn", force_kn),
+                        ("mode_command", self.map.modes["RELEASE" if releasing else "RAMP"])])
 
     def hold(self) -> None:
         self.write("mode_command", self.map.modes["HOLD"])

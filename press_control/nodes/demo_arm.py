@@ -23,7 +23,7 @@ from press_control.handshake import (FAULT, INTENT_LOAD, INTENT_NONE, INTENT_UNL
 from press_control.nodes.parameters import DEMO_ARM_PARAMETERS, declare
 from press_control.profile_client import OUTCOME_NAMES, GoalRejected, ProfileClient
 from press_control_interfaces.action import RunPressureProfile
-from press_control_interfaces.msg import ArmHeartbeat, HandlingState
+from press_control_interfaces.msg import ArmHeartbeat, GoalRejection, HandlingState
 
 
 @dataclasses.dataclass
@@ -152,7 +152,8 @@ class DemoArmNode(Node):
                 result = self.client.run(goal, on_feedback=self.on_feedback)
             except GoalRejected as rejection:
                 reason = str(rejection)
-                if "not ready" not in reason or attempt + 1 == self.param("goal_attempts"):
+                last = attempt + 1 == self.param("goal_attempts")
+                if rejection.code != GoalRejection.NOT_READY or last:
                     return CellOutcome(cell_id, "REJECTED", reason)
                 self.get_logger().warn(f"{reason}; trying again")
                 if self._stop.wait(1.0):

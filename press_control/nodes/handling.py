@@ -12,6 +12,7 @@ from std_srvs.srv import Trigger
 
 from press_control.handshake import (FAULT, STATE_NAMES, ArmReport, Handshake,
                                      HandshakeTimeouts, PressReport)
+from press_control.nodes.guard import guarded, guarded_service
 from press_control.safety import Interlocks, motion_refusal
 from press_control_interfaces.msg import ArmHeartbeat, HandlingState, PressState
 
@@ -36,6 +37,10 @@ def press_report(state: PressState) -> PressReport:
                        not state.connected)
 
 
+def _fill_failed_reset(response, text):
+    response.success, response.message = False, text
+
+
 class HandlingPort:
     """Runs a Handshake inside a node and speaks its topics and service."""
 
@@ -54,12 +59,12 @@ class HandlingPort:
             arm_required=param("require_loaded_cell").value, now_s=time.monotonic())
         latched = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL)
         self.publisher = node.create_publisher(HandlingState, "handling/state", latched)
-        node.create_subscription(ArmHeartbeat, "handling/arm", self.on_arm, 10,
+        node.create_subscription(ArmHeartbeat, "handling/arm", guarded(node, self.on_arm), 10,
                                  callback_group=callback_group)
-        node.create_service(Trigger, "handling/reset", self.on_reset,
-                            callback_group=callback_group)
-        node.create_timer(0.05, self.update, callback_group=callback_group)
-        node.create_timer(param("handling_period_s").value, self.publish,
+        node.create_service(Trigger, "handling/reset", guarded_service(
+            node, self.on_reset, _fill_failed_reset), callback_group=callback_group)
+        node.create_timer(0.05, guarded(node, self.update), callback_group=callback_group)
+        node.create_timer(param("handling_period_s").value, guarded(node, self.publish),
                           callback_group=callback_group)
         self._since = node.get_clock().now()
         self.publish()
@@ -86,9 +91,9 @@ class HandlingPort:
         with self.lock:
             self._apply(self.machine.goal_started(cell_id, time.monotonic()))
 
-    def goal_finished(self, summary: str) -> None:
+    def goal_finished(self, summary: str, kept_loaded: bool = False) -> None:
         with self.lock:
-            self.machine.goal_finished(summary, time.monotonic())
+            self.machine.goal_finished(summary, time.monotonic(), kept_loaded)
 
     def on_reset(self, request, response):
         with self.lock:

@@ -21,12 +21,20 @@ from press_control.analysis.densification import Sample, heckel_fit
 from press_control.analysis.events import EventDetector, EventThresholds, Inputs
 from press_control.hardware.impedance_analyzer import (AnalyzerError, ImpedanceAnalyzer,
                                                        log_frequencies, magnitude_phase)
+from press_control.nodes.guard import guarded, guarded_service
 from press_control.nodes.parameters import MONITOR_PARAMETERS, declare
 from press_control.nodes.spin import spin_node
 from press_control_interfaces.msg import (HandlingState, InterfaceEvent, InterfaceHealth,
                                           PressState)
 
 MAX_PHYSICAL_OHM = 1.0e9
+
+
+INTERNAL_FAULT_HOLD_S = 5.0      # an unexpected loop failure shows as a fault this long
+
+
+def _fill_failed_sweep(response, text):
+    response.success, response.message = False, text
 
 
 class InterfaceMonitorNode(Node):
@@ -55,6 +63,8 @@ class InterfaceMonitorNode(Node):
         self.heckel = None
         self._ramp = []
         self.non_physical = 0
+        self.loop_errors = 0             # unexpected exceptions in the instrument loop
+        self._faulted_until = 0.0
         self._last_error = ""
         self.sweeps = 0
         self._sweep_requested = threading.Event()
@@ -63,16 +73,18 @@ class InterfaceMonitorNode(Node):
         self.health_publisher = self.create_publisher(InterfaceHealth, "interface/health", 10)
         self.event_publisher = self.create_publisher(InterfaceEvent, "interface/events", 50)
         self.diagnostics_publisher = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
-        self.create_subscription(PressState, "state", self.on_state, 10, callback_group=group)
+        self.create_subscription(PressState, "state", guarded(self, self.on_state), 10,
+                                 callback_group=group)
         latched = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL)
-        self.create_subscription(HandlingState, "handling/state", self.on_handling, latched,
+        self.create_subscription(HandlingState, "handling/state",
+                                 guarded(self, self.on_handling), latched, callback_group=group)
+        self.create_subscription(Bool, "interface/cycling", guarded(self, self.on_cycling), 10,
                                  callback_group=group)
-        self.create_subscription(Bool, "interface/cycling", self.on_cycling, 10,
-                                 callback_group=group)
-        self.create_service(Trigger, "interface/sweep", self.on_sweep, callback_group=group)
-        self.create_timer(1.0 / self.param("health_rate_hz"), self.publish_health,
+        self.create_service(Trigger, "interface/sweep", guarded_service(
+            self, self.on_sweep, _fill_failed_sweep), callback_group=group)
+        self.create_timer(1.0 / self.param("health_rate_hz"), guarded(self, self.publish_health),
                           callback_group=group)
-        self.create_timer(1.0, self.publish_diagnostics, callback_group=group)
+        self.create_timer(1.0, guarded(self, self.publish_diagnostics), callback_group=group)
         self._thread = threading.Thread(target=self._instrument_loop, name="lcr", daemon=True)
         self._thread.start()
 
@@ -147,6 +159,11 @@ class InterfaceMonitorNode(Node):
                 self.get_logger().warn(f"impedance analyzer: {error}")
                 if not self.analyzer.connected:
                     self.z = math.nan + 0j
+            except Exception as error:      # noqa: B902 - report it and carry on
+                self.loop_errors += 1
+                self._last_error = f"{type(error).__name__}: {error}"
+                self._faulted_until = time.monotonic() + INTERNAL_FAULT_HOLD_S
+                self.get_logger().error(f"instrument loop: {self._last_error}")
             self._stop.wait(self.param("single_period_s"))
 
     def _single(self) -> None:
@@ -177,7 +194,7 @@ class InterfaceMonitorNode(Node):
             state = self.state
         now = self.get_clock().now()
         health = InterfaceHealth(cell_id=self.cell_id,
-                                 instrument_connected=self.analyzer.connected,
+                                 instrument_connected=self.instrument_ok(),
                                  frequency_hz=self.param("frequency_hz"))
         health.header.stamp = now.to_msg()
         magnitude, phase = magnitude_phase(self.z) if math.isfinite(abs(self.z)) \
@@ -205,7 +222,7 @@ class InterfaceMonitorNode(Node):
             stack_pressure_mpa=health.stack_pressure_mpa,
             setpoint_mpa=state.setpoint_mpa if state else math.nan,
             holding=bool(state and state.mode_name == "HOLD"), cycling=self.cycling,
-            relative_density=density, instrument_ok=self.analyzer.connected))
+            relative_density=density, instrument_ok=self.instrument_ok()))
         health.active_events = self.detector.active
         self.health_publisher.publish(health)
         for event in events:
@@ -217,14 +234,20 @@ class InterfaceMonitorNode(Node):
             self.get_logger().info(f"cell {self.cell_id}: {event.name} "
                                    f"{'raised' if event.active else 'cleared'}: {event.detail}")
 
+    def instrument_ok(self) -> bool:
+        """Connected, and no unexpected failure in the instrument loop lately."""
+        return self.analyzer.connected and time.monotonic() >= self._faulted_until
+
     def publish_diagnostics(self) -> None:
-        connected = self.analyzer.connected
+        connected = self.instrument_ok()
         status = DiagnosticStatus(name=f"{self.get_fully_qualified_name()}: analyzer",
                                   hardware_id=self.analyzer.identity)
         status.level = DiagnosticStatus.OK if connected else DiagnosticStatus.ERROR
-        status.message = "ok" if connected else f"disconnected: {self._last_error}"
+        status.message = "ok" if connected else \
+            f"{'faulted' if self.analyzer.connected else 'disconnected'}: {self._last_error}"
         values = {"port": self.param("lcr_port"), "connected": connected,
-                  "sweeps": self.sweeps,
+                  "sweeps": self.sweeps, "loop_errors": self.loop_errors,
+                  "last_error": self._last_error,
                   "fit_time_ms": f"{self.fit_time_s * 1e3:.1f}"
                   if math.isfinite(self.fit_time_s) else "",
                   "malformed_replies": self.analyzer.malformed_replies,

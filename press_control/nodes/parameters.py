@@ -41,6 +41,10 @@ LIMIT_PARAMETERS = [
          read_only=True),
     Spec("max_temperature_c", 150.0, "highest platen temperature accepted", "degC",
          0.0, 500.0, read_only=True),
+    Spec("min_temperature_c", 0.0, "lowest platen temperature setpoint accepted (below "
+         "ambient = heater off)", "degC", -50.0, 500.0, read_only=True),
+    Spec("min_ramp_rate_mpa_s", 0.01, "smallest ramp rate accepted (0 would mean 'no limit' "
+         "to the controller)", "MPa/s", 0.001, 1000.0, read_only=True),
     Spec("safe_release_rate_mpa_s", 10.0, "release rate on cancel, abort, deactivate",
          "MPa/s", 0.1, 1000.0, read_only=True),
     Spec("arm_heartbeat_timeout_s", 1.0, "arm heartbeat older than this is stale", "s",
@@ -48,15 +52,20 @@ LIMIT_PARAMETERS = [
 ]
 
 DRIVER_PARAMETERS = LIMIT_PARAMETERS + [
-    Spec("port", "/tmp/press_sim/press", "serial device of the press controller"),
-    Spec("baud", 115200, "serial baud rate", "bit/s", 1200, 921600),
-    Spec("parity", "N", "serial parity: N, E or O"),
-    Spec("slave_id", 1, "Modbus slave id of the controller", "", 1, 247),
-    Spec("register_map", "", "register map YAML; empty = the package's config file"),
+    Spec("port", "/tmp/press_sim/press", "serial device of the press controller",
+         read_only=True),
+    Spec("baud", 115200, "serial baud rate", "bit/s", 1200, 921600, read_only=True),
+    Spec("parity", "N", "serial parity: N, E or O", read_only=True),
+    Spec("slave_id", 1, "Modbus slave id of the controller", "", 1, 247, read_only=True),
+    Spec("register_map", "", "register map YAML; empty = the package's config file",
+         read_only=True),
     Spec("poll_rate_hz", 100.0, "state poll rate", "Hz", 1.0, 500.0),
     Spec("transaction_timeout_s", 0.25, "Modbus reply timeout (a loaded Python host jitters)",
          "s", 0.005, 2.0),
-    Spec("die_id", "d10", "die in the press at start"),
+    Spec("die_id", "d10", "die in the press at start (later: the set_installed_die service)",
+         read_only=True),
+    Spec("owner_timeout_s", 1.0, "a goal owning the press must renew its lease this often, "
+         "or the press is released", "s", 0.2, 2.0, read_only=True),
     Spec("watchdog_period_s", 2.0, "controller releases when the host is silent this long",
          "s", 0.1, 30.0, read_only=True),
     Spec("heartbeat_period_s", 0.1, "host heartbeat write period", "s", 0.01, 5.0),
@@ -65,7 +74,7 @@ DRIVER_PARAMETERS = LIMIT_PARAMETERS + [
     Spec("reconnect_backoff_max_s", 4.0, "longest reconnect delay", "s", 0.1, 600.0),
     Spec("failures_before_disconnect", 3, "consecutive failed polls that mean disconnected",
          "", 1, 100),
-    Spec("arm_interlock", False, "require a fresh arm heartbeat (handling/arm) that says "
+    Spec("arm_interlock", True, "require a fresh arm heartbeat (handling/arm) that says "
          "the workspace is clear before pressurizing", read_only=True),
     Spec("diagnostics_period_s", 1.0, "period of /diagnostics", "s", 0.1, 60.0),
     Spec("frame_id", "press_platen", "frame of the wrench and pressure messages"),
@@ -80,7 +89,7 @@ PROFILE_SERVER_PARAMETERS = LIMIT_PARAMETERS + [
          "driver itself reports a lost press at once)", "s", 0.05, 10.0),
     Spec("command_timeout_s", 2.0, "wait this long for press_driver to answer a command", "s",
          0.1, 30.0),
-    Spec("require_loaded_cell", False, "arm handshake: refuse goals unless an arm has loaded "
+    Spec("require_loaded_cell", True, "arm handshake: refuse goals unless an arm has loaded "
          "the goal's cell (handling/state LOADED); enables the handoff timeouts",
          read_only=True),
     Spec("arm_dwell_timeout_s", 30.0, "longest an arm may stay in the workspace", "s",

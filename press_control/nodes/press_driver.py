@@ -1,7 +1,9 @@
-"""press_driver: the press controller as a managed ROS 2 device (thin shell over hardware.Press).
+"""press_driver: the press controller as a managed ROS 2 device (thin shell over PressSupervisor).
 
-Topics (relative): state, pressure, wrench, temperature, /diagnostics; subscribes
-handling/arm. Services: command, estop, reset_fault, zero_position.
+Topics (relative): state, pressure, wrench, temperature, installed_die (latched),
+/diagnostics; subscribes handling/arm and owner_heartbeat. Services: command,
+set_installed_die, estop, reset_fault, zero_position. Every rule lives in
+press_control/safety.py and press_control/supervisor.py; this node only translates.
 """
 import collections
 import math
@@ -13,120 +15,154 @@ from geometry_msgs.msg import WrenchStamped
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
 from rclpy.lifecycle import Node as LifecycleNode
 from rclpy.lifecycle import TransitionCallbackReturn
+from rclpy.qos import DurabilityPolicy, QoSProfile
 from sensor_msgs.msg import FluidPressure, Temperature
+from std_msgs.msg import String
 from std_srvs.srv import Trigger
 
 from press_control.dies import parse_die_table
-from press_control.handshake import ArmReport, arm_clear, arm_problem
-from press_control.hardware.press import (COMMAND_NOT_TAKEN, Press, PressCommunicationError,
-                                          PressError)
+from press_control.hardware.press import Press, PressError
+from press_control.nodes.guard import guarded, guarded_service
 from press_control.nodes.parameters import DRIVER_PARAMETERS, declare
 from press_control.nodes.spin import spin_node
 from press_control.protocol.register_map import RegisterMap, RegisterMapError
 from press_control.resources import default_register_map_path
-from press_control.safety import (Interlocks, SafetyLimits, pressure_refusal,
-                                  temperature_refusal)
+from press_control.safety import OK, UNKNOWN_COMMAND, SafetyLimits
 from press_control.stats import percentile
+from press_control.supervisor import PressSupervisor, SupervisorConfig
 from press_control_interfaces.msg import ArmHeartbeat, PressState
-from press_control_interfaces.srv import PressCommand
+from press_control_interfaces.srv import PressCommand, SetInstalledDie
 
-FAULT_INTRUSION = 7
 MODE_NUMBERS = {"IDLE": PressState.MODE_IDLE, "RAMP": PressState.MODE_RAMP,
                 "HOLD": PressState.MODE_HOLD, "RELEASE": PressState.MODE_RELEASE,
                 "ESTOP": PressState.MODE_ESTOP, "FAULT": PressState.MODE_FAULT}
+COMMAND_KINDS = {PressCommand.Request.SET_PRESSURE: "set_pressure",
+                 PressCommand.Request.HOLD: "hold",
+                 PressCommand.Request.RELEASE: "release",
+                 PressCommand.Request.SET_TEMPERATURE: "temperature",
+                 PressCommand.Request.ACQUIRE: "acquire",
+                 PressCommand.Request.RELINQUISH: "relinquish",
+                 PressCommand.Request.PING: "ping"}
+LATCHED = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL)
+
+
+def _fill_failed_command(response, text):
+    response.accepted, response.status, response.reason = False, UNKNOWN_COMMAND, text
+
+
+def _fill_failed_trigger(response, text):
+    response.success, response.message = False, text
 
 
 class PressDriverNode(LifecycleNode):
-    """Polls the press, publishes its state, and passes checked commands to it."""
+    """Polls the press, publishes its state, and passes commands to the supervisor."""
 
     def __init__(self, **kwargs):
         super().__init__("press_driver", **kwargs)
         declare(self, DRIVER_PARAMETERS)
-        self.press = None
-        self.reading = None
-        self.active = False
-        self.die = None
-        self.dies = {}
-        self.limits = None
-        self.io_lock = threading.RLock()
+        self.supervisor = None
         self._stop = threading.Event()
         self._thread = None
-        self._arm = None
-        self._intrusion = ""
         self._poll_times = collections.deque(maxlen=500)
         self._latencies = collections.deque(maxlen=500)
         self._publish_delays = collections.deque(maxlen=500)
-        self._boot_count = None
-        self._last_error = ""
-        self._disconnects = 0
         self.state_publisher = self.create_publisher(PressState, "state", 10)
         self.pressure_publisher = self.create_publisher(FluidPressure, "pressure", 10)
         self.wrench_publisher = self.create_publisher(WrenchStamped, "wrench", 10)
         self.temperature_publisher = self.create_publisher(Temperature, "temperature", 10)
+        self.die_publisher = self.create_publisher(String, "installed_die", LATCHED)
         self.diagnostics_publisher = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
         services = MutuallyExclusiveCallbackGroup()
-        self.create_service(PressCommand, "command", self.on_command, callback_group=services)
-        self.create_service(Trigger, "estop", self.on_estop, callback_group=services)
-        self.create_service(Trigger, "reset_fault", self.on_reset_fault,
-                            callback_group=services)
-        self.create_service(Trigger, "zero_position", self.on_zero_position,
-                            callback_group=services)
-        self.create_subscription(ArmHeartbeat, "handling/arm", self.on_arm, 10)
-        self.create_timer(self.param("diagnostics_period_s"), self.publish_diagnostics)
+        self.create_service(PressCommand, "command", guarded_service(
+            self, self.on_command, _fill_failed_command), callback_group=services)
+        self.create_service(SetInstalledDie, "set_installed_die", guarded_service(
+            self, self.on_set_installed_die, _fill_failed_trigger), callback_group=services)
+        # E-stop and the arm each have a callback group of their own: never behind a command.
+        self.create_service(Trigger, "estop", guarded_service(
+            self, self.on_estop, _fill_failed_trigger),
+            callback_group=MutuallyExclusiveCallbackGroup())
+        self.create_service(Trigger, "reset_fault", guarded_service(
+            self, self.on_reset_fault, _fill_failed_trigger), callback_group=services)
+        self.create_service(Trigger, "zero_position", guarded_service(
+            self, self.on_zero_position, _fill_failed_trigger), callback_group=services)
+        self.create_subscription(ArmHeartbeat, "handling/arm", guarded(self, self.on_arm), 10,
+                                 callback_group=MutuallyExclusiveCallbackGroup())
+        self.create_subscription(String, "owner_heartbeat", guarded(self, self.on_owner), 10,
+                                 callback_group=MutuallyExclusiveCallbackGroup())
+        self.create_timer(self.param("diagnostics_period_s"),
+                          guarded(self, self.publish_diagnostics))
         if self.param("autostart"):
             self.trigger_configure()
-            if self.press is not None:
+            if self.supervisor is not None:
                 self.trigger_activate()
 
     def param(self, name):
         return self.get_parameter(name).value
 
-    # ---- lifecycle ---------------------------------------------------------------------
+    @property
+    def press(self):
+        return self.supervisor.press if self.supervisor else None
+
+    @property
+    def reading(self):
+        return self.supervisor.reading if self.supervisor else None
+
+    @property
+    def active(self) -> bool:
+        return bool(self.supervisor and self.supervisor.active)
+
+    # ---- lifecycle -----------------------------------------------------------------------
     def on_configure(self, state) -> TransitionCallbackReturn:
         try:
             register_map = RegisterMap.load(self.param("register_map") or
                                             default_register_map_path())
-            self.dies = parse_die_table(self.param("die_table"))
-            if self.param("die_id") not in self.dies:
-                raise ValueError(f"die_id '{self.param('die_id')}' is not in the die table")
-            self.die = self.dies[self.param("die_id")]
-            self.limits = SafetyLimits(self.param("press_capacity_kn"),
-                                       self.param("max_ramp_rate_mpa_s"),
-                                       self.param("max_temperature_c"))
+            config = SupervisorConfig(
+                limits=SafetyLimits(self.param("press_capacity_kn"),
+                                    self.param("max_ramp_rate_mpa_s"),
+                                    self.param("max_temperature_c"),
+                                    self.param("min_ramp_rate_mpa_s"),
+                                    self.param("min_temperature_c")),
+                dies=parse_die_table(self.param("die_table")),
+                installed_die=self.param("die_id"),
+                arm_interlock=self.param("arm_interlock"),
+                arm_heartbeat_timeout_s=self.param("arm_heartbeat_timeout_s"),
+                owner_timeout_s=self.param("owner_timeout_s"),
+                safe_release_rate_mpa_s=self.param("safe_release_rate_mpa_s"),
+                watchdog_period_s=self.param("watchdog_period_s"),
+                heartbeat_period_s=self.param("heartbeat_period_s"),
+                failures_before_disconnect=self.param("failures_before_disconnect"),
+                reconnect_backoff_s=self.param("reconnect_backoff_s"),
+                reconnect_backoff_max_s=self.param("reconnect_backoff_max_s"))
             press = Press(self.param("port"), self.param("baud"), self.param("parity"),
                           self.param("slave_id"), register_map,
                           self.param("transaction_timeout_s"))
-            identity = press.connect()
-            press.set_watchdog(self.param("watchdog_period_s"))
-            press.set_motion_permit(False)
+            supervisor = PressSupervisor(press, config, log=self._log)
+            identity = supervisor.connect()
         except (PressError, RegisterMapError, ValueError, OSError) as error:
             self.get_logger().error(f"configure failed: {error}")
             return TransitionCallbackReturn.FAILURE
-        if identity.capacity_kn < self.limits.press_capacity_kn:
-            self.get_logger().warn(f"controller reports {identity.capacity_kn} kN capacity, "
-                                   f"below the configured {self.limits.press_capacity_kn} kN;"
-                                   " the lower one applies")
-            self.limits = SafetyLimits(identity.capacity_kn, self.limits.max_ramp_rate_mpa_s,
-                                       self.limits.max_temperature_c)
-        self.press = press
+        self.supervisor = supervisor
         self.get_logger().info(f"connected to {identity.hardware_id} firmware "
-                               f"{identity.firmware} on {press.port_name}")
+                               f"{identity.firmware} on {press.port_name}; installed die "
+                               f"{supervisor.die.die_id}")
+        self._publish_installed_die()
         self._stop.clear()
         self._thread = threading.Thread(target=self._io_loop, name="press-io", daemon=True)
         self._thread.start()
         return TransitionCallbackReturn.SUCCESS
 
     def on_activate(self, state) -> TransitionCallbackReturn:
-        self.active = True
+        self.supervisor.active = True
         return super().on_activate(state)
 
     def on_deactivate(self, state) -> TransitionCallbackReturn:
-        self._release_safely("deactivate")
-        self.active = False
+        self.supervisor.release_safely("deactivate")
+        self.supervisor.active = False
         return super().on_deactivate(state)
 
     def on_cleanup(self, state) -> TransitionCallbackReturn:
         self._stop_io()
+        self.supervisor = None
         return TransitionCallbackReturn.SUCCESS
 
     def on_shutdown(self, state) -> TransitionCallbackReturn:
@@ -135,8 +171,9 @@ class PressDriverNode(LifecycleNode):
 
     def release_and_close(self, why: str) -> None:
         """Release at the safe rate and close the port; needs no ROS context (Ctrl-C)."""
-        self._release_safely(why)
-        self.active = False
+        if self.supervisor is not None:
+            self.supervisor.release_safely(why)
+            self.supervisor.active = False
         self._stop_io()
 
     def destroy_node(self):
@@ -147,75 +184,31 @@ class PressDriverNode(LifecycleNode):
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=3.0)
-        with self.io_lock:
-            if self.press is not None:
-                self.press.close()
-        self.press = None
+        if self.supervisor is not None:
+            self.supervisor.close()
 
-    def _release_safely(self, why: str) -> None:
-        """Bring the pressure down at the safe rate (never leaves a cell pressurized)."""
-        reading = self.reading
-        if self.press is None or reading is None or not reading.flags.get("pressurized"):
-            return
-        rate = self.die.force_kn(self.param("safe_release_rate_mpa_s"))
-        for attempt in range(3):      # releasing is the safe direction: worth a retry
-            try:
-                with self.io_lock:
-                    self.press.ramp_to(0.0, rate, releasing=True)
-                self.get_logger().warn(f"{why}: releasing pressure at "
-                                       f"{self.param('safe_release_rate_mpa_s')} MPa/s")
-                return
-            except PressError as error:
-                self.get_logger().error(f"{why}: release attempt {attempt + 1} failed "
-                                        f"({error})")
-        self.get_logger().error(f"{why}: the controller watchdog will release")
+    def _log(self, level: str, text: str) -> None:
+        getattr(self.get_logger(), level)(text)
 
     # ---- the I/O loop --------------------------------------------------------------------
     def _io_loop(self) -> None:
+        supervisor = self.supervisor
         period = 1.0 / self.param("poll_rate_hz")
-        heartbeat_period = self.param("heartbeat_period_s")
-        backoff = self.param("reconnect_backoff_s")
-        failures = 0
-        next_poll = next_heartbeat = time.monotonic()
-        while not self._stop.is_set():
-            press = self.press
-            if press is None or not self.context.ok():
-                return
-            if not press.connected:
-                if self._reconnect(press):
-                    backoff, failures = self.param("reconnect_backoff_s"), 0
-                else:
-                    self._publish_disconnected()
-                    self._stop.wait(backoff)
-                    backoff = min(2 * backoff, self.param("reconnect_backoff_max_s"))
-                continue
+        next_poll = time.monotonic()
+        while not self._stop.is_set() and self.context.ok():
             try:
-                with self.io_lock:
-                    reading = press.poll()
-                failures = 0
-                self._on_reading(reading)
-                if time.monotonic() >= next_heartbeat:
-                    with self.io_lock:
-                        press.heartbeat()
-                        wanted = self._motion_permitted()
-                        if wanted != reading.flags["motion_permit"]:
-                            if not wanted and self.param("arm_interlock"):
-                                self._withdraw_permit(arm_problem(
-                                    self._arm, time.monotonic(),
-                                    self.param("arm_heartbeat_timeout_s")))
-                            else:
-                                press.set_motion_permit(wanted)
-                    next_heartbeat = time.monotonic() + heartbeat_period
-            except PressCommunicationError as error:
-                failures += 1
-                self._last_error = str(error)
-                if failures >= self.param("failures_before_disconnect"):
-                    self.get_logger().error(f"press not answering ({error}); reconnecting")
-                    with self.io_lock:
-                        press.close()
-            except PressError as error:
-                self._last_error = str(error)
-                self.get_logger().error(f"press connection lost: {error}")
+                reading = supervisor.tick()
+                if reading is not None:
+                    self._poll_times.append(time.monotonic())
+                    self._latencies.append(reading.latency_s)
+                    if self.context.ok():       # Ctrl-C: the shutdown path releases
+                        self._publish(reading)
+                        self._publish_delays.append(time.monotonic() - reading.received_s)
+                elif not supervisor.press.connected:
+                    self._publish_disconnected()
+                    self._stop.wait(0.05)
+            except Exception as error:          # noqa: B902 - the loop must outlive any bug
+                self.get_logger().error(f"I/O loop: {type(error).__name__}: {error}")
             next_poll += period
             delay = next_poll - time.monotonic()
             if delay > 0:
@@ -223,162 +216,83 @@ class PressDriverNode(LifecycleNode):
             else:
                 next_poll = time.monotonic()
 
-    def _reconnect(self, press) -> bool:
-        try:
-            with self.io_lock:
-                press.connect()
-                press.set_watchdog(self.param("watchdog_period_s"))
-                press.set_motion_permit(False)
-        except PressError as error:
-            self._last_error = str(error)
-            return False
-        self._disconnects += 1
-        self.get_logger().warn(f"reconnected to {press.port_name}; pressing does not resume "
-                               "by itself")
-        return True
-
-    def _on_reading(self, reading) -> None:
-        if self._boot_count is not None and reading.boot_count != self._boot_count:
-            self.get_logger().error("press controller rebooted (boot count "
-                                    f"{self._boot_count} -> {reading.boot_count})")
-        self._boot_count = reading.boot_count
-        self.reading = reading
-        self._poll_times.append(time.monotonic())
-        self._latencies.append(reading.latency_s)
-        if not self.context.ok():           # Ctrl-C: the shutdown path releases the press
-            return
-        self._publish(reading)
-        self._publish_delays.append(time.monotonic() - reading.received_s)
-
-    # ---- interlocks ----------------------------------------------------------------------
+    # ---- inputs --------------------------------------------------------------------------
     def on_arm(self, message: ArmHeartbeat) -> None:
-        self._arm = ArmReport(message.arm_id, message.in_workspace, message.cell_id,
-                              message.intent, time.monotonic())
-        if message.in_workspace and self.param("arm_interlock"):
-            self._withdraw_permit(f"arm '{message.arm_id}' entered the workspace")
+        if self.supervisor is not None:
+            self.supervisor.on_arm(message.arm_id, message.in_workspace, message.cell_id,
+                                   message.intent)
 
-    def _withdraw_permit(self, why: str) -> None:
-        """Drop the motion permit now: a moving controller dumps and latches fault 7."""
-        reading, press = self.reading, self.press
-        if reading is None or press is None or not reading.flags["motion_permit"]:
-            return
-        if reading.mode in ("RAMP", "HOLD"):
-            self._intrusion = why
-            self.get_logger().error(f"{why} while the platen was {reading.mode}: "
-                                    "motion stopped, pressure dumped, fault latched")
-        try:
-            with self.io_lock:
-                press.set_motion_permit(False)
-        except PressError as error:
-            self.get_logger().error(f"{why}: could not withdraw the motion permit ({error})")
-
-    def arm_clear(self) -> bool:
-        if not self.param("arm_interlock"):
-            return True
-        return arm_clear(self._arm, time.monotonic(), self.param("arm_heartbeat_timeout_s"))
-
-    def _motion_permitted(self) -> bool:
-        return self.active and self.arm_clear()
-
-    def interlocks(self) -> Interlocks:
-        reading = self.reading
-        connected = self.press is not None and self.press.connected and reading is not None
-        return Interlocks(
-            connected=connected, active=self.active,
-            fault_code=reading.fault_code if connected else 0,
-            guard_closed=reading.flags["guard_closed"] if connected else False,
-            estop=reading.flags["estop"] if connected else False,
-            arm_clear=self.arm_clear())
+    def on_owner(self, message: String) -> None:
+        if self.supervisor is not None:
+            self.supervisor.renew(message.data)
 
     # ---- services ------------------------------------------------------------------------
     def on_command(self, request, response):
-        response.accepted, response.reason = self.execute(request)
+        kind = COMMAND_KINDS.get(request.command)
+        if self.supervisor is None:
+            refusal = "driver is not configured (no press)"
+            response.accepted, response.status, response.reason = False, 3, refusal
+            return response
+        if kind is None:
+            response.accepted, response.status = False, UNKNOWN_COMMAND
+            response.reason = f"unknown command {request.command}"
+            return response
+        target = request.target_c if kind == "temperature" else request.target_mpa
+        refusal = self.supervisor.execute(kind, request.owner, target, request.rate_mpa_s)
+        response.accepted = refusal is None
+        response.status = OK if refusal is None else refusal.code
+        response.reason = refusal or ""
+        if kind in ("ping",):
+            return response
         if response.accepted:
-            self.get_logger().info(f"command {request.command} accepted")
+            self.get_logger().info(f"command {kind} accepted")
         else:
-            self.get_logger().warn(f"command {request.command} refused: {response.reason}")
+            self.get_logger().warn(f"command {kind} refused: {response.reason}")
         return response
 
-    def execute(self, request) -> tuple:
-        """Check one PressCommand against limits and interlocks, then send it."""
-        interlocks = self.interlocks()
-        if request.command == PressCommand.Request.SELECT_DIE:
-            if request.die_id not in self.dies:
-                return False, f"unknown die '{request.die_id}'"
-            if self.reading is not None and self.reading.flags["pressurized"]:
-                return False, "cannot change the die while pressurized"
-            self.die = self.dies[request.die_id]
-            return True, ""
-        if request.command in (PressCommand.Request.SET_PRESSURE, PressCommand.Request.RELEASE):
-            rising = request.command == PressCommand.Request.SET_PRESSURE
-            reason = pressure_refusal(self.limits, self.die, request.target_mpa,
-                                      request.rate_mpa_s, interlocks, rising=rising)
-            if reason is None and not rising and self.reading is not None and \
-                    request.target_mpa > self.die.pressure_mpa(self.reading.force_kn) + 1.0:
-                reason = "release target is above the present pressure"
-            if reason:
-                return False, reason
-            return self._send(lambda: self._ramp(request.target_mpa, request.rate_mpa_s,
-                                                 rising))
-        if request.command == PressCommand.Request.HOLD:
-            reason = pressure_refusal(self.limits, self.die, 0.0, 1.0, interlocks)
-            return (False, reason) if reason else self._send(
-                lambda: (self.press.set_motion_permit(True), self.press.hold()))
-        if request.command == PressCommand.Request.SET_TEMPERATURE:
-            reason = temperature_refusal(self.limits, request.target_c, interlocks)
-            return (False, reason) if reason else self._send(
-                lambda: self.press.set_temperature(request.target_c))
-        return False, f"unknown command {request.command}"
-
-    def _ramp(self, target_mpa: float, rate_mpa_s: float, rising: bool) -> None:
-        if rising:
-            self.press.set_motion_permit(True)
-        self.press.ramp_to(self.die.force_kn(target_mpa), self.die.force_kn(rate_mpa_s),
-                           releasing=not rising)
-
-    def _send(self, action) -> tuple:
-        try:
-            with self.io_lock:
-                action()
-        except PressError as error:
-            return False, f"{COMMAND_NOT_TAKEN}: {error}"
-        return True, ""
+    def on_set_installed_die(self, request, response):
+        refusal = self.supervisor.set_installed_die(request.die_id) if self.supervisor \
+            else "driver is not configured"
+        response.success = refusal is None
+        response.status = OK if refusal is None else getattr(refusal, "code", 3)
+        response.message = refusal or f"installed die is {request.die_id}"
+        if refusal is None:
+            self._publish_installed_die()
+        else:
+            self.get_logger().warn(f"set_installed_die {request.die_id!r} refused: {refusal}")
+        return response
 
     def _trigger(self, response, action, what):
-        if self.press is None or not self.press.connected:
-            response.success, response.message = False, "press controller is not connected"
-            return response
-        response.success, response.message = self._send(action)
-        response.message = response.message or what
-        self.get_logger().warn(what) if response.success else None
+        refusal = action() if self.supervisor else "driver is not configured"
+        response.success = refusal is None
+        response.message = refusal or what
+        log = self.get_logger().warn if response.success else self.get_logger().error
+        log(f"{what}" if response.success else f"{what} failed: {refusal}")
         return response
 
     def on_estop(self, request, response):
-        return self._trigger(response, lambda: self.press.estop(),
+        return self._trigger(response, lambda: self.supervisor.estop(),
                              "emergency stop: pressure released, fault latched")
 
     def on_reset_fault(self, request, response):
-        self._trigger(response, lambda: self.press.reset_fault(), "fault reset")
-        if response.success:
-            self._intrusion = ""
-        return response
+        return self._trigger(response, lambda: self.supervisor.reset_fault(), "fault reset")
 
     def on_zero_position(self, request, response):
-        reading = self.reading
-        if reading is not None and reading.flags["pressurized"]:
-            response.success = False
-            response.message = "zero the platen position with an empty die and no load"
-            return response
-        return self._trigger(response, lambda: self.press.zero_position(),
+        return self._trigger(response, lambda: self.supervisor.zero_position(),
                              "platen position zeroed")
 
     # ---- publishing ----------------------------------------------------------------------
+    def _publish_installed_die(self) -> None:
+        self.die_publisher.publish(String(data=self.supervisor.die.die_id))
+
     def _publish(self, reading) -> None:
-        stamp = self.get_clock().now().to_msg()
-        die = self.die
+        supervisor = self.supervisor
+        die = supervisor.die
+        fault_code, fault_text = supervisor.fault()
+        interlocks = supervisor.interlocks()
         state = PressState(mode=MODE_NUMBERS.get(reading.mode, PressState.MODE_FAULT),
                            mode_name=reading.mode, connected=True,
-                           commands_enabled=self.active and reading.fault_code == 0,
+                           commands_enabled=supervisor.active and fault_code == 0,
                            pressure_mpa=die.pressure_mpa(reading.force_kn),
                            force_kn=reading.force_kn,
                            setpoint_mpa=die.pressure_mpa(reading.setpoint_kn),
@@ -386,11 +300,12 @@ class PressDriverNode(LifecycleNode):
                            platen_position_mm=reading.platen_position_mm,
                            platen_temperature_c=reading.platen_temperature_c,
                            guard_closed=reading.flags["guard_closed"],
-                           estop_pressed=reading.flags["estop"], arm_clear=self.arm_clear(),
+                           estop_pressed=reading.flags["estop"],
+                           arm_clear=interlocks.arm_clear,
                            die_id=die.die_id, die_area_mm2=die.area_mm2,
-                           fault_code=reading.fault_code,
-                           fault_text=self._fault_text(reading))
-        state.header.stamp = stamp
+                           fault_code=fault_code, fault_text=fault_text,
+                           owner=supervisor.owner)
+        state.header.stamp = self.get_clock().now().to_msg()
         state.header.frame_id = self.param("frame_id")
         self.state_publisher.publish(state)
         pressure = FluidPressure(fluid_pressure=state.pressure_mpa * 1e6, variance=0.0)
@@ -404,18 +319,14 @@ class PressDriverNode(LifecycleNode):
         temperature.header = state.header
         self.temperature_publisher.publish(temperature)
 
-    def _fault_text(self, reading) -> str:
-        if not reading.fault_code:
-            return ""
-        if reading.fault_code == FAULT_INTRUSION and self._intrusion:
-            return f"{reading.fault_text}: {self._intrusion}"
-        return reading.fault_text
-
     def _publish_disconnected(self) -> None:
+        supervisor = self.supervisor
+        fault_code, fault_text = supervisor.host_fault
         state = PressState(mode=PressState.MODE_DISCONNECTED, mode_name="DISCONNECTED",
                            connected=False, pressure_mpa=math.nan, force_kn=math.nan,
-                           die_id=self.die.die_id if self.die else "",
-                           fault_text=self._last_error)
+                           die_id=supervisor.die.die_id, fault_code=fault_code,
+                           fault_text=fault_text or supervisor.last_error,
+                           owner=supervisor.owner)
         state.header.stamp = self.get_clock().now().to_msg()
         state.header.frame_id = self.param("frame_id")
         self.state_publisher.publish(state)
@@ -427,15 +338,17 @@ class PressDriverNode(LifecycleNode):
         return (len(times) - 1) / (times[-1] - times[0])
 
     def publish_diagnostics(self) -> None:
+        supervisor = self.supervisor
         press, reading = self.press, self.reading
         connected = press is not None and press.connected
+        identity = supervisor.identity if supervisor else None
         status = DiagnosticStatus(name=f"{self.get_fully_qualified_name()}: press",
-                                  hardware_id=press.identity.hardware_id
-                                  if press and press.identity else "")
+                                  hardware_id=identity.hardware_id if identity else "")
+        fault_code, fault_text = supervisor.fault() if supervisor else (0, "")
         if not connected:
             status.level, status.message = DiagnosticStatus.ERROR, "disconnected"
-        elif reading is not None and reading.fault_code:
-            status.level, status.message = DiagnosticStatus.ERROR, reading.fault_text
+        elif fault_code:
+            status.level, status.message = DiagnosticStatus.ERROR, fault_text
         elif not self.active:
             status.level, status.message = DiagnosticStatus.WARN, "inactive"
         else:
@@ -450,14 +363,16 @@ class PressDriverNode(LifecycleNode):
             "latency_p99_ms": f"{percentile(latencies, 0.99) * 1e3:.2f}" if latencies else "",
             "reply_to_publish_p99_ms": f"{percentile(delays, 0.99) * 1e3:.2f}"
             if delays else "",
-            "reconnects": self._disconnects, "last_error": self._last_error,
-            "press_capacity_kn": self.limits.press_capacity_kn if self.limits else "",
-            "max_ramp_rate_mpa_s": self.param("max_ramp_rate_mpa_s"),
-            "max_temperature_c": self.param("max_temperature_c"),
-            "die": f"{self.die.die_id} {self.die.diameter_mm} mm, {self.die.rated_mpa} MPa"
-            if self.die else "",
-            "arm_clear": self.arm_clear(),
         }
+        if supervisor is not None:
+            die = supervisor.die
+            values.update({
+                "reconnects": supervisor.reconnects, "last_error": supervisor.last_error,
+                "press_capacity_kn": supervisor.limits.press_capacity_kn,
+                "max_ramp_rate_mpa_s": supervisor.limits.max_ramp_rate_mpa_s,
+                "max_temperature_c": supervisor.limits.max_temperature_c,
+                "installed_die": f"{die.die_id} {die.diameter_mm} mm, {die.rated_mpa} MPa",
+                "arm_problem": supervisor.arm_problem(), "owner": supervisor.owner})
         if press is not None:
             counters = press.counters
             values.update(transactions=counters.transactions, timeouts=counters.timeouts,
@@ -465,7 +380,7 @@ class PressDriverNode(LifecycleNode):
                           exception_replies=counters.exception_replies)
         if reading is not None:
             values.update(guard_closed=reading.flags["guard_closed"],
-                          estop=reading.flags["estop"], fault_code=reading.fault_code,
+                          estop=reading.flags["estop"], fault_code=fault_code,
                           mode=reading.mode)
         status.values = [KeyValue(key=k, value=str(v)) for k, v in values.items()]
         array = DiagnosticArray(status=[status])

@@ -76,15 +76,26 @@ class RegisterMap:
 
     def encode(self, name: str, value: float) -> list:
         register = self[name]
-        raw = value / register.scale
-        if register.type != "float32":
-            raw = int(round(raw))
         try:
+            raw = value / register.scale
+            if register.type != "float32":
+                raw = int(round(raw))
             packed = struct.pack(_STRUCT[register.type], raw)
-        except struct.error:
+        except (struct.error, ValueError, OverflowError, TypeError):
             raise RegisterMapError(f"{value} does not fit {name} ({register.type})") from None
         words = list(struct.unpack(f">{register.width}H", packed))
         return words[::-1] if self.word_order == "little" and register.width == 2 else words
+
+    def encode_exact(self, name: str, value: float) -> list:
+        """Words for value, refused unless they decode back within one count of it."""
+        words = self.encode(name, value)
+        back = self.decode(name, words, self[name].address)
+        register = self[name]
+        tolerance = abs(value) * 1e-6 if register.type == "float32" else register.scale
+        if not abs(back - value) <= tolerance:
+            raise RegisterMapError(f"{value} cannot be written to {name} exactly "
+                                   f"({register.type} would hold {back})")
+        return words
 
     def decode(self, name: str, words, start: int = 0):
         """Value of `name` from `words`, a register block that begins at address `start`."""

@@ -1,0 +1,259 @@
+"""PressSupervisor, the one checked path to the press, against the simulated controller.
+
+The controller (sim/controller.py, stepped in-process through its real register map) is
+the oracle: what it holds in its registers and the pressure its hydraulics make.
+"""
+import math
+import threading
+import time
+
+import pytest
+
+from press_control.dies import parse_die_table
+from press_control.hardware.press import Press
+from press_control.safety import (NOT_TAKEN, REFUSED_INPUT, REFUSED_INTERLOCK, REFUSED_LIMIT,
+                                  REFUSED_OWNERSHIP, SafetyLimits)
+from press_control.sim.direct_link import ControllerLink
+from press_control.sim.stepped import SteppedPress
+from press_control.supervisor import (FAULT_OWNER_LOST, FAULT_SENSOR, PressSupervisor,
+                                      PriorityLock, SupervisorConfig)
+
+DIES = parse_die_table(["d10:10.0:500.0", "d13:13.0:450.0", "d16:16.0:400.0"])
+LIMITS = SafetyLimits(press_capacity_kn=294.2, max_ramp_rate_mpa_s=20.0,
+                      max_temperature_c=150.0, min_ramp_rate_mpa_s=0.01,
+                      min_temperature_c=0.0)
+
+
+class Rig:
+    """A supervisor on a stepped simulated press (10 mm die in it), with a test clock."""
+
+    def __init__(self, **overrides):
+        self.now = 0.0
+        self.sim = SteppedPress(seed=3)
+        self.controller = self.sim.controller
+        self.logs = []
+        press = Press("direct", 115200, "N", 1, self.sim.map, open_master=lambda _: ControllerLink(
+            self.controller))
+        settings = dict(limits=LIMITS, dies=DIES, installed_die="d10", arm_interlock=True,
+                        owner_timeout_s=1.0)
+        settings.update(overrides)
+        self.supervisor = PressSupervisor(press, SupervisorConfig(**settings),
+                                          clock=lambda: self.now,
+                                          log=lambda level, text: self.logs.append(text))
+        self.supervisor.connect()
+        self.supervisor.active = True
+        self.arm(False)
+        self.run(0.2)
+
+    def run(self, seconds: float, dt: float = 0.01, renew: str = "") -> None:
+        for _ in range(int(round(seconds / dt))):
+            self.sim.advance(dt)
+            self.now += dt
+            if renew:
+                self.supervisor.renew(renew)
+            if int(self.now * 10) != int((self.now - dt) * 10):
+                self.arm(self._inside, self._arm_id)        # 10 Hz heartbeat
+            self.supervisor.tick()
+
+    def arm(self, inside: bool, arm_id: str = "arm_1") -> None:
+        self._inside, self._arm_id = inside, arm_id
+        self.supervisor.on_arm(arm_id, inside)
+
+    def register(self, name: str):
+        return self.controller.get(name)
+
+    @property
+    def true_mpa(self) -> float:
+        return self.sim.true_pressure_mpa
+
+
+@pytest.fixture
+def rig():
+    return Rig()
+
+
+def test_pressure_command_reaches_the_controller_exactly(rig):
+    assert rig.supervisor.execute("set_pressure", target=50.0, rate=10.0) is None
+    die = DIES["d10"]
+    assert rig.register("force_setpoint_kn") == pytest.approx(die.force_kn(50.0), rel=1e-6)
+    assert rig.register("ramp_rate_kn_s") == pytest.approx(die.force_kn(10.0), rel=1e-6)
+    rig.run(8.0)
+    assert rig.true_mpa == pytest.approx(50.0, abs=1.0)
+
+
+@pytest.mark.parametrize("kind, target, rate, code, text", [
+    ("temperature", -5000.0, 0.0, REFUSED_INPUT, "outside 0..150"),      # crashed the driver
+    ("temperature", 1e9, 0.0, REFUSED_INPUT, "outside 0..150"),
+    ("temperature", math.nan, 0.0, REFUSED_INPUT, "not a finite number"),
+    ("set_pressure", 100.0, 1e-46, REFUSED_INPUT, "below the minimum"),   # encoded as 0
+    ("set_pressure", 100.0, -3.0, REFUSED_INPUT, "below the minimum"),
+    ("set_pressure", math.inf, 5.0, REFUSED_INPUT, "not a finite number"),
+    ("set_pressure", 600.0, 5.0, REFUSED_LIMIT, "rating of die d10"),
+    ("set_pressure", 100.0, 50.0, REFUSED_LIMIT, "exceeds the limit"),
+    ("release", 0.0, math.nan, REFUSED_INPUT, "not a finite number"),
+    ("squeeze", 1.0, 1.0, 6, "unknown command"),
+])
+def test_bad_input_is_refused_with_a_code_and_nothing_is_written(rig, kind, target, rate,
+                                                                 code, text):
+    before = list(rig.controller.words)
+    refusal = rig.supervisor.execute(kind, target=target, rate=rate)
+    assert refusal is not None and refusal.code == code and text in refusal
+    assert rig.register("force_setpoint_kn") == before[40] == 0
+    assert rig.register("temperature_setpoint_c") == 0.0
+
+
+@pytest.mark.parametrize("target, rate", [(0.37, 0.013), (123.456, 7.77), (499.99, 19.99),
+                                          (1e-3, 0.01)])
+def test_every_accepted_value_is_written_within_one_count(rig, target, rate):
+    die = DIES["d10"]
+    assert rig.supervisor.execute("set_pressure", target=target, rate=rate) is None
+    assert rig.register("force_setpoint_kn") == pytest.approx(die.force_kn(target), rel=1e-6)
+    assert rig.register("ramp_rate_kn_s") == pytest.approx(die.force_kn(rate), rel=1e-6)
+    assert rig.supervisor.execute("temperature", target=37.26) is None
+    assert abs(rig.register("temperature_setpoint_c") - 37.26) <= 0.1   # one count of 0.1
+
+
+def test_the_installed_die_changes_only_through_set_installed_die_when_safe(rig):
+    assert rig.supervisor.execute("set_pressure", target=40.0, rate=20.0) is None
+    rig.run(4.0)
+    refusal = rig.supervisor.set_installed_die("d16")
+    assert refusal.code == REFUSED_INTERLOCK and "not open and released" in refusal
+    assert rig.supervisor.execute("release", target=0.0, rate=20.0) is None
+    rig.run(6.0)
+    rig.arm(True)
+    assert "arm 'arm_1' is in the workspace" in rig.supervisor.set_installed_die("d16")
+    rig.arm(False)
+    assert rig.supervisor.execute("acquire", owner="goal-a") is None
+    assert rig.supervisor.set_installed_die("d16").code == REFUSED_OWNERSHIP
+    assert rig.supervisor.execute("relinquish", owner="goal-a") is None
+    assert rig.supervisor.set_installed_die("d99").code == REFUSED_INPUT
+    assert rig.supervisor.set_installed_die("d16") is None
+    assert rig.supervisor.die.die_id == "d16"
+    assert "rating of die d16" in rig.supervisor.execute("set_pressure", target=450.0, rate=5.0)
+
+
+def test_only_the_owner_may_raise_while_anyone_may_release_and_stop(rig):
+    assert rig.supervisor.execute("acquire", owner="goal-a") is None
+    assert rig.supervisor.execute("acquire", owner="goal-b").code == REFUSED_OWNERSHIP
+    for kind in ("set_pressure", "hold", "temperature"):
+        refusal = rig.supervisor.execute(kind, owner="", target=30.0, rate=5.0)
+        assert refusal.code == REFUSED_OWNERSHIP and "press owned by goal goal-a" in refusal
+    assert rig.supervisor.execute("set_pressure", owner="goal-a", target=30.0, rate=20.0) is None
+    rig.run(3.0, renew="goal-a")
+    assert rig.supervisor.execute("release", owner="", target=0.0, rate=20.0) is None
+    rig.run(10.0, renew="goal-a")
+    assert rig.true_mpa < 1.0
+    assert rig.supervisor.execute("relinquish", owner="goal-b").code == REFUSED_OWNERSHIP
+    assert rig.supervisor.estop() is None
+    rig.run(0.1, renew="goal-a")
+    assert rig.controller.fault_code == 2
+
+
+def test_a_lapsed_lease_releases_at_the_safe_rate_and_latches_a_fault(rig):
+    assert rig.supervisor.execute("acquire", owner="goal-a") is None
+    assert rig.supervisor.execute("set_pressure", owner="goal-a", target=100.0,
+                                  rate=20.0) is None
+    rig.run(15.0, renew="goal-a")                   # renewed: the press holds
+    assert rig.true_mpa == pytest.approx(100.0, abs=2.0)
+    rig.run(0.9)                                    # silent, but within owner_timeout_s
+    assert rig.true_mpa == pytest.approx(100.0, abs=2.0)
+    rig.run(0.3)                                    # the lease lapses
+    code, text = rig.supervisor.fault()
+    assert code == FAULT_OWNER_LOST and "goal-a" in text and "released" in text
+    assert rig.supervisor.owner == ""
+    assert rig.register("mode_command") == rig.sim.map.modes["RELEASE"]
+    rig.run(20.0)
+    assert rig.true_mpa < 1.0
+    refusal = rig.supervisor.execute("set_pressure", target=10.0, rate=5.0)
+    assert refusal.code == REFUSED_INTERLOCK and "latched fault" in refusal
+    assert rig.supervisor.reset_fault() is None
+    assert rig.supervisor.fault() == (0, "")
+
+
+def test_another_goal_may_acquire_once_the_lease_lapsed_unpressurized(rig):
+    assert rig.supervisor.execute("acquire", owner="goal-a") is None
+    rig.run(1.5)
+    assert rig.supervisor.fault() == (0, "")                 # nothing was pressurized
+    assert rig.supervisor.execute("acquire", owner="goal-b") is None
+
+
+def test_the_workspace_is_clear_only_if_every_arm_says_so(rig):
+    rig.supervisor.on_arm("arm_2", True)
+    refusal = rig.supervisor.execute("set_pressure", target=20.0, rate=5.0)
+    assert refusal.code == REFUSED_INTERLOCK and "arm 'arm_2' is in the workspace" in refusal
+    rig.arm(False, "arm_1")                         # the last publisher says clear: not enough
+    assert rig.supervisor.execute("set_pressure", target=20.0, rate=5.0) is not None
+    rig.supervisor.on_arm("arm_2", False)
+    assert rig.supervisor.execute("set_pressure", target=20.0, rate=5.0) is None
+    rig.now += 1.5                                  # arm_2 falls silent
+    rig.supervisor.on_arm("arm_1", False)
+    assert "arm 'arm_2' heartbeat is stale" in rig.supervisor.execute(
+        "set_pressure", target=20.0, rate=5.0)
+
+
+def test_an_arm_entering_right_after_a_command_still_withdraws_the_permit(rig):
+    # The command wrote the permit, but no poll has shown it yet: the withdrawal must not
+    # trust the last reading.
+    assert rig.supervisor.execute("set_pressure", target=30.0, rate=20.0) is None
+    assert rig.register("motion_permit") == 1
+    rig.supervisor.on_arm("arm_1", True)
+    assert rig.register("motion_permit") == 0
+    rig.sim.advance(0.05)
+    assert rig.controller.fault_code in (0, 7)      # dumped if it had started moving
+
+
+def test_an_arm_inside_while_pressing_dumps_and_names_the_arm(rig):
+    assert rig.supervisor.execute("set_pressure", target=60.0, rate=20.0) is None
+    rig.run(2.0)
+    rig.arm(True)
+    rig.run(0.2)
+    assert rig.controller.fault_code == 7
+    code, text = rig.supervisor.fault()
+    assert code == 7 and "arm 'arm_1' entered the workspace" in text
+    rig.run(3.0)
+    assert rig.true_mpa < 1.0
+
+
+def test_a_non_finite_force_reading_is_a_sensor_fault_that_releases(rig):
+    assert rig.supervisor.execute("set_pressure", target=60.0, rate=20.0) is None
+    rig.run(4.0)
+    rig.sim.advance(0.01)
+    rig.controller.set("force_kn", math.nan)        # the load cell reports garbage
+    rig.supervisor.tick()
+    assert rig.supervisor.fault()[0] == FAULT_SENSOR
+    assert rig.register("mode_command") == rig.sim.map.modes["RELEASE"]
+    assert rig.supervisor.execute("set_pressure", target=60.0, rate=5.0).code == \
+        REFUSED_INTERLOCK
+
+
+def test_a_lost_link_is_reported_as_not_taken(rig):
+    rig.supervisor.press._master = None            # the port went away
+    refusal = rig.supervisor.execute("release", target=0.0, rate=10.0)
+    assert refusal is not None and refusal.code in (NOT_TAKEN, REFUSED_INTERLOCK)
+
+
+def test_an_urgent_holder_goes_before_waiting_routine_ones():
+    lock = PriorityLock()
+    order, holding = [], threading.Event()
+
+    def routine(name):
+        with lock.hold():
+            order.append(name)
+
+    def urgent():
+        with lock.hold(urgent=True):
+            order.append("urgent")
+
+    with lock.hold():
+        holding.set()
+        waiters = [threading.Thread(target=routine, args=(f"poll-{i}",)) for i in range(3)]
+        for waiter in waiters:
+            waiter.start()
+        time.sleep(0.05)                            # the routine ones are queued first
+        stop = threading.Thread(target=urgent)
+        stop.start()
+        while not lock._urgent_waiting:
+            time.sleep(0.001)
+    for thread in waiters + [stop]:
+        thread.join(5.0)
+    assert order[0] == "urgent" and sorted(order[1:]) == ["poll-0", "poll-1", "poll-2"]
