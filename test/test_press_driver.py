@@ -9,14 +9,16 @@ import pytest
 import rclpy
 import yaml
 from rclpy.parameter import Parameter
+from rclpy.qos import DurabilityPolicy, QoSProfile
 from sensor_msgs.msg import FluidPressure
+from std_msgs.msg import String
 from std_srvs.srv import Trigger
 
 from press_control.nodes.press_driver import PressDriverNode
 from press_control.resources import config_path
 from press_control.sim.process import SimulatorProcess
-from press_control_interfaces.msg import PressState
-from press_control_interfaces.srv import PressCommand
+from press_control_interfaces.msg import ArmHeartbeat, PressState
+from press_control_interfaces.srv import PressCommand, SetInstalledDie
 from waiting import wait_for
 
 
@@ -71,6 +73,9 @@ def harness(ros_context, spin, sim):
 
 SET = PressCommand.Request.SET_PRESSURE
 RELEASE = PressCommand.Request.RELEASE
+ACQUIRE = PressCommand.Request.ACQUIRE
+RELINQUISH = PressCommand.Request.RELINQUISH
+LATCHED = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL)
 
 
 def test_state_flows_in_standard_units(harness, sim):
@@ -231,3 +236,116 @@ def test_sigkill_leaves_the_controller_releasing_within_the_watchdog_period(
     finally:
         if driver.poll() is None:
             driver.kill()
+
+
+# ---- issue 12: defects that lived in the driver, through the real node over DDS ----------
+Response = PressCommand.Response
+
+
+def test_a_negative_temperature_is_refused_and_the_driver_lives(harness, sim):
+    wait_for(harness.latest, message="first state")
+    reply = harness.command(PressCommand.Request.SET_TEMPERATURE, target_c=-5000.0)
+    assert not reply.accepted and reply.status == Response.REFUSED_INPUT
+    assert "outside 0..150" in reply.reason
+    assert sim.truth()["temperature_setpoint_c"] == 0.0
+    harness.states.clear()
+    wait_for(lambda: len(harness.states) > 5, message="state still flowing")
+    assert harness.command(SET, target_mpa=10.0, rate_mpa_s=10.0).accepted
+
+
+def test_the_die_changes_only_through_set_installed_die(ros_context, spin, harness, sim):
+    wait_for(harness.latest, message="first state")
+    old_select_die = harness.command(4)                   # SELECT_DIE is gone
+    assert not old_select_die.accepted and old_select_die.status == Response.UNKNOWN_COMMAND
+    dies = harness.client.create_client(SetInstalledDie, "set_installed_die")
+    assert dies.wait_for_service(timeout_sec=20.0)
+    assert harness.command(SET, target_mpa=40.0, rate_mpa_s=20.0).accepted
+    wait_for(lambda: sim.true_pressure_mpa() > 30.0, message="pressure")
+    refused = harness.call(dies, SetInstalledDie.Request(die_id="d16"))
+    assert not refused.success and refused.status == Response.REFUSED_INTERLOCK
+    assert harness.latest().die_id == "d10"
+    assert harness.command(RELEASE, target_mpa=0.0, rate_mpa_s=20.0).accepted
+    wait_for(lambda: harness.latest().mode_name == "IDLE" and sim.true_pressure_mpa() < 0.5,
+             timeout=30.0, message="released and idle")
+    unknown = harness.call(dies, SetInstalledDie.Request(die_id="d99"))
+    assert not unknown.success and unknown.status == Response.REFUSED_INPUT
+    accepted = harness.call(dies, SetInstalledDie.Request(die_id="d16"))
+    assert accepted.success, accepted.message
+    wait_for(lambda: harness.latest().die_id == "d16", message="state reports d16")
+    late = []                                              # latched: a late joiner agrees
+    harness.client.create_subscription(String, "installed_die", late.append, LATCHED)
+    wait_for(lambda: late and late[-1].data == "d16", message="latched installed_die")
+
+
+def test_while_a_goal_owns_the_press_only_it_may_raise(harness, sim):
+    wait_for(harness.latest, message="first state")
+    assert harness.command(ACQUIRE, owner="goal-a").accepted
+    for command in (SET, PressCommand.Request.HOLD, PressCommand.Request.SET_TEMPERATURE):
+        reply = harness.command(command, owner="intruder", target_mpa=30.0, rate_mpa_s=5.0,
+                                target_c=40.0)
+        assert not reply.accepted and reply.status == Response.REFUSED_OWNERSHIP
+        assert "press owned by goal goal-a" in reply.reason
+    assert harness.command(ACQUIRE, owner="goal-b").status == Response.REFUSED_OWNERSHIP
+    assert harness.command(SET, owner="goal-a", target_mpa=30.0, rate_mpa_s=20.0).accepted
+    assert harness.latest().owner in ("", "goal-a")
+    wait_for(lambda: harness.latest().owner == "goal-a", message="owner in the state")
+    assert harness.command(RELEASE, owner="", target_mpa=0.0, rate_mpa_s=20.0).accepted
+    assert harness.trigger("estop").success                # e-stop: always, from anyone
+    wait_for(lambda: sim.truth()["fault_code"] == 2, message="e-stop latched")
+
+
+def test_a_silent_owner_gets_the_press_released(harness, sim):
+    # The driver alone, as when the process running the profile is SIGKILLed mid-hold.
+    wait_for(harness.latest, message="first state")
+    assert harness.command(ACQUIRE, owner="goal-dead").accepted
+    assert harness.command(SET, owner="goal-dead", target_mpa=60.0, rate_mpa_s=20.0).accepted
+    wait_for(lambda: harness.latest().fault_code == PressState.FAULT_OWNER_LOST,
+             timeout=10.0, message="owner lease fault")
+    assert "goal-dead" in harness.latest().fault_text
+    wait_for(lambda: sim.true_pressure_mpa() < 1.0, timeout=30.0, message="released")
+    refused = harness.command(SET, target_mpa=10.0, rate_mpa_s=5.0)
+    assert not refused.accepted and "latched fault" in refused.reason
+    assert harness.trigger("reset_fault").success
+    wait_for(lambda: harness.latest().fault_code == 0, message="fault reset")
+
+
+def test_renewed_ownership_keeps_the_press_up(harness, sim):
+    wait_for(harness.latest, message="first state")
+    heartbeat = harness.client.create_publisher(String, "owner_heartbeat", 10)
+    assert harness.command(ACQUIRE, owner="goal-live").accepted
+    assert harness.command(SET, owner="goal-live", target_mpa=40.0, rate_mpa_s=20.0).accepted
+    deadline = time.monotonic() + 5.0
+    while time.monotonic() < deadline:
+        heartbeat.publish(String(data="goal-live"))
+        time.sleep(0.1)
+    assert harness.latest().fault_code == 0 and sim.true_pressure_mpa() > 35.0
+    assert harness.command(RELINQUISH, owner="goal-live").accepted
+    assert harness.command(RELEASE, target_mpa=0.0, rate_mpa_s=20.0).accepted
+
+
+def test_every_arm_must_say_clear(ros_context, spin, sim):
+    harness = Harness(ros_context, spin, sim, arm_interlock=True)
+    wait_for(harness.latest, message="first state")
+    arms = harness.client.create_publisher(ArmHeartbeat, "handling/arm", 10)
+
+    def beat(arm_id, inside):
+        arms.publish(ArmHeartbeat(arm_id=arm_id, in_workspace=inside))
+
+    def clear_with(*pose):
+        for arm_id, inside in pose:
+            beat(arm_id, inside)
+        time.sleep(0.05)
+        return harness.latest().arm_clear
+
+    wait_for(lambda: not clear_with(("arm_a", False), ("arm_b", True)) and
+             harness.latest().arm_clear is False, message="arm_b inside seen")
+    reply = harness.command(SET, target_mpa=20.0, rate_mpa_s=5.0)
+    assert not reply.accepted and "arm 'arm_b' is in the workspace" in reply.reason
+    wait_for(lambda: clear_with(("arm_a", False), ("arm_b", False)), message="both clear")
+    assert harness.command(SET, target_mpa=30.0, rate_mpa_s=20.0).accepted
+    wait_for(lambda: sim.true_pressure_mpa() > 10.0, message="pressing")
+    beat("arm_a", False)
+    beat("arm_b", True)                                    # one arm enters while pressing
+    wait_for(lambda: sim.truth()["motion_permit"] == 0, timeout=2.0, message="permit gone")
+    wait_for(lambda: sim.true_pressure_mpa() < 1.0, message="dumped")
+    assert sim.truth()["fault_code"] == 7

@@ -212,6 +212,8 @@ class PressController:
         """
         modes = self.map.modes
         setpoint = self.get("force_setpoint_kn")
+        if not math.isfinite(measured_kn):       # no force feedback: hold, or open the valve
+            return -math.inf if self.mode in (modes["IDLE"], modes["RELEASE"]) else 0.0
         if self.mode == modes["IDLE"]:
             return -math.inf if setpoint <= self.p.pressurized_kn else 0.0
         if self.mode not in (modes["RAMP"], modes["HOLD"], modes["RELEASE"]):

@@ -126,6 +126,7 @@ class Simulator:
                 "interface_resistance_ohm": self.cell.interface_resistance_ohm(),
                 "bulk_resistance_ohm": self.cell.bulk_resistance_ohm(),
                 "temperature_c": self.controller.temperature_c,
+                "temperature_setpoint_c": self.controller.get("temperature_setpoint_c"),
                 "force_setpoint_kn": self.controller.get("force_setpoint_kn"),
                 "heartbeat": self.controller.get("heartbeat"),
                 "motion_permit": self.controller.get("motion_permit"),
@@ -148,6 +149,7 @@ class Simulator:
             "garbage": lambda: self.press_port.write(os.urandom(int(value or 16))),
             "stuck_sensor": lambda: self.sensors.stick(
                 None if value == "off" else self.controller.measured_force_kn),
+            "sensor_nan": lambda: self.sensors.stick(math.nan),     # a broken load cell
             "leak_factor": lambda: setattr(self.hydraulics, "leak_multiplier", float(value)),
             "guard_open": lambda: setattr(self.controller, "guard_closed", False),
             "guard_close": lambda: setattr(self.controller, "guard_closed", True),
