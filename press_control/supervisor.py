@@ -5,6 +5,7 @@ command methods from its service callbacks; tests call them directly with an inj
 clock. Every path to the hardware takes the I/O lock and decides under it, so an arm
 entering between a check and a write cannot be given motion (safety.py lists the rules).
 """
+import collections
 import dataclasses
 import math
 import threading
@@ -115,6 +116,7 @@ class PressSupervisor:
         self._next_heartbeat_s = 0.0
         self._backoff_s = config.reconnect_backoff_s
         self._retry_at_s = 0.0
+        self.urgent_timings = collections.deque(maxlen=200)  # (lock wait, write) seconds
 
     # ---- connection ----------------------------------------------------------------------
     def connect(self):
@@ -407,8 +409,11 @@ class PressSupervisor:
         error = None
         for attempt in range(attempts):
             try:
+                asked = time.monotonic()
                 with self.lock.hold(urgent=True):
+                    granted = time.monotonic()
                     action()
+                    self.urgent_timings.append((granted - asked, time.monotonic() - granted))
                 return None
             except PressError as failure:
                 error = failure

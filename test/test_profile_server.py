@@ -360,3 +360,24 @@ def test_keep_loaded_hands_the_cell_only_to_the_next_goal_for_it(cell):
                        seg(RELEASE, 0, rate_mpa_s=20.0)], cell_id="kept")
     assert second.outcome == Result.SUCCEEDED, second.reason
     assert cell.sim.true_pressure_mpa() < 1.0
+
+
+def test_a_hung_sequencer_loses_the_press_and_the_handshake_says_why(cell, monkeypatch):
+    original, hung = ProfileRunner.step, threading.Event()
+
+    def step_or_hang(runner, observation):
+        if runner.phase == "holding" and not hung.is_set():
+            hung.set()
+            time.sleep(6.0)                      # the run loop stops: no owner heartbeat
+        return original(runner, observation)
+    monkeypatch.setattr(ProfileRunner, "step", step_or_hang)
+    handle = cell.send([seg(RAMP, 60, rate_mpa_s=20.0), seg(HOLD, 60, duration_s=60.0),
+                        seg(RELEASE, 0, rate_mpa_s=20.0)])
+    assert handle.accepted
+    wait_for(hung.is_set, timeout=30.0, message="the hold")
+    wait_for(lambda: cell.server.handling.state == FAULT, timeout=5.0,
+             message="handshake FAULT while the sequencer hangs")
+    assert "owner lease expired" in cell.server.handling.machine.reason
+    wait_for(lambda: cell.sim.true_pressure_mpa() < 1.0, timeout=30.0, message="released")
+    result = cell.result(handle)
+    assert result.outcome == Result.ABORTED

@@ -2,7 +2,7 @@
 import os
 import sys
 
-from press_control.bench import cell, driver, monitor, profiles
+from press_control.bench import cell, driver, monitor, profiles, safety
 from press_control.bench.report import write_report
 
 
@@ -12,6 +12,7 @@ def run_benchmarks(out_dir: str, quick: bool = False) -> int:
     os.environ.setdefault("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
     steps = [
         ("press driver", lambda: driver.run(seconds=3.0 if quick else 10.0)),
+        ("safety paths", lambda: safety.run(samples=20 if quick else 100)),
         ("profile tracking and goal acceptance", lambda: profiles.run(
             hold_s=30.0 if quick else 120.0, regulate_s=60.0 if quick else 240.0,
             goals=5 if quick else 20)),

@@ -209,8 +209,7 @@ class ProfileServerNode(Node):
         return self._call(request)
 
     def _call(self, request) -> tuple:
-        """(accepted, reason) of one command; a lost frame is resent once (writes are
-        idempotent)."""
+        """(accepted, reason) of one command; a lost frame is resent once (idempotent)."""
         for attempt in range(2):
             accepted, status, reason = self._call_once(request)
             if status != PressCommand.Response.NOT_TAKEN:
