@@ -54,6 +54,33 @@ def run_profile(args: argparse.Namespace) -> int:
         rclpy.try_shutdown()
 
 
+def set_die(args: argparse.Namespace) -> int:
+    """Tell press_driver which die was fitted (refused unless released, unowned, arm clear)."""
+    import rclpy
+
+    from press_control_interfaces.srv import SetInstalledDie
+
+    node, executor = _spin_node("pressctl", args.namespace)
+    try:
+        client = node.create_client(SetInstalledDie, "set_installed_die")
+        if not client.wait_for_service(timeout_sec=args.wait_s):
+            print(f"pressctl: no press_driver in namespace '{args.namespace}'", file=sys.stderr)
+            return 2
+        answered = threading.Event()
+        future = client.call_async(SetInstalledDie.Request(die_id=args.die))
+        future.add_done_callback(lambda _: answered.set())
+        if not answered.wait(args.wait_s):
+            print("pressctl: press_driver did not answer", file=sys.stderr)
+            return 2
+        reply = future.result()
+        print(f"pressctl: {reply.message}", file=sys.stdout if reply.success else sys.stderr)
+        return 0 if reply.success else 3
+    finally:
+        executor.shutdown()
+        node.destroy_node()
+        rclpy.try_shutdown()
+
+
 def _demo(args: argparse.Namespace) -> int:
     from press_control.demo import run_demo
     return run_demo(args)
@@ -76,6 +103,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--namespace", default="", help="namespace of the press, e.g. press_1")
     run.add_argument("--wait-s", type=float, default=20.0, help="wait this long for the server")
     run.set_defaults(handler=run_profile)
+    die = commands.add_parser("set-die", help="record the die fitted in the press "
+                              "(only while released, unowned and the arm clear)")
+    die.add_argument("die", help="die id from the die table, e.g. d13")
+    die.add_argument("--namespace", default="", help="namespace of the press, e.g. press_1")
+    die.add_argument("--wait-s", type=float, default=20.0, help="wait this long for the driver")
+    die.set_defaults(handler=set_die)
     demo = commands.add_parser("demo", help="run the whole system against the built-in simulator")
     demo.add_argument("--full", action="store_true",
                       help="the full-length profile (full_cell, about 25 min a cell) instead "

@@ -104,6 +104,8 @@ def test_arm_entering_while_pressing_stops_the_press_and_latches(started, tmp_pa
     arm.pose = (False, "", INTENT_NONE)
     assert press_reset.wait_for_service(timeout_sec=10.0) and call(press_reset).success
     wait_for(lambda: cell.server.state.fault_code == 0, message="press fault cleared")
+    wait_for(lambda: cell.server.handling.machine.arms.anyone_inside() is None,
+             message="the handshake has heard the arm leave")
     reply = call(handling_reset)
     assert reply.success, reply.message
     wait_for(lambda: seen[-1][:2] == ("READY_TO_UNLOAD", "c-intrude"), message="unload")

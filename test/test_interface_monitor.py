@@ -105,3 +105,26 @@ def test_analyzer_unplug_is_reported_and_recovered(rig):
     rig.sim.inject("replug_analyzer")
     wait_for(lambda: any(e.event == "instrument_fault" and not e.active for e in rig.events),
              timeout=30.0, message="instrument_fault cleared")
+
+
+def test_an_unexpected_failure_in_the_instrument_loop_is_reported_and_survived(
+        rig, monkeypatch):
+    import press_control.nodes.interface_monitor as monitor_module
+    wait_for(lambda: rig.monitor.analyzer.connected and rig.health and
+             rig.health[-1].instrument_connected, message="analyzer connected")
+
+    def broken_fit(frequencies, impedances):
+        raise FloatingPointError("non-finite fit")      # nothing the client expects
+    monkeypatch.setattr(monitor_module, "fit_circuit", broken_fit)
+    assert _call(rig.sweep, Trigger.Request()).success
+    wait_for(lambda: rig.monitor.loop_errors > 0, timeout=60.0, message="the failure")
+    wait_for(lambda: not rig.health[-1].instrument_connected, message="health says so")
+    wait_for(lambda: any(e.event == "instrument_fault" and e.active for e in rig.events),
+             message="instrument_fault event")
+    wait_for(lambda: any(kv.key == "loop_errors" and kv.value != "0"
+                         for d in rig.diagnostics for s in d.status for kv in s.values),
+             message="diagnostics count it")
+    assert rig.monitor._thread.is_alive()
+    singles = len(rig.health)
+    wait_for(lambda: rig.health[-1].instrument_connected and len(rig.health) > singles,
+             timeout=30.0, message="the loop carries on and recovers")

@@ -35,3 +35,20 @@ def test_action_has_goal_result_feedback():
     result = RunPressureProfile.Result(outcome=RunPressureProfile.Result.CANCELED)
     assert result.outcome == 1
     assert RunPressureProfile.Feedback(measured_mpa=1.0).measured_mpa == 1.0
+
+
+def test_the_core_codes_are_the_interface_codes():
+    from press_control import profiles, safety, supervisor
+    from press_control_interfaces.msg import GoalRejection
+    response = PressCommand.Response
+    assert (safety.OK, safety.REFUSED_INPUT, safety.REFUSED_LIMIT, safety.REFUSED_INTERLOCK,
+            safety.REFUSED_OWNERSHIP, safety.NOT_TAKEN, safety.UNKNOWN_COMMAND) == (
+        response.OK, response.REFUSED_INPUT, response.REFUSED_LIMIT,
+        response.REFUSED_INTERLOCK, response.REFUSED_OWNERSHIP, response.NOT_TAKEN,
+        response.UNKNOWN_COMMAND)
+    assert (profiles.REJECT_BUSY, profiles.REJECT_INVALID, profiles.REJECT_NOT_READY,
+            profiles.REJECT_HANDLING, profiles.REJECT_WRONG_DIE) == (
+        GoalRejection.BUSY, GoalRejection.INVALID, GoalRejection.NOT_READY,
+        GoalRejection.HANDLING, GoalRejection.WRONG_DIE)
+    assert supervisor.FAULT_OWNER_LOST == PressState.FAULT_OWNER_LOST
+    assert supervisor.FAULT_SENSOR == PressState.FAULT_SENSOR

@@ -349,3 +349,17 @@ def test_every_arm_must_say_clear(ros_context, spin, sim):
     wait_for(lambda: sim.truth()["motion_permit"] == 0, timeout=2.0, message="permit gone")
     wait_for(lambda: sim.true_pressure_mpa() < 1.0, message="dumped")
     assert sim.truth()["fault_code"] == 7
+
+
+def test_pressctl_set_die_tells_the_driver(harness):
+    wait_for(harness.latest, message="first state")
+
+    def pressctl(*args):
+        return subprocess.run([sys.executable, "-m", "press_control.cli", "set-die", *args,
+                               "--wait-s", "30"], capture_output=True, text=True, timeout=60)
+    refused = pressctl("d99")
+    assert refused.returncode == 3 and "unknown die 'd99'" in refused.stderr
+    done = pressctl("d13")
+    assert done.returncode == 0, done.stderr
+    wait_for(lambda: harness.latest().die_id == "d13", message="state reports d13")
+    assert harness.latest().die_area_mm2 == pytest.approx(132.73, abs=0.01)

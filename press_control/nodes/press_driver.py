@@ -30,7 +30,8 @@ from press_control.nodes.parameters import DRIVER_PARAMETERS, declare
 from press_control.nodes.spin import spin_node
 from press_control.protocol.register_map import RegisterMap, RegisterMapError
 from press_control.resources import default_register_map_path
-from press_control.safety import OK, UNKNOWN_COMMAND, SafetyLimits
+from press_control.safety import (OK, REFUSED_INTERLOCK, UNKNOWN_COMMAND, Refusal,
+                                  SafetyLimits)
 from press_control.stats import percentile
 from press_control.supervisor import PressSupervisor, SupervisorConfig
 from press_control_interfaces.msg import ArmHeartbeat, PressState
@@ -248,8 +249,8 @@ class PressDriverNode(LifecycleNode):
     def on_command(self, request, response):
         kind = COMMAND_KINDS.get(request.command)
         if self.supervisor is None:
-            refusal = "driver is not configured (no press)"
-            response.accepted, response.status, response.reason = False, 3, refusal
+            response.accepted, response.status = False, REFUSED_INTERLOCK
+            response.reason = "driver is not configured (no press)"
             return response
         if kind is None:
             response.accepted, response.status = False, UNKNOWN_COMMAND
@@ -270,9 +271,9 @@ class PressDriverNode(LifecycleNode):
 
     def on_set_installed_die(self, request, response):
         refusal = self.supervisor.set_installed_die(request.die_id) if self.supervisor \
-            else "driver is not configured"
+            else Refusal(REFUSED_INTERLOCK, "driver is not configured")
         response.success = refusal is None
-        response.status = OK if refusal is None else getattr(refusal, "code", 3)
+        response.status = OK if refusal is None else refusal.code
         response.message = refusal or f"installed die is {request.die_id}"
         if refusal is None:
             self._publish_installed_die()
