@@ -3,27 +3,34 @@ import argparse
 import signal
 import sys
 import threading
+import time
 
 
 def _spin_node(name: str, namespace: str):
+    """A node spun in a background thread, and the function that ends it all cleanly."""
     import rclpy
     from rclpy.executors import MultiThreadedExecutor
     rclpy.init()
     node = rclpy.create_node(name, namespace=namespace)
     executor = MultiThreadedExecutor()
     executor.add_node(node)
-    threading.Thread(target=executor.spin, daemon=True).start()
-    return node, executor
+    spinner = threading.Thread(target=executor.spin, daemon=True)
+    spinner.start()
+
+    def close():
+        executor.shutdown(timeout_sec=2.0)
+        spinner.join(timeout=5.0)        # no rclpy thread may outlive the interpreter
+        node.destroy_node()
+        rclpy.try_shutdown()
+    return node, close
 
 
 def run_profile(args: argparse.Namespace) -> int:
-    import rclpy
-
     from press_control.profile_client import OUTCOME_NAMES, GoalRejected, ProfileClient
     from press_control.progress import progress_line, summary_lines
     from press_control_interfaces.action import RunPressureProfile
 
-    node, executor = _spin_node("pressctl", args.namespace)
+    node, close = _spin_node("pressctl", args.namespace)
     cancel = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: (cancel.set(), print(
         "\ncanceling: the press releases at its safe rate...", file=sys.stderr)))
@@ -49,36 +56,44 @@ def run_profile(args: argparse.Namespace) -> int:
         print("\n".join(summary_lines(result, OUTCOME_NAMES)))
         return 0 if result.outcome == RunPressureProfile.Result.SUCCEEDED else 1
     finally:
-        executor.shutdown()
-        node.destroy_node()
-        rclpy.try_shutdown()
+        close()
 
 
 def set_die(args: argparse.Namespace) -> int:
     """Tell press_driver which die was fitted (refused unless released, unowned, arm clear)."""
-    import rclpy
-
     from press_control_interfaces.srv import SetInstalledDie
 
-    node, executor = _spin_node("pressctl", args.namespace)
+    node, close = _spin_node("pressctl", args.namespace)
     try:
         client = node.create_client(SetInstalledDie, "set_installed_die")
         if not client.wait_for_service(timeout_sec=args.wait_s):
             print(f"pressctl: no press_driver in namespace '{args.namespace}'", file=sys.stderr)
             return 2
-        answered = threading.Event()
-        future = client.call_async(SetInstalledDie.Request(die_id=args.die))
-        future.add_done_callback(lambda _: answered.set())
-        if not answered.wait(args.wait_s):
+        reply = _call_idempotent(client, SetInstalledDie.Request(die_id=args.die), args.wait_s)
+        if reply is None:
             print("pressctl: press_driver did not answer", file=sys.stderr)
             return 2
-        reply = future.result()
         print(f"pressctl: {reply.message}", file=sys.stdout if reply.success else sys.stderr)
         return 0 if reply.success else 3
     finally:
-        executor.shutdown()
-        node.destroy_node()
-        rclpy.try_shutdown()
+        close()
+
+
+def _call_idempotent(client, request, wait_s: float, resend_s: float = 2.0):
+    """The reply to an idempotent request, resent while unanswered; None after wait_s.
+
+    A service that has only just been discovered may not yet have discovered our reply
+    reader, and DDS drops a reply sent before that; asking again is harmless here.
+    """
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        answered = threading.Event()
+        future = client.call_async(request)
+        future.add_done_callback(lambda _: answered.set())
+        if answered.wait(min(resend_s, max(0.0, deadline - time.monotonic()))):
+            return future.result()
+        client.remove_pending_request(future)
+    return None
 
 
 def _demo(args: argparse.Namespace) -> int:

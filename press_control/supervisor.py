@@ -306,8 +306,11 @@ class PressSupervisor:
         if kind == "ping":
             return None
         live_owner = self.owner
-        if kind in OWNED_COMMANDS and live_owner and owner != live_owner:
-            return Refusal(REFUSED_OWNERSHIP, f"press owned by goal {live_owner}")
+        if kind in OWNED_COMMANDS and owner != live_owner:
+            if live_owner:
+                return Refusal(REFUSED_OWNERSHIP, f"press owned by goal {live_owner}")
+            return Refusal(REFUSED_OWNERSHIP, f"goal {owner} does not own the press (its "
+                                              "lease lapsed or the driver restarted)")
         if kind == "acquire":
             if not owner:
                 return Refusal(REFUSED_INPUT, "acquire needs an owner id")

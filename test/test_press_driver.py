@@ -362,4 +362,5 @@ def test_pressctl_set_die_tells_the_driver(harness):
     done = pressctl("d13")
     assert done.returncode == 0, done.stderr
     wait_for(lambda: harness.latest().die_id == "d13", message="state reports d13")
+    assert "terminate called" not in refused.stderr + done.stderr     # a clean exit
     assert harness.latest().die_area_mm2 == pytest.approx(132.73, abs=0.01)

@@ -133,6 +133,8 @@ def test_the_installed_die_changes_only_through_set_installed_die_when_safe(rig)
 
 
 def test_only_the_owner_may_raise_while_anyone_may_release_and_stop(rig):
+    stale = rig.supervisor.execute("set_pressure", owner="goal-a", target=30.0, rate=5.0)
+    assert stale.code == REFUSED_OWNERSHIP and "does not own the press" in stale
     assert rig.supervisor.execute("acquire", owner="goal-a") is None
     assert rig.supervisor.execute("acquire", owner="goal-b").code == REFUSED_OWNERSHIP
     for kind in ("set_pressure", "hold", "temperature"):
