@@ -48,13 +48,16 @@ class SupervisorConfig:
 
 
 class PriorityLock:
-    """A re-entrant lock that urgent holders (e-stop, arm entering) get before routine ones."""
+    """A re-entrant lock: urgent holders (e-stop, an arm entering) go first, the others in
+    the order they came, so a busy poll loop cannot starve a command."""
 
     def __init__(self):
         self._condition = threading.Condition()
         self._owner = None
         self._depth = 0
         self._urgent_waiting = 0
+        self._next_ticket = 0
+        self._serving = 0
 
     @contextmanager
     def hold(self, urgent: bool = False):
@@ -70,12 +73,19 @@ class PriorityLock:
             if self._owner == me:
                 self._depth += 1
                 return
-            self._urgent_waiting += urgent
-            try:
-                while self._owner is not None or (not urgent and self._urgent_waiting):
+            if urgent:
+                self._urgent_waiting += 1
+                try:
+                    while self._owner is not None:
+                        self._condition.wait()
+                finally:
+                    self._urgent_waiting -= 1
+            else:
+                ticket, self._next_ticket = self._next_ticket, self._next_ticket + 1
+                while self._owner is not None or self._urgent_waiting or \
+                        ticket != self._serving:
                     self._condition.wait()
-            finally:
-                self._urgent_waiting -= urgent
+                self._serving += 1
             self._owner, self._depth = me, 1
 
     def _release(self) -> None:

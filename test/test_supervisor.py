@@ -259,3 +259,23 @@ def test_an_urgent_holder_goes_before_waiting_routine_ones():
     for thread in waiters + [stop]:
         thread.join(5.0)
     assert order[0] == "urgent" and sorted(order[1:]) == ["poll-0", "poll-1", "poll-2"]
+
+
+def test_a_busy_routine_holder_cannot_starve_another():
+    lock, stop, served = PriorityLock(), threading.Event(), threading.Event()
+
+    def busy_poll_loop():                       # re-takes the lock with no pause at all
+        while not stop.is_set():
+            with lock.hold():
+                time.sleep(0.002)
+
+    poller = threading.Thread(target=busy_poll_loop)
+    poller.start()
+    time.sleep(0.02)
+    started = time.monotonic()
+    with lock.hold():
+        served.set()
+    waited = time.monotonic() - started
+    stop.set()
+    poller.join(5.0)
+    assert served.is_set() and waited < 0.5
