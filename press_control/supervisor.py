@@ -48,8 +48,11 @@ class SupervisorConfig:
 
 
 class PriorityLock:
-    """A re-entrant lock: urgent holders (e-stop, an arm entering) go first, the others in
-    the order they came, so a busy poll loop cannot starve a command."""
+    """A re-entrant lock; urgent holders (e-stop, an arm entering) go first.
+
+    The others are served in the order they came, so a busy poll loop cannot starve a
+    command.
+    """
 
     def __init__(self):
         self._condition = threading.Condition()
