@@ -50,7 +50,7 @@ def rig(ros_context, spin, tmp_path):
             Parameter("port", value=sim.config.press_path),
             Parameter("arm_interlock", value=False)])
         spin(driver, monitor, client)
-        assert rig.command.wait_for_service(timeout_sec=20.0)
+        assert rig.command.wait_for_service(timeout_sec=60.0)     # discovery on a loaded host
         wait_for(lambda: driver.reading is not None, message="press state")
         yield rig
 

@@ -218,7 +218,7 @@ class ProfileServerNode(Node):
         return accepted, reason
 
     def _call_once(self, request) -> tuple:
-        if not self.command_client.service_is_ready():
+        if not self.command_client.wait_for_service(timeout_sec=self.param("command_timeout_s")):
             return False, PressCommand.Response.REFUSED_INTERLOCK, \
                 "press_driver's command service is not available"
         done = threading.Event()
