@@ -308,7 +308,6 @@ class PressDriverNode(LifecycleNode):
         supervisor = self.supervisor
         die = supervisor.die
         fault_code, fault_text = supervisor.fault()
-        interlocks = supervisor.interlocks()
         state = PressState(mode=MODE_NUMBERS.get(reading.mode, PressState.MODE_FAULT),
                            mode_name=reading.mode, connected=True,
                            commands_enabled=supervisor.active and fault_code == 0,
@@ -320,7 +319,7 @@ class PressDriverNode(LifecycleNode):
                            platen_temperature_c=reading.platen_temperature_c,
                            guard_closed=reading.flags["guard_closed"],
                            estop_pressed=reading.flags["estop"],
-                           arm_clear=interlocks.arm_clear,
+                           arm_clear=not supervisor.arm_problem(),
                            die_id=die.die_id, die_area_mm2=die.area_mm2,
                            fault_code=fault_code, fault_text=fault_text,
                            owner=supervisor.owner)
