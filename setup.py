@@ -24,13 +24,13 @@ setup(
     tests_require=["pytest"],
     entry_points={
         "console_scripts": [
-            "pressctl = press_control.cli:main",
+            "pressctl = press_control.app.cli:main",
             "press_sim = press_control.sim.cli:main",
-            "press_driver = press_control.nodes.press_driver:main",
-            "profile_server = press_control.nodes.profile_server:main",
-            "interface_monitor = press_control.nodes.interface_monitor:main",
-            "demo_arm = press_control.nodes.demo_arm:main",
-            "bringup = press_control.bringup:main",
+            "press_driver = press_control.ros.press_driver:main",
+            "profile_server = press_control.ros.profile_server:main",
+            "interface_monitor = press_control.ros.interface_monitor:main",
+            "demo_arm = press_control.ros.demo_arm:main",
+            "bringup = press_control.app.bringup:main",
         ],
     },
 )

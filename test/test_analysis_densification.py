@@ -2,8 +2,8 @@
 import pytest
 
 from press_control.analysis.densification import Sample, heckel_fit
-from press_control.dies import Die
-from press_control.profile_runner import Command
+from press_control.control.dies import Die
+from press_control.control.profile_runner import Command
 from press_control.sim.stepped import SteppedPress
 
 DIE = Die("d10", 10.0, 500.0)

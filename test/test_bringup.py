@@ -13,8 +13,8 @@ import time
 from rclpy.qos import DurabilityPolicy, QoSProfile
 from std_srvs.srv import Trigger
 
-from press_control.handshake import INTENT_LOAD, INTENT_NONE, INTENT_UNLOAD
-from press_control.profile_client import ProfileClient
+from press_control.control.handshake import INTENT_LOAD, INTENT_NONE, INTENT_UNLOAD
+from press_control.ros.profile_client import ProfileClient
 from press_control_interfaces.action import RunPressureProfile
 from press_control_interfaces.msg import ArmHeartbeat, HandlingState
 from waiting import wait_for
@@ -122,7 +122,7 @@ def call(client):
 
 
 def test_the_readme_demo_command_runs_in_its_short_form(tmp_path):
-    demo = subprocess.run([sys.executable, "-m", "press_control.cli", "demo",
+    demo = subprocess.run([sys.executable, "-m", "press_control.app.cli", "demo",
                            "--record-dir", str(tmp_path)],
                           capture_output=True, text=True, timeout=600)
     output = demo.stdout.replace("\r", "\n")

@@ -1,7 +1,7 @@
 """Die geometry: pressure on the sample and press force."""
 import pytest
 
-from press_control.dies import Die, parse_die_table
+from press_control.control.dies import Die, parse_die_table
 
 
 def test_392_mpa_on_10_mm_die_needs_30_8_kn():

@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from press_control.records import read_bag
+from press_control.records.bag_reader import read_bag
 from press_control.sim.process import SimulatorProcess
 from test_profile_server import HOLD, RAMP, RELEASE, Cell, Result, seg
 from waiting import wait_for

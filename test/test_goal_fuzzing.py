@@ -7,12 +7,12 @@ import math
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from press_control.dies import parse_die_table
-from press_control.nodes.segment_messages import segment_from_msg
-from press_control.profile_runner import ProfileRunner, RunnerTuning
-from press_control.profiles import ProfileError, assemble, load_presets, validate
+from press_control.control.dies import parse_die_table
+from press_control.ros.segment_messages import segment_from_msg
+from press_control.control.profile_runner import ProfileRunner, RunnerTuning
+from press_control.control.profiles import ProfileError, assemble, load_presets, validate
 from press_control.resources import config_path
-from press_control.safety import Interlocks, SafetyLimits, pressure_refusal
+from press_control.control.safety import Interlocks, SafetyLimits, pressure_refusal
 from press_control.sim.stepped import SteppedPress
 from press_control_interfaces.msg import ProfileSegment
 

@@ -5,14 +5,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from press_control.dies import Die
-from press_control.handshake import (CLOSING, FAULT, INTENT_LOAD, INTENT_NONE,
-                                     INTENT_UNLOAD, LOADED, OPEN_IDLE, PRESSING,
-                                     READY_TO_LOAD, READY_TO_UNLOAD, STATE_NAMES, ArmReport,
-                                     Handshake,
-                                     HandshakeTimeouts, PressReport, arm_clear)
-from press_control.profile_runner import Command
-from press_control.safety import Interlocks, motion_refusal
+from press_control.control.dies import Die
+from press_control.control.handshake import (CLOSING, FAULT, INTENT_LOAD, INTENT_NONE,
+                                             INTENT_UNLOAD, LOADED, OPEN_IDLE, PRESSING,
+                                             READY_TO_LOAD, READY_TO_UNLOAD, STATE_NAMES,
+                                             ArmReport, Handshake, HandshakeTimeouts, PressReport,
+                                             arm_clear)
+from press_control.control.profile_runner import Command
+from press_control.control.safety import Interlocks, motion_refusal
 from press_control.sim.stepped import SteppedPress
 
 READY = PressReport(pressure_mpa=0.0)

@@ -2,9 +2,8 @@
 import pytest
 
 from press_control.analysis.circuit_fit import fit_circuit
-from press_control.hardware.impedance_analyzer import (AnalyzerConnectionError,
-                                                       AnalyzerReplyError, ImpedanceAnalyzer,
-                                                       log_frequencies)
+from press_control.hardware.impedance_analyzer import (AnalyzerConnectionError, AnalyzerReplyError,
+                                                       ImpedanceAnalyzer, log_frequencies)
 from press_control.sim.simulator import Simulator, SimulatorConfig
 
 

@@ -1,7 +1,7 @@
 """hardware.Press against the simulator: identity checks name the problem; polls decode."""
 import pytest
 
-from press_control.hardware.press import (Press, PressConnectionError, PressIdentityError)
+from press_control.hardware.press import Press, PressConnectionError, PressIdentityError
 from press_control.protocol.register_map import RegisterMap
 from press_control.resources import default_register_map_path
 from press_control.sim.simulator import Simulator, SimulatorConfig

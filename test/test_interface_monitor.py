@@ -9,8 +9,8 @@ from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.parameter import Parameter
 from std_srvs.srv import Trigger
 
-from press_control.nodes.interface_monitor import InterfaceMonitorNode
-from press_control.nodes.press_driver import PressDriverNode
+from press_control.ros.interface_monitor import InterfaceMonitorNode
+from press_control.ros.press_driver import PressDriverNode
 from press_control.sim.process import SimulatorProcess
 from press_control_interfaces.msg import InterfaceEvent, InterfaceHealth
 from press_control_interfaces.srv import PressCommand
@@ -109,7 +109,7 @@ def test_analyzer_unplug_is_reported_and_recovered(rig):
 
 def test_an_unexpected_failure_in_the_instrument_loop_is_reported_and_survived(
         rig, monkeypatch):
-    import press_control.nodes.interface_monitor as monitor_module
+    import press_control.ros.interface_monitor as monitor_module
     wait_for(lambda: rig.monitor.analyzer.connected and rig.health and
              rig.health[-1].instrument_connected, message="analyzer connected")
 

@@ -38,7 +38,7 @@ def test_action_has_goal_result_feedback():
 
 
 def test_the_core_codes_are_the_interface_codes():
-    from press_control import profiles, safety, supervisor
+    from press_control.control import profiles, safety, supervisor
     from press_control_interfaces.msg import GoalRejection
     response = PressCommand.Response
     assert (safety.OK, safety.REFUSED_INPUT, safety.REFUSED_LIMIT, safety.REFUSED_INTERLOCK,

@@ -29,7 +29,7 @@ def start_arm(hosts, folder, name, preset):
     overrides.write_text(yaml.safe_dump({"/demo_arm": {"ros__parameters": {
         "cells": 1, "preset": preset, "cell_prefix": name, "exit_when_done": True,
         "results_file": results, "dwell_s": 0.3, "jitter_s": 0.2}}}))
-    arm = hosts.popen("arm", [sys.executable, "-m", "press_control.nodes.demo_arm",
+    arm = hosts.popen("arm", [sys.executable, "-m", "press_control.ros.demo_arm",
                               "--ros-args", "--params-file", config_path("press_cell.yaml"),
                               "--params-file", str(overrides)],
                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -40,7 +40,7 @@ def test_press_and_arm_on_two_hosts(hosts, tmp_path):
     sim_dir, log_path = tmp_path / "sim", tmp_path / "bringup.log"
     sim_dir.mkdir()
     with open(log_path, "w") as log:
-        press = hosts.popen("press", [sys.executable, "-m", "press_control.bringup",
+        press = hosts.popen("press", [sys.executable, "-m", "press_control.app.bringup",
                                       "--sim-dir", str(sim_dir),
                                       "--record-dir", str(tmp_path / "runs")],
                             stdout=log, stderr=subprocess.STDOUT)

@@ -14,7 +14,7 @@ from sensor_msgs.msg import FluidPressure
 from std_msgs.msg import String
 from std_srvs.srv import Trigger
 
-from press_control.nodes.press_driver import PressDriverNode
+from press_control.ros.press_driver import PressDriverNode
 from press_control.resources import config_path
 from press_control.sim.process import SimulatorProcess
 from press_control_interfaces.msg import ArmHeartbeat, PressState
@@ -196,7 +196,7 @@ def overrides_file(folder, node, parameters) -> str:
 
 def start_driver(tmp_path, sim):
     return subprocess.Popen(
-        [sys.executable, "-m", "press_control.nodes.press_driver", "--ros-args",
+        [sys.executable, "-m", "press_control.ros.press_driver", "--ros-args",
          "--params-file", config_path("press_cell.yaml"),
          "--params-file", overrides_file(tmp_path, "/killed/press_driver", {
              "port": sim.config.press_path, "arm_interlock": False}),
@@ -355,7 +355,7 @@ def test_pressctl_set_die_tells_the_driver(harness):
     wait_for(harness.latest, message="first state")
 
     def pressctl(*args):
-        return subprocess.run([sys.executable, "-m", "press_control.cli", "set-die", *args,
+        return subprocess.run([sys.executable, "-m", "press_control.app.cli", "set-die", *args,
                                "--wait-s", "30"], capture_output=True, text=True, timeout=60)
     refused = pressctl("d99")
     assert refused.returncode == 3 and "unknown die 'd99'" in refused.stderr

@@ -1,9 +1,9 @@
 """ProfileRunner against the simulated press stepped in-process (true pressure known)."""
 import numpy as np
 
-from press_control.dies import Die
-from press_control.profile_runner import (ABORTED, CANCELED, SUCCEEDED, ProfileRunner)
-from press_control.profiles import Segment
+from press_control.control.dies import Die
+from press_control.control.profile_runner import ABORTED, CANCELED, SUCCEEDED, ProfileRunner
+from press_control.control.profiles import Segment
 from press_control.sim.stepped import SteppedPress
 
 DIE = Die("d10", 10.0, 500.0)

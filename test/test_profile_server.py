@@ -15,11 +15,12 @@ from rclpy.executors import MultiThreadedExecutor
 from rclpy.parameter import Parameter
 from rclpy.qos import DurabilityPolicy, QoSProfile
 
-from press_control.nodes.press_driver import PressDriverNode
-from press_control.handshake import FAULT, READY_TO_UNLOAD
-from press_control.nodes.profile_server import ProfileServerNode
-from press_control.profile_runner import ProfileRunner
-from press_control.records import RunRecord, read_bag
+from press_control.ros.press_driver import PressDriverNode
+from press_control.control.handshake import FAULT, READY_TO_UNLOAD
+from press_control.ros.profile_server import ProfileServerNode
+from press_control.control.profile_runner import ProfileRunner
+from press_control.records.bag_reader import read_bag
+from press_control.records.run_record import RunRecord
 from press_control.sim.process import SimulatorProcess
 from press_control_interfaces.action import RunPressureProfile
 from press_control_interfaces.msg import GoalRejection, PressState, ProfileSegment
@@ -223,7 +224,7 @@ def test_a_dead_sequencer_leaves_the_press_released_and_its_record_readable(
     context, executor = fresh_domain
     with SimulatorProcess(str(tmp_path / "sim"), seed=12) as sim:
         records = tmp_path / "runs"
-        server = subprocess.Popen([sys.executable, "-m", "press_control.nodes.profile_server",
+        server = subprocess.Popen([sys.executable, "-m", "press_control.ros.profile_server",
                                    "--ros-args", "-p", f"record_dir:={records}",
                                    "-p", "require_loaded_cell:=false"],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -3,11 +3,11 @@ import math
 
 import pytest
 
-from press_control.dies import Die
-from press_control.profiles import (ProfileError, Segment, assemble, load_presets,
-                                    total_planned_s, validate)
+from press_control.control.dies import Die
+from press_control.control.profiles import (ProfileError, Segment, assemble, load_presets,
+                                            total_planned_s, validate)
 from press_control.resources import config_path
-from press_control.safety import SafetyLimits
+from press_control.control.safety import SafetyLimits
 
 LIMITS = SafetyLimits(press_capacity_kn=294.2, max_ramp_rate_mpa_s=20.0, max_temperature_c=150)
 DIE = Die("d10", 10.0, 500.0)

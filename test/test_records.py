@@ -9,8 +9,10 @@ import time
 from mcap.reader import make_reader
 from mcap_ros2.decoder import DecoderFactory
 
-from press_control.profiles import Segment
-from press_control.records import RunRecord, read_bag
+from press_control.control.profiles import Segment
+from press_control.records.bag_reader import read_bag
+from press_control.records.run_record import RunRecord
+from press_control.ros.bag_codec import RosMessageCodec
 from press_control_interfaces.msg import PressState
 
 
@@ -25,7 +27,8 @@ def _fill(record, seconds=3.0):
 
 
 def test_complete_record(tmp_path):
-    record = RunRecord(str(tmp_path), "cell/7 A", {"preset": "demo_cell"})
+    record = RunRecord(str(tmp_path), "cell/7 A", {"preset": "demo_cell"},
+                       codec=RosMessageCodec())
     assert os.path.basename(record.folder).startswith("cell-7-A_")
     assert json.load(open(record.path("summary.json")))["status"] == "running"
     _fill(record)
@@ -53,9 +56,10 @@ def test_runs_are_never_overwritten(tmp_path):
 def test_a_killed_run_keeps_its_record(tmp_path):
     script = (
         "import sys, time\n"
-        "from press_control.records import RunRecord\n"
+        "from press_control.records.run_record import RunRecord\n"
+        "from press_control.ros.bag_codec import RosMessageCodec\n"
         "from press_control_interfaces.msg import PressState\n"
-        "r = RunRecord(sys.argv[1], 'killed', {})\n"
+        "r = RunRecord(sys.argv[1], 'killed', {}, codec=RosMessageCodec())\n"
         "print(r.folder, flush=True)\n"
         "for i in range(10**6):\n"
         "    r.add_sample(time_s=i * 0.05, segment=0, measured_mpa=1.0)\n"

@@ -5,7 +5,7 @@ import os
 import pytest
 from rclpy.qos import DurabilityPolicy, QoSProfile
 
-from press_control.records import read_bag
+from press_control.records.bag_reader import read_bag
 from press_control_interfaces.msg import HandlingState, PressState
 from waiting import wait_for
 

@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from press_control.dies import Die
+from press_control.control.dies import Die
 from press_control.protocol.register_map import RegisterMap
 from press_control.sim.cell import CellModel
 from press_control.sim.controller import (FAULT_INTRUSION, FAULT_NO_PERMIT, FAULT_WATCHDOG,

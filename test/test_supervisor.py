@@ -9,14 +9,14 @@ import time
 
 import pytest
 
-from press_control.dies import parse_die_table
+from press_control.control.dies import parse_die_table
 from press_control.hardware.press import Press
-from press_control.safety import (NOT_TAKEN, REFUSED_INPUT, REFUSED_INTERLOCK, REFUSED_LIMIT,
-                                  REFUSED_OWNERSHIP, SafetyLimits)
+from press_control.control.safety import (NOT_TAKEN, REFUSED_INPUT, REFUSED_INTERLOCK,
+                                          REFUSED_LIMIT, REFUSED_OWNERSHIP, SafetyLimits)
 from press_control.sim.direct_link import ControllerLink
 from press_control.sim.stepped import SteppedPress
-from press_control.supervisor import (FAULT_OWNER_LOST, FAULT_SENSOR, PressSupervisor,
-                                      PriorityLock, SupervisorConfig)
+from press_control.control.supervisor import (FAULT_OWNER_LOST, FAULT_SENSOR, PressSupervisor,
+                                              PriorityLock, SupervisorConfig)
 
 DIES = parse_die_table(["d10:10.0:500.0", "d13:13.0:450.0", "d16:16.0:400.0"])
 LIMITS = SafetyLimits(press_capacity_kn=294.2, max_ramp_rate_mpa_s=20.0,

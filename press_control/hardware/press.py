@@ -217,7 +217,7 @@ class Press:
             else:
                 self._call(self._master.write_registers, register.address, words)
 
-    # ---- commands (limits are checked by the caller, see press_control.safety) --------
+    # ---- commands (limits are checked by the caller, see press_control.control.safety) --------
     def ramp_to(self, force_kn: float, rate_kn_s: float, releasing: bool = False) -> None:
         self.write_all([("ramp_rate_kn_s", rate_kn_s), ("force_setpoint_kn", force_kn),
                         ("mode_command", self.map.modes["RELEASE" if releasing else "RAMP"])])

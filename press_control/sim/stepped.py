@@ -7,8 +7,8 @@ import dataclasses
 
 import numpy as np
 
-from press_control.dies import Die
-from press_control.profile_runner import Command, Observation
+from press_control.control.dies import Die
+from press_control.control.profile_runner import Command, Observation
 from press_control.protocol.register_map import RegisterMap
 from press_control.resources import default_register_map_path
 from press_control.sim.cell import PRESETS, CellModel

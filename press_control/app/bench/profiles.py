@@ -1,0 +1,85 @@
+"""Profile execution figures: ProfileRunner against a naive setpoint-only baseline.
+
+Figures are on the TRUE pressure the cell sees (the simulated press stepped in-process,
+with noise, non-linearity and leak on), with the measured-signal figure beside it; and the
+goal-accept latency through real nodes over DDS.
+"""
+
+import numpy as np
+
+from press_control.app.bench.report import Figure
+from press_control.control.dies import Die
+from press_control.control.profile_runner import Command, ProfileRunner
+from press_control.control.profiles import Segment
+from press_control.sim.stepped import SteppedPress
+from press_control.control.stats import percentile
+
+DIE = Die("d10", 10.0, 500.0)
+SECTION = "Profile tracking (ProfileRunner; comparison = naive setpoint-only baseline)"
+MAX_RATE = 20.0
+
+
+def naive(press, target, seconds):
+    """Baseline: one setpoint at the largest allowed rate, then leave it to the controller."""
+    press.apply(Command("set_pressure", target, MAX_RATE))
+    rows = []
+    while press.time_s < seconds:
+        observation = press.observe()
+        rows.append((press.time_s, press.true_pressure_mpa, observation.pressure_mpa))
+        press.advance(0.05)
+    return np.array(rows)
+
+
+def p99(values):
+    return percentile(np.sort(np.abs(values)), 0.99)
+
+
+def ramp_and_hold(seed, hold_s):
+    ours = SteppedPress(DIE, seed=seed)
+    runner = ProfileRunner([Segment("ramp", 392.0, rate_mpa_s=6.0),
+                            Segment("hold", 392.0, duration_s=hold_s, tolerance_mpa=1.0,
+                                    settling_s=2.0)])
+    rows = ours.run(runner)
+    hold = rows[rows[:, 4] == 1]
+    settled = hold[hold[:, 0] > hold[0, 0] + 5.0]
+    base = naive(SteppedPress(DIE, seed=seed), 392.0, rows[-1, 0])
+    base_hold = base[base[:, 0] > rows[rows[:, 4] == 1][0, 0] + 5.0]
+    section = SECTION
+    return [
+        Figure(section, "ramp overshoot at 392 MPa (true)", max(0.0, rows[:, 1].max() - 392.0),
+               "MPa", "<= 1", baseline=max(0.0, base[:, 1].max() - 392.0)),
+        Figure(section, "hold 392 MPa p99 abs error (true)", p99(settled[:, 1] - 392.0), "MPa",
+               "<= 0.5", baseline=p99(base_hold[:, 1] - 392.0)),
+        Figure(section, "hold 392 MPa p99 abs error (measured)", p99(settled[:, 2] - 392.0),
+               "MPa", baseline=p99(base_hold[:, 2] - 392.0)),
+        Figure(section, "hold 392 MPa mean error (true)", np.mean(settled[:, 1] - 392.0),
+               "MPa", baseline=np.mean(base_hold[:, 1] - 392.0))]
+
+
+def regulate(seed, seconds):
+    ours = SteppedPress(DIE, seed=seed, cycling=True)
+    runner = ProfileRunner([Segment("regulate", 50.0, rate_mpa_s=5.0, duration_s=seconds,
+                                    band_low_mpa=25.0, band_high_mpa=60.0, tolerance_mpa=0.5)])
+    rows = ours.run(runner)
+    start = rows[0, 0] + 20.0
+    steady = rows[rows[:, 0] > start]
+    base = naive(SteppedPress(DIE, seed=seed, cycling=True), 50.0, rows[-1, 0])
+    base = base[base[:, 0] > start]
+    return [Figure(SECTION, "regulate 50 MPa while breathing, p99 abs error (true)",
+                   p99(steady[:, 1] - 50.0), "MPa", "<= 0.5", baseline=p99(base[:, 1] - 50.0)),
+            Figure(SECTION, "regulate 50 MPa while breathing, p99 abs error (measured)",
+                   p99(steady[:, 2] - 50.0), "MPa", baseline=p99(base[:, 2] - 50.0))]
+
+
+def run(hold_s: float = 120.0, regulate_s: float = 240.0, goals: int = 20,
+        seed: int = 1) -> list:
+    """Tracking figures against the baseline and the goal-accept latency."""
+    figures = ramp_and_hold(seed, hold_s) + regulate(seed, regulate_s)
+    from press_control.ros.bench_goal_accept import goal_accept_latency
+    latencies = goal_accept_latency(goals)
+    section = "Action server"
+    figures += [Figure(section, f"goal accepted after, p50 of {len(latencies)}",
+                       percentile(latencies, 0.5) * 1e3, "ms"),
+                Figure(section, f"goal accepted after, p99 of {len(latencies)}",
+                       percentile(latencies, 0.99) * 1e3, "ms", "<= 50")]
+    return figures

@@ -1,0 +1,31 @@
+"""Run every benchmark and write the report (`pressctl bench --out DIR`)."""
+import os
+import sys
+
+from press_control.app.bench import cell, driver, monitor, profiles, safety
+from press_control.app.bench.report import write_report
+
+
+def run_benchmarks(out_dir: str, quick: bool = False) -> int:
+    """All figures into out_dir/report.json and report.md; 0 if every target was met."""
+    os.environ.setdefault("ROS_DOMAIN_ID", str(150 + os.getpid() % 50))
+    os.environ.setdefault("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
+    steps = [
+        ("press driver", lambda: driver.run(seconds=3.0 if quick else 10.0)),
+        ("safety paths", lambda: safety.run(samples=20 if quick else 100)),
+        ("profile tracking and goal acceptance", lambda: profiles.run(
+            hold_s=30.0 if quick else 120.0, regulate_s=60.0 if quick else 240.0,
+            goals=5 if quick else 20)),
+        ("interface monitor", monitor.run),
+        ("whole cell", lambda: cell.run(cells=2 if quick else 3)),
+    ]
+    figures = []
+    for name, step in steps:
+        print(f"bench: {name} ...", flush=True)
+        figures += step()
+    command = "pressctl bench --out " + out_dir + (" --quick" if quick else "")
+    json_path, markdown_path = write_report(out_dir, figures, command)
+    with open(markdown_path) as stream:
+        sys.stdout.write(stream.read())
+    print(f"\nbench: wrote {json_path} and {markdown_path}")
+    return 0 if all(f.met is not False for f in figures) else 1

@@ -1,0 +1,106 @@
+"""Operator command line `pressctl`: run profiles, watch the press, run the demo."""
+import argparse
+import signal
+import sys
+import threading
+
+
+def run_profile(args: argparse.Namespace) -> int:
+    from press_control.app.progress import progress_line, summary_lines
+    from press_control.ros.operator import GoalRejected, NoAnswer, PressOperator
+    from press_control.ros.profile_client import OUTCOME_NAMES, SUCCEEDED
+
+    operator = PressOperator(args.namespace)
+    cancel = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: (cancel.set(), print(
+        "\ncanceling: the press releases at its safe rate...", file=sys.stderr)))
+    segments = [0]
+
+    def show(feedback):
+        segments[0] = max(segments[0], feedback.segment_index + 1)
+        print("\r" + progress_line(feedback, segments[0]), end="", flush=True)
+    try:
+        result = operator.run_profile(args.preset, args.cell, args.die, args.hold_scale,
+                                      args.wait_s, on_feedback=show, cancel_event=cancel)
+    except NoAnswer as missing:
+        print(f"pressctl: {missing}", file=sys.stderr)
+        return 2
+    except GoalRejected as rejection:
+        print(f"pressctl: {rejection}", file=sys.stderr)
+        return 3
+    finally:
+        operator.close()
+    print()
+    print("\n".join(summary_lines(result, OUTCOME_NAMES)))
+    return 0 if result.outcome == SUCCEEDED else 1
+
+
+def set_die(args: argparse.Namespace) -> int:
+    """Tell press_driver which die was fitted (refused unless released, unowned, arm clear)."""
+    from press_control.ros.operator import NoAnswer, PressOperator
+
+    operator = PressOperator(args.namespace)
+    try:
+        reply = operator.set_die(args.die, args.wait_s)
+    except NoAnswer as missing:
+        print(f"pressctl: {missing}", file=sys.stderr)
+        return 2
+    finally:
+        operator.close()
+    print(f"pressctl: {reply.message}", file=sys.stdout if reply.success else sys.stderr)
+    return 0 if reply.success else 3
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from press_control.app.demo import run_demo
+    return run_demo(args)
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from press_control.app.bench.run import run_benchmarks
+    return run_benchmarks(args.out, quick=args.quick)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pressctl", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run-profile", help="run a preset on the press (action client)")
+    run.add_argument("preset", help="preset name from profiles.yaml, e.g. sulfide_densify_392")
+    run.add_argument("--cell", required=True, help="cell id (names the run record)")
+    run.add_argument("--die", default="", help="die id (default: the die in the press)")
+    run.add_argument("--hold-scale", type=float, default=0.0,
+                     help="shorten holds by this factor (0 or 1 = as written)")
+    run.add_argument("--namespace", default="", help="namespace of the press, e.g. press_1")
+    run.add_argument("--wait-s", type=float, default=20.0, help="wait this long for the server")
+    run.set_defaults(handler=run_profile)
+    die = commands.add_parser("set-die", help="record the die fitted in the press "
+                              "(only while released, unowned and the arm clear)")
+    die.add_argument("die", help="die id from the die table, e.g. d13")
+    die.add_argument("--namespace", default="", help="namespace of the press, e.g. press_1")
+    die.add_argument("--wait-s", type=float, default=20.0, help="wait this long for the driver")
+    die.set_defaults(handler=set_die)
+    demo = commands.add_parser("demo", help="run the whole system against the built-in simulator")
+    demo.add_argument("--full", action="store_true",
+                      help="the full-length profile (full_cell, about 25 min a cell) instead "
+                           "of demo_cell")
+    demo.add_argument("--cells", type=int, default=1, help="cells the demo arm presses")
+    demo.add_argument("--seed", type=int, default=0, help="simulator noise seed")
+    demo.add_argument("--cell", default="demo-cell",
+                      help="cell id prefix (cells are <prefix>-1, <prefix>-2, ...)")
+    demo.add_argument("--record-dir", default="runs", help="where run records go")
+    demo.set_defaults(handler=_demo)
+    bench = commands.add_parser("bench", help="measure speed, accuracy and safety figures "
+                                "against the simulator; write report.json and report.md")
+    bench.add_argument("--out", default="bench_report", help="folder of the report")
+    bench.add_argument("--quick", action="store_true", help="shorter runs (about 3 min)")
+    bench.set_defaults(handler=_bench)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,210 @@
+"""Pressure profiles: segments, presets from YAML, goal assembly and validation (pure)."""
+import dataclasses
+import math
+from typing import List, Optional
+
+import yaml
+
+from press_control.control.dies import Die
+from press_control.control.safety import SafetyLimits
+
+RAMP, HOLD, RELEASE, REGULATE = "ramp", "hold", "release", "regulate"
+SEGMENT_TYPES = (RAMP, HOLD, RELEASE, REGULATE)      # index = ProfileSegment constant
+MAX_DURATION_S = 7 * 24 * 3600.0
+MIN_TOLERANCE_MPA = 0.05
+
+
+# Why a goal is rejected (GoalRejection codes).
+REJECT_BUSY, REJECT_INVALID, REJECT_NOT_READY, REJECT_HANDLING, REJECT_WRONG_DIE = range(5)
+MAX_SETTLING_S = 3600.0
+MAX_TOLERANCE_MPA = 50.0
+MAX_INTERFACE_RESISTANCE_OHM = 1e9
+
+
+class ProfileError(ValueError):
+    """A profile or goal that must not run; the message says why, code says what kind."""
+
+    def __init__(self, reason: str, code: int = REJECT_INVALID):
+        super().__init__(reason)
+        self.code = code
+
+
+@dataclasses.dataclass
+class Segment:
+    """One step of a profile (pressures on the sample)."""
+
+    type: str
+    target_mpa: float
+    rate_mpa_s: float = 0.0
+    duration_s: float = 0.0
+    tolerance_mpa: float = 1.0
+    settling_s: float = 1.0
+    band_low_mpa: float = math.nan
+    band_high_mpa: float = math.nan
+    temperature_c: float = math.nan
+    end_on_densification_plateau: bool = False
+    end_below_interface_resistance_ohm: float = 0.0
+
+    @classmethod
+    def from_dict(cls, entry: dict) -> "Segment":
+        fields = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(entry) - fields
+        if unknown:
+            raise ProfileError(f"unknown segment field(s): {', '.join(sorted(unknown))}")
+        try:
+            return cls(**{k: (str(v) if k == "type" else
+                              bool(v) if k == "end_on_densification_plateau" else float(v))
+                          for k, v in entry.items()})
+        except (TypeError, ValueError) as error:
+            raise ProfileError(f"bad segment {entry}: {error}") from None
+
+    @property
+    def band(self) -> tuple:
+        """Allowed band: the regulate band, else target +- tolerance."""
+        if self.type == REGULATE and math.isfinite(self.band_low_mpa):
+            return self.band_low_mpa, self.band_high_mpa
+        return self.target_mpa - self.tolerance_mpa, self.target_mpa + self.tolerance_mpa
+
+
+def load_presets(path: str) -> dict:
+    """Preset name -> list of Segments from a profiles YAML file.
+
+    Every preset must end released (rule 5 of safety.py): a preset that leaves the cell
+    under pressure is refused here, at load.
+    """
+    with open(path) as stream:
+        spec = yaml.safe_load(stream) or {}
+    presets = {}
+    for name, segments in (spec.get("presets") or {}).items():
+        presets[name] = [Segment.from_dict(entry) for entry in segments]
+        problem = loaded_end_problem(presets[name])
+        if problem:
+            raise ProfileError(f"preset '{name}' in {path}: {problem}")
+    return presets
+
+
+def loaded_end_problem(segments: List[Segment]) -> str:
+    """Why a profile would end with the cell under pressure ("" if it ends released).
+
+    It ends released when its last segment releases to (about) zero, or is an open-ended
+    regulate, which ends only by cancel or abort, and both release.
+    """
+    if not segments:
+        return ""
+    last = segments[-1]
+    if last.type == RELEASE and last.target_mpa <= 0.5:
+        return ""
+    if last.type == REGULATE and last.duration_s == 0:
+        return ""
+    return (f"it ends in a {last.type} at {last.target_mpa:g} MPa, leaving the cell loaded; "
+            "end with a release to 0 MPa (or set keep_loaded to hand the cell to the next "
+            "goal)")
+
+
+def assemble(presets: dict, preset: str, segments: List[Segment],
+             hold_scale: float = 1.0) -> List[Segment]:
+    """Build the segments a goal asks for.
+
+    A preset, explicit segments, or a preset with overrides (explicit segment i replaces
+    the preset's segment i).
+    """
+    if preset:
+        if preset not in presets:
+            raise ProfileError(f"unknown preset '{preset}'; known: {', '.join(sorted(presets))}")
+        result = [dataclasses.replace(s) for s in presets[preset]]
+        for index, override in enumerate(segments):
+            if index < len(result):
+                result[index] = override
+            else:
+                result.append(override)
+    else:
+        result = list(segments)
+    if not result:
+        raise ProfileError("the goal has no segments and names no preset")
+    if not (math.isfinite(hold_scale) and 0.0 <= hold_scale <= 1.0):
+        raise ProfileError(f"hold_scale {hold_scale} must be within 0..1 (0 = as written)")
+    if 0.0 < hold_scale < 1.0:
+        for segment in result:
+            if segment.type in (HOLD, REGULATE):
+                segment.duration_s *= hold_scale
+    return result
+
+
+def validate(segments: List[Segment], limits: SafetyLimits, die: Die,
+             keep_loaded: bool = False) -> None:
+    """Raise ProfileError with the first reason the profile must not run on this press."""
+    rating = min(die.rated_mpa, die.pressure_mpa(limits.press_capacity_kn))
+    previous_target = 0.0
+    for index, s in enumerate(segments):
+        where = f"segment {index + 1} ({s.type})"
+        if s.type not in SEGMENT_TYPES:
+            raise ProfileError(f"{where}: unknown type; use one of {', '.join(SEGMENT_TYPES)}")
+        for name, high in (("target_mpa", math.inf), ("rate_mpa_s", math.inf),
+                           ("duration_s", MAX_DURATION_S), ("tolerance_mpa", MAX_TOLERANCE_MPA),
+                           ("settling_s", MAX_SETTLING_S),
+                           ("end_below_interface_resistance_ohm",
+                            MAX_INTERFACE_RESISTANCE_OHM)):
+            value = getattr(s, name)
+            if not math.isfinite(value):
+                raise ProfileError(f"{where}: {name} is not a finite number ({value})")
+            if value < 0:
+                raise ProfileError(f"{where}: {name} is negative ({value})")
+            if value > high:
+                raise ProfileError(f"{where}: {name} {value:g} is beyond {high:g}")
+        if s.target_mpa > die.rated_mpa:
+            raise ProfileError(f"{where}: {s.target_mpa:g} MPa exceeds the rating of die "
+                               f"{die.die_id} ({die.rated_mpa:g} MPa)")
+        if s.target_mpa > rating:
+            raise ProfileError(f"{where}: {s.target_mpa:g} MPa on die {die.die_id} needs "
+                               f"{die.force_kn(s.target_mpa):.1f} kN, beyond the press capacity "
+                               f"{limits.press_capacity_kn:g} kN")
+        if s.type in (RAMP, RELEASE, REGULATE):
+            if s.rate_mpa_s < limits.min_ramp_rate_mpa_s:
+                raise ProfileError(f"{where}: rate {s.rate_mpa_s:g} MPa/s is below the "
+                                   f"minimum {limits.min_ramp_rate_mpa_s:g} MPa/s")
+            if s.rate_mpa_s > limits.max_ramp_rate_mpa_s:
+                raise ProfileError(f"{where}: rate {s.rate_mpa_s:g} MPa/s exceeds the limit "
+                                   f"{limits.max_ramp_rate_mpa_s:g} MPa/s")
+        if s.type == RAMP and s.target_mpa < previous_target:
+            raise ProfileError(f"{where}: ramp target {s.target_mpa:g} MPa is below the "
+                               f"previous {previous_target:g} MPa; use release")
+        if s.type == RELEASE and s.target_mpa > previous_target:
+            raise ProfileError(f"{where}: release target {s.target_mpa:g} MPa is above the "
+                               f"previous {previous_target:g} MPa; use ramp")
+        if s.type == HOLD:
+            if abs(s.target_mpa - previous_target) > s.tolerance_mpa:
+                raise ProfileError(f"{where}: hold at {s.target_mpa:g} MPa but the previous "
+                                   f"segment ends at {previous_target:g} MPa")
+            if s.duration_s <= 0:
+                raise ProfileError(f"{where}: a hold needs a positive duration_s")
+        if s.type in (HOLD, REGULATE) and s.tolerance_mpa < MIN_TOLERANCE_MPA:
+            raise ProfileError(f"{where}: tolerance {s.tolerance_mpa:g} MPa is below the "
+                               f"{MIN_TOLERANCE_MPA} MPa the load cell can resolve")
+        if s.type == REGULATE and not (math.isnan(s.band_low_mpa) and
+                                       math.isnan(s.band_high_mpa)):
+            if not (0 <= s.band_low_mpa <= s.target_mpa <= s.band_high_mpa <= rating):
+                raise ProfileError(f"{where}: band {s.band_low_mpa:g}..{s.band_high_mpa:g} MPa "
+                                   f"must contain the target and stay within 0..{rating:g}")
+        if not math.isnan(s.temperature_c) and not \
+                limits.min_temperature_c <= s.temperature_c <= limits.max_temperature_c:
+            raise ProfileError(f"{where}: temperature {s.temperature_c:g} °C is outside the "
+                               f"platen range {limits.min_temperature_c:g}.."
+                               f"{limits.max_temperature_c:g} °C")
+        previous_target = s.target_mpa
+    problem = "" if keep_loaded else loaded_end_problem(segments)
+    if problem:
+        raise ProfileError(f"the profile {problem}")
+
+
+def total_planned_s(segments: List[Segment]) -> Optional[float]:
+    """Rough planned duration (ramps at their rates plus holds); None if open-ended."""
+    total, pressure = 0.0, 0.0
+    for s in segments:
+        if s.type in (RAMP, RELEASE, REGULATE):
+            total += abs(s.target_mpa - pressure) / s.rate_mpa_s
+            pressure = s.target_mpa
+        if s.type in (HOLD, REGULATE):
+            if s.duration_s == 0 and s.type == REGULATE:
+                return None
+            total += s.duration_s + s.settling_s
+    return total

@@ -1,0 +1,1 @@
+"""Run records: folders, CSV, summary, MCAP and plot; no ROS import."""

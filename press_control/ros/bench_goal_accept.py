@@ -1,0 +1,61 @@
+"""The action server's goal-acceptance time, measured over ROS against a simulated press.
+
+The bench's figures are made from it in press_control.app.bench.profiles.
+"""
+import os
+import tempfile
+import threading
+import time
+
+import rclpy
+from rclpy.action import ActionClient
+from rclpy.executors import MultiThreadedExecutor
+from rclpy.parameter import Parameter
+
+from press_control.ros.press_driver import PressDriverNode
+from press_control.ros.profile_server import ProfileServerNode
+from press_control.sim.process import SimulatorProcess
+from press_control_interfaces.action import RunPressureProfile
+from press_control_interfaces.msg import ProfileSegment
+
+
+def goal_accept_latency(goals):
+    """Seconds from sending each of `goals` small goals to its acceptance, sorted."""
+    os.environ.setdefault("ROS_DOMAIN_ID", str(150 + os.getpid() % 50))
+    latencies = []
+    with SimulatorProcess(tempfile.mkdtemp(prefix="bench_sim_")) as sim:
+        rclpy.init()
+        driver = PressDriverNode(parameter_overrides=[
+            Parameter("port", value=sim.config.press_path),
+            Parameter("arm_interlock", value=False)])
+        server = ProfileServerNode(parameter_overrides=[
+            Parameter("record_dir", value=tempfile.mkdtemp(prefix="bench_runs_")),
+            Parameter("require_loaded_cell", value=False)])
+        node = rclpy.create_node("bench_client")
+        client = ActionClient(node, RunPressureProfile, "run_profile")
+        executor = MultiThreadedExecutor(num_threads=6)
+        for each in (driver, server, node):
+            executor.add_node(each)
+        threading.Thread(target=executor.spin, daemon=True).start()
+        try:
+            client.wait_for_server(timeout_sec=30.0)
+            time.sleep(1.0)
+            while server.readiness_problem():
+                time.sleep(0.1)
+            goal = RunPressureProfile.Goal(cell_id="bench", die_id="d10", segments=[
+                ProfileSegment(type=ProfileSegment.RAMP, target_mpa=5.0, rate_mpa_s=5.0),
+                ProfileSegment(type=ProfileSegment.RELEASE, target_mpa=0.0, rate_mpa_s=20.0)])
+            for _ in range(goals):
+                sent = time.monotonic()
+                future = client.send_goal_async(goal)
+                while not future.done():
+                    time.sleep(0.0005)
+                latencies.append(time.monotonic() - sent)
+                handle = future.result()
+                result = handle.get_result_async()
+                while not result.done():
+                    time.sleep(0.01)
+        finally:
+            executor.shutdown()
+            rclpy.try_shutdown()
+    return sorted(latencies)

@@ -1,0 +1,213 @@
+"""demo_arm: a robot arm as the press sees one, for demos and handshake tests.
+
+For each of `cells` cells it waits for handling/state READY_TO_LOAD, enters the workspace
+and places the cell, leaves, waits for LOADED, runs the profile through the run_profile
+action, waits for READY_TO_UNLOAD, enters, takes the cell and leaves. Every move takes
+dwell_s plus a random jitter. Its heartbeat on handling/arm says at all times whether it is
+in the workspace, which cell it carries and what it intends.
+"""
+import dataclasses
+import json
+import random
+import threading
+import time
+
+from rclpy.callback_groups import ReentrantCallbackGroup
+from rclpy.executors import ExternalShutdownException
+from rclpy.node import Node
+
+from press_control.ros.qos import LATCHED
+from press_control.control.handshake import (FAULT, INTENT_LOAD, INTENT_NONE, INTENT_UNLOAD,
+                                             LOADED, READY_TO_LOAD, READY_TO_UNLOAD)
+from press_control.ros.parameters import DEMO_ARM_PARAMETERS, declare
+from press_control.ros.spin import SpinningNode
+from press_control.ros.profile_client import OUTCOME_NAMES, GoalRejected, ProfileClient
+from press_control_interfaces.action import RunPressureProfile
+from press_control_interfaces.msg import ArmHeartbeat, GoalRejection, HandlingState
+
+
+@dataclasses.dataclass
+class CellOutcome:
+    """How one cell went."""
+
+    cell_id: str
+    outcome: str
+    reason: str
+    record_dir: str = ""
+    peak_mpa: float = float("nan")
+    segments: list = dataclasses.field(default_factory=list)
+
+
+class ArmStopped(Exception):
+    """The arm was told to stop, or a wait ran out; the message says which."""
+
+
+class DemoArmNode(Node):
+    """Loads, presses (through the action) and unloads cells one after another."""
+
+    def __init__(self, **kwargs):
+        super().__init__("demo_arm", **kwargs)
+        declare(self, DEMO_ARM_PARAMETERS)
+        self.random = random.Random(self.param("seed"))
+        self.lock = threading.Lock()
+        self.pose = (False, "", INTENT_NONE)       # in_workspace, cell_id, intent
+        self.handling = None
+        self.handling_changed = threading.Condition(self.lock)
+        self.results = []
+        self.finished = threading.Event()
+        self.on_feedback = None                    # hooks for an embedding program
+        self.on_cell_done = None
+        self._stop = threading.Event()
+        group = ReentrantCallbackGroup()
+        self.heartbeat = self.create_publisher(ArmHeartbeat, "handling/arm", 10)
+        self.create_subscription(HandlingState, "handling/state", self.on_handling, LATCHED,
+                                 callback_group=group)
+        self.create_timer(1.0 / self.param("heartbeat_rate_hz"), self.publish_heartbeat,
+                          callback_group=group)
+        self.client = ProfileClient(self)
+        self.worker = threading.Thread(target=self._work, name="demo-arm", daemon=True)
+        self.worker.start()
+
+    def param(self, name):
+        return self.get_parameter(name).value
+
+    def stop(self) -> None:
+        self._stop.set()
+        with self.lock:
+            self.handling_changed.notify_all()
+
+    def destroy_node(self):
+        self.stop()
+        super().destroy_node()
+
+    # ---- ROS side ----------------------------------------------------------------------
+    def on_handling(self, message: HandlingState) -> None:
+        with self.lock:
+            self.handling = message
+            self.handling_changed.notify_all()
+
+    def publish_heartbeat(self) -> None:
+        with self.lock:
+            inside, cell_id, intent = self.pose
+        message = ArmHeartbeat(arm_id=self.param("arm_id"), in_workspace=inside,
+                               cell_id=cell_id, intent=intent)
+        message.header.stamp = self.get_clock().now().to_msg()
+        self.heartbeat.publish(message)
+
+    # ---- the robot program -------------------------------------------------------------
+    def _work(self) -> None:
+        try:
+            time.sleep(self.param("start_delay_s"))
+            if not self.client.wait_for_server(self.param("wait_timeout_s")):
+                raise ArmStopped("no run_profile server")
+            for number in range(1, self.param("cells") + 1):
+                self._one_cell(f"{self.param('cell_prefix')}-{number}")
+        except ArmStopped as stop:
+            self.get_logger().error(f"arm stopped: {stop}")
+        finally:
+            self._move(False, "", INTENT_NONE)
+            done = sum(r.outcome == "SUCCEEDED" for r in self.results)
+            self.get_logger().info(f"arm finished: {done} of {self.param('cells')} cells "
+                                   "pressed successfully")
+            if self.param("results_file"):
+                with open(self.param("results_file"), "w") as stream:
+                    json.dump([dataclasses.asdict(r) for r in self.results], stream, indent=1)
+            self.finished.set()
+
+    def all_succeeded(self) -> bool:
+        return len(self.results) == self.param("cells") and all(
+            r.outcome == "SUCCEEDED" for r in self.results)
+
+    def _one_cell(self, cell_id: str) -> None:
+        log = self.get_logger()
+        self._wait_for(lambda h: h.state == READY_TO_LOAD, "the press to be ready to load")
+        log.info(f"loading {cell_id}")
+        self._visit(cell_id, INTENT_LOAD)
+        self._move(False, cell_id, INTENT_NONE)
+        self._wait_for(lambda h: h.state == LOADED and h.cell_id == cell_id,
+                       f"the press to report {cell_id} loaded")
+        outcome = self._press(cell_id)
+        self.results.append(outcome)
+        log.info(f"{cell_id}: {outcome.outcome} ({outcome.reason})")
+        if self.on_cell_done:
+            self.on_cell_done(outcome)
+        if outcome.outcome == "REJECTED":
+            raise ArmStopped(f"the press refused {cell_id}: {outcome.reason}")
+        state = self._wait_for(lambda h: h.state in (READY_TO_UNLOAD, FAULT),
+                               "the press to open")
+        if state.state == FAULT:
+            log.error(f"press handling fault ({state.reason}); waiting for a reset")
+            self._wait_for(lambda h: h.state == READY_TO_UNLOAD, "the fault to be reset")
+        log.info(f"unloading {cell_id}")
+        self._visit(cell_id, INTENT_UNLOAD)
+        self._move(False, "", INTENT_NONE)
+
+    def _press(self, cell_id: str) -> CellOutcome:
+        goal = RunPressureProfile.Goal(preset=self.param("preset"), cell_id=cell_id,
+                                       die_id=self.param("die_id"),
+                                       hold_scale=self.param("hold_scale"))
+        for attempt in range(self.param("goal_attempts")):
+            try:
+                result = self.client.run(goal, on_feedback=self.on_feedback)
+            except GoalRejected as rejection:
+                reason = str(rejection)
+                last = attempt + 1 == self.param("goal_attempts")
+                if rejection.code != GoalRejection.NOT_READY or last:
+                    return CellOutcome(cell_id, "REJECTED", reason)
+                self.get_logger().warn(f"{reason}; trying again")
+                if self._stop.wait(1.0):
+                    raise ArmStopped("stopped")
+                continue
+            return CellOutcome(cell_id, OUTCOME_NAMES.get(result.outcome, "?"), result.reason,
+                               result.record_dir, result.peak_mpa, [
+                                   {"index": s.index, "type": s.type,
+                                    "p99_abs_error_mpa": s.p99_abs_error_mpa,
+                                    "overshoot_mpa": s.overshoot_mpa, "completed": s.completed}
+                                   for s in result.segments])
+        return CellOutcome(cell_id, "REJECTED", "no attempts")
+
+    def _visit(self, cell_id: str, intent: int) -> None:
+        self._move(True, cell_id, intent)
+        dwell = self.param("dwell_s") + self.random.uniform(0.0, self.param("jitter_s"))
+        if self._stop.wait(dwell):
+            raise ArmStopped("stopped in the workspace")
+
+    def _move(self, inside: bool, cell_id: str, intent: int) -> None:
+        with self.lock:
+            self.pose = (inside, cell_id, intent)
+        self.publish_heartbeat()
+        if not inside:           # leaving takes a moment before the arm is really clear
+            self._stop.wait(self.random.uniform(0.0, self.param("jitter_s")))
+
+    def _wait_for(self, condition, what: str) -> HandlingState:
+        deadline = time.monotonic() + self.param("wait_timeout_s")
+        with self.lock:
+            while not (self.handling is not None and condition(self.handling)):
+                left = deadline - time.monotonic()
+                if self._stop.is_set():
+                    raise ArmStopped(f"stopped while waiting for {what}")
+                if left <= 0:
+                    raise ArmStopped(f"waited {self.param('wait_timeout_s'):g} s for {what}")
+                self.handling_changed.wait(min(left, 0.5))
+            return self.handling
+
+
+def main(args=None) -> int:
+    """Run the arm; with exit_when_done, exit 0 once every cell succeeded (1 otherwise)."""
+    spinning = SpinningNode(DemoArmNode, args)
+    node = spinning.node
+    try:
+        while spinning.alive() and not (node.param("exit_when_done") and
+                                        node.finished.wait(0.2)):
+            spinning.spinner.join(0.2)
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        node.stop()
+        node.finished.wait(5.0)
+        spinning.close()
+    return 0 if node.all_succeeded() else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

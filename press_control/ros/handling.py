@@ -1,0 +1,123 @@
+"""The handshake on ROS: handling/state out, handling/arm in, handling/reset service.
+
+HandlingPort attaches the pure Handshake to a node (profile_server, which knows when
+profiles start and end) and publishes every transition at once, transient-local, and the
+current state every handling_period_s.
+"""
+import threading
+import time
+
+from std_srvs.srv import Trigger
+
+from press_control.ros.qos import LATCHED
+from press_control.control.handshake import (FAULT, STATE_NAMES, ArmReport, Handshake,
+                                             HandshakeTimeouts, PressReport)
+from press_control.ros.guard import guarded, guarded_service
+from press_control.control.safety import Interlocks, motion_refusal
+from press_control_interfaces.msg import ArmHeartbeat, HandlingState, PressState
+
+
+def press_interlocks(state: PressState, arm_clear: bool = True) -> Interlocks:
+    """The Interlocks a PressState reports."""
+    return Interlocks(connected=state.connected, active=state.commands_enabled or
+                      bool(state.fault_code), fault_code=state.fault_code,
+                      guard_closed=state.guard_closed, estop=state.estop_pressed,
+                      arm_clear=arm_clear)
+
+
+def press_report(state: PressState) -> PressReport:
+    """What the handshake needs of a PressState (the arm is the handshake's own input)."""
+    if state is None:
+        return PressReport(float("nan"), "no press state yet")
+    problem = motion_refusal(press_interlocks(state)) or ""
+    if state.fault_code and state.fault_text:
+        problem = f"press fault {state.fault_code}: {state.fault_text}"
+    return PressReport(state.pressure_mpa, problem,
+                       faulted=bool(state.fault_code) or state.estop_pressed or
+                       not state.connected)
+
+
+def _fill_failed_reset(response, text):
+    response.success, response.message = False, text
+
+
+class HandlingPort:
+    """Runs a Handshake inside a node and speaks its topics and service."""
+
+    def __init__(self, node, state_source, callback_group=None):
+        param = node.get_parameter
+        self.node = node
+        self.state_source = state_source
+        self.lock = threading.Lock()
+        self.machine = Handshake(HandshakeTimeouts(
+            arm_heartbeat_s=param("arm_heartbeat_timeout_s").value,
+            arm_dwell_s=param("arm_dwell_timeout_s").value,
+            handoff_s=param("handoff_timeout_s").value,
+            closing_s=param("closing_timeout_s").value,
+            release_s=param("release_timeout_s").value,
+            contact_mpa=param("contact_mpa").value),
+            arm_required=param("require_loaded_cell").value, now_s=time.monotonic())
+        self.publisher = node.create_publisher(HandlingState, "handling/state", LATCHED)
+        node.create_subscription(ArmHeartbeat, "handling/arm", guarded(node, self.on_arm), 10,
+                                 callback_group=callback_group)
+        node.create_service(Trigger, "handling/reset", guarded_service(
+            node, self.on_reset, _fill_failed_reset), callback_group=callback_group)
+        node.create_timer(0.05, guarded(node, self.update), callback_group=callback_group)
+        node.create_timer(param("handling_period_s").value, guarded(node, self.publish),
+                          callback_group=callback_group)
+        self._since = node.get_clock().now()
+        self.publish()
+
+    @property
+    def state(self) -> int:
+        return self.machine.state
+
+    def on_arm(self, message: ArmHeartbeat) -> None:
+        with self.lock:
+            self.machine.on_arm(ArmReport(message.arm_id, message.in_workspace,
+                                          message.cell_id, message.intent, time.monotonic()))
+
+    def update(self) -> None:
+        with self.lock:
+            self._apply(self.machine.update(press_report(self.state_source()),
+                                            time.monotonic()))
+
+    def start_refusal(self, cell_id: str):
+        with self.lock:
+            return self.machine.start_refusal(cell_id)
+
+    def goal_started(self, cell_id: str) -> None:
+        with self.lock:
+            self._apply(self.machine.goal_started(cell_id, time.monotonic()))
+
+    def goal_finished(self, summary: str, kept_loaded: bool = False) -> None:
+        with self.lock:
+            self.machine.goal_finished(summary, time.monotonic(), kept_loaded)
+
+    def on_reset(self, request, response):
+        with self.lock:
+            try:
+                self._apply(self.machine.reset(press_report(self.state_source()),
+                                               time.monotonic()))
+                response.success, response.message = True, self.machine.reason
+            except ValueError as error:
+                response.success, response.message = False, str(error)
+        return response
+
+    def _apply(self, transitions) -> None:
+        for transition in transitions:
+            self._since = self.node.get_clock().now()
+            if transition.state == FAULT:
+                self.node.get_logger().error(f"handling {transition}")
+            else:
+                self.node.get_logger().info(f"handling {transition}")
+        if transitions:
+            self.publish()
+
+    def publish(self) -> None:
+        machine = self.machine
+        message = HandlingState(state=machine.state, state_name=STATE_NAMES[machine.state],
+                                cell_id=machine.cell_id, since=self._since.to_msg(),
+                                reason=machine.reason)
+        message.header.stamp = self.node.get_clock().now().to_msg()
+        self.publisher.publish(message)

@@ -1,0 +1,265 @@
+"""interface_monitor: impedance, EIS fits, densification and interface events.
+
+Publishes interface/health (InterfaceHealth) at health_rate_hz, interface/events
+(InterfaceEvent) and /diagnostics; service interface/sweep (std_srvs/Trigger) runs an EIS
+sweep now. A missing or misbehaving analyzer keeps the node running: it says so on
+/diagnostics, raises instrument_fault and retries.
+"""
+import math
+import threading
+import time
+
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+from rclpy.callback_groups import ReentrantCallbackGroup
+from rclpy.node import Node
+from std_msgs.msg import Bool
+from std_srvs.srv import Trigger
+
+from press_control.ros.qos import LATCHED
+from press_control.analysis.circuit_fit import fit_circuit
+from press_control.analysis.densification import Sample, heckel_fit
+from press_control.analysis.events import EventDetector, EventThresholds, Inputs
+from press_control.hardware.impedance_analyzer import (AnalyzerError, ImpedanceAnalyzer,
+                                                       log_frequencies, magnitude_phase)
+from press_control.ros.guard import guarded, guarded_service
+from press_control.ros.parameters import MONITOR_PARAMETERS, declare
+from press_control.ros.spin import spin_node
+from press_control_interfaces.msg import HandlingState, InterfaceEvent, InterfaceHealth, PressState
+
+MAX_PHYSICAL_OHM = 1.0e9
+
+
+INTERNAL_FAULT_HOLD_S = 5.0      # an unexpected loop failure shows as a fault this long
+
+
+def _fill_failed_sweep(response, text):
+    response.success, response.message = False, text
+
+
+class InterfaceMonitorNode(Node):
+    """Watches the electrode/electrolyte interface of the cell in the press."""
+
+    def __init__(self, **kwargs):
+        super().__init__("interface_monitor", **kwargs)
+        declare(self, MONITOR_PARAMETERS)
+        self.analyzer = ImpedanceAnalyzer(self.param("lcr_port"), self.param("lcr_baud"),
+                                          self.param("lcr_timeout_s"))
+        self.detector = EventDetector(EventThresholds(
+            contact_below_ohm=self.param("contact_below_ohm"),
+            contact_clear_above_ohm=1.5 * self.param("contact_below_ohm"),
+            short_below_ohm=self.param("short_below_ohm"),
+            short_clear_above_ohm=2 * self.param("short_below_ohm"),
+            stack_band_low_mpa=self.param("stack_band_low_mpa"),
+            debounce_s=self.param("event_debounce_s")))
+        self.lock = threading.Lock()
+        self.state = None
+        self.cell_id = self.param("cell_id")
+        self.cycling = self.param("cycling")
+        self.z = math.nan + 0j
+        self.fit = None
+        self.fit_stamp = None
+        self.fit_time_s = math.nan
+        self.heckel = None
+        self._ramp = []
+        self.non_physical = 0
+        self.loop_errors = 0             # unexpected exceptions in the instrument loop
+        self._faulted_until = 0.0
+        self._last_error = ""
+        self.sweeps = 0
+        self._sweep_requested = threading.Event()
+        self._stop = threading.Event()
+        group = ReentrantCallbackGroup()
+        self.health_publisher = self.create_publisher(InterfaceHealth, "interface/health", 10)
+        self.event_publisher = self.create_publisher(InterfaceEvent, "interface/events", 50)
+        self.diagnostics_publisher = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
+        self.create_subscription(PressState, "state", guarded(self, self.on_state), 10,
+                                 callback_group=group)
+        self.create_subscription(HandlingState, "handling/state",
+                                 guarded(self, self.on_handling), LATCHED, callback_group=group)
+        self.create_subscription(Bool, "interface/cycling", guarded(self, self.on_cycling), 10,
+                                 callback_group=group)
+        self.create_service(Trigger, "interface/sweep", guarded_service(
+            self, self.on_sweep, _fill_failed_sweep), callback_group=group)
+        self.create_timer(1.0 / self.param("health_rate_hz"), guarded(self, self.publish_health),
+                          callback_group=group)
+        self.create_timer(1.0, guarded(self, self.publish_diagnostics), callback_group=group)
+        self._thread = threading.Thread(target=self._instrument_loop, name="lcr", daemon=True)
+        self._thread.start()
+
+    def param(self, name):
+        return self.get_parameter(name).value
+
+    def destroy_node(self):
+        self._stop.set()
+        self._thread.join(timeout=5.0)
+        self.analyzer.close()
+        super().destroy_node()
+
+    # ---- inputs ------------------------------------------------------------------------
+    def on_state(self, message: PressState) -> None:
+        with self.lock:
+            self.state = message
+            density = self.density_of(message)
+            if message.mode_name == "RAMP" and math.isfinite(density):
+                self._ramp.append((message.pressure_mpa, density))
+            elif len(self._ramp) >= 10:
+                pressures, densities = zip(*self._ramp)
+                self.heckel = heckel_fit(pressures, densities) or self.heckel
+                self._ramp = []
+
+    def on_handling(self, message: HandlingState) -> None:
+        if message.cell_id and message.cell_id != self.cell_id:
+            self.cell_id = message.cell_id
+            self.detector.reset_cell()
+
+    def on_cycling(self, message: Bool) -> None:
+        self.cycling = message.data
+
+    def on_sweep(self, request, response):
+        if not self.analyzer.connected:
+            response.success, response.message = False, "impedance analyzer not connected"
+            return response
+        self._sweep_requested.set()
+        response.success, response.message = True, "sweep queued"
+        return response
+
+    def density_of(self, state) -> float:
+        if state is None or not state.connected or not state.die_area_mm2:
+            return math.nan
+        sample = Sample(self.param("electrolyte_mass_mg"), self.param("true_density_g_cm3"),
+                        state.die_area_mm2, self.param("frame_stiffness_kn_mm"),
+                        self.param("elastic_modulus_mpa"))
+        return sample.relative_density(sample.plastic_thickness_mm(state.platen_position_mm,
+                                                                   state.force_kn))
+
+    # ---- the instrument ----------------------------------------------------------------
+    def _instrument_loop(self) -> None:
+        next_sweep = time.monotonic()
+        while not self._stop.is_set():
+            if not self.analyzer.connected:
+                try:
+                    identity = self.analyzer.connect(self.param("test_level_v"))
+                    self.get_logger().info(f"impedance analyzer: {identity}")
+                except AnalyzerError as error:
+                    self._last_error = str(error)
+                    self._stop.wait(self.param("reconnect_backoff_s"))
+                    continue
+            try:
+                period = self.param("sweep_period_s")
+                if self._sweep_requested.is_set() or (period > 0 and
+                                                      time.monotonic() >= next_sweep):
+                    self._sweep_requested.clear()
+                    self._sweep()
+                    next_sweep = time.monotonic() + period
+                self._single()
+            except AnalyzerError as error:
+                self._last_error = str(error)
+                self.get_logger().warn(f"impedance analyzer: {error}")
+                if not self.analyzer.connected:
+                    self.z = math.nan + 0j
+            except Exception as error:      # noqa: B902 - report it and carry on
+                self.loop_errors += 1
+                self._last_error = f"{type(error).__name__}: {error}"
+                self._faulted_until = time.monotonic() + INTERNAL_FAULT_HOLD_S
+                self.get_logger().error(f"instrument loop: {self._last_error}")
+            self._stop.wait(self.param("single_period_s"))
+
+    def _single(self) -> None:
+        z = self.analyzer.measure(self.param("frequency_hz"))
+        if not (math.isfinite(abs(z)) and 0 < z.real < MAX_PHYSICAL_OHM):
+            self.non_physical += 1
+            return
+        self.z = z
+
+    def _sweep(self) -> None:
+        frequencies = log_frequencies(self.param("sweep_start_hz"), self.param("sweep_stop_hz"),
+                                      self.param("points_per_decade"))
+        sweep_began = self.get_clock().now().to_msg()    # what a fit shows is no newer
+        impedances = self.analyzer.sweep(frequencies)
+        started = time.perf_counter()
+        fit = fit_circuit(frequencies, impedances)
+        self.fit_time_s = time.perf_counter() - started
+        self.sweeps += 1
+        if fit.ok:
+            self.fit, self.fit_stamp = fit, sweep_began
+        else:
+            self.non_physical += 1
+            self.get_logger().warn(f"EIS fit rejected (residual {fit.rms_relative_residual:.3f})")
+
+    # ---- outputs -----------------------------------------------------------------------
+    def publish_health(self) -> None:
+        with self.lock:
+            state = self.state
+        now = self.get_clock().now()
+        health = InterfaceHealth(cell_id=self.cell_id,
+                                 instrument_connected=self.instrument_ok(),
+                                 frequency_hz=self.param("frequency_hz"))
+        health.header.stamp = now.to_msg()
+        magnitude, phase = magnitude_phase(self.z) if math.isfinite(abs(self.z)) \
+            else (math.nan, math.nan)
+        health.impedance_ohm, health.phase_deg = magnitude, phase
+        fit = self.fit
+        health.interface_resistance_ohm = fit.interface_ohm if fit else math.nan
+        health.interface_resistance_std_ohm = fit.interface_std_ohm if fit else math.nan
+        health.bulk_resistance_ohm = fit.bulk_ohm if fit else math.nan
+        if self.fit_stamp is not None:
+            health.fit_stamp = self.fit_stamp
+        density = self.density_of(state)
+        health.relative_density = density
+        health.porosity = 1.0 - density if math.isfinite(density) else math.nan
+        health.thickness_mm = (state.platen_position_mm + state.force_kn /
+                               self.param("frame_stiffness_kn_mm")) if state else math.nan
+        heckel = self.heckel
+        health.heckel_k_per_mpa = heckel.k_per_mpa if heckel else math.nan
+        health.heckel_a = heckel.a if heckel else math.nan
+        health.heckel_r2 = heckel.r2 if heckel else math.nan
+        health.stack_pressure_mpa = state.pressure_mpa if state else math.nan
+        events = self.detector.update(Inputs(
+            time_s=time.monotonic(), impedance_ohm=magnitude,
+            interface_resistance_ohm=health.interface_resistance_ohm,
+            stack_pressure_mpa=health.stack_pressure_mpa,
+            setpoint_mpa=state.setpoint_mpa if state else math.nan,
+            holding=bool(state and state.mode_name == "HOLD"), cycling=self.cycling,
+            relative_density=density, instrument_ok=self.instrument_ok()))
+        health.active_events = self.detector.active
+        self.health_publisher.publish(health)
+        for event in events:
+            message = InterfaceEvent(cell_id=self.cell_id, event=event.name,
+                                     active=event.active, detail=event.detail,
+                                     value=float(event.value))
+            message.header.stamp = now.to_msg()
+            self.event_publisher.publish(message)
+            self.get_logger().info(f"cell {self.cell_id}: {event.name} "
+                                   f"{'raised' if event.active else 'cleared'}: {event.detail}")
+
+    def instrument_ok(self) -> bool:
+        """Connected, and no unexpected failure in the instrument loop lately."""
+        return self.analyzer.connected and time.monotonic() >= self._faulted_until
+
+    def publish_diagnostics(self) -> None:
+        connected = self.instrument_ok()
+        status = DiagnosticStatus(name=f"{self.get_fully_qualified_name()}: analyzer",
+                                  hardware_id=self.analyzer.identity)
+        status.level = DiagnosticStatus.OK if connected else DiagnosticStatus.ERROR
+        status.message = "ok" if connected else \
+            f"{'faulted' if self.analyzer.connected else 'disconnected'}: {self._last_error}"
+        values = {"port": self.param("lcr_port"), "connected": connected,
+                  "sweeps": self.sweeps, "loop_errors": self.loop_errors,
+                  "last_error": self._last_error,
+                  "fit_time_ms": f"{self.fit_time_s * 1e3:.1f}"
+                  if math.isfinite(self.fit_time_s) else "",
+                  "malformed_replies": self.analyzer.malformed_replies,
+                  "timeouts": self.analyzer.timeouts, "non_physical_values": self.non_physical,
+                  "active_events": ",".join(self.detector.active)}
+        status.values = [KeyValue(key=k, value=str(v)) for k, v in values.items()]
+        array = DiagnosticArray(status=[status])
+        array.header.stamp = self.get_clock().now().to_msg()
+        self.diagnostics_publisher.publish(array)
+
+
+def main(args=None) -> None:
+    spin_node(InterfaceMonitorNode, args)
+
+
+if __name__ == "__main__":
+    main()
