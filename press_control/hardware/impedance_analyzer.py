@@ -1,16 +1,14 @@
-"""An E4980A-class LCR meter over a serial line (SCPI), without ROS.
+"""An E4980A-class LCR meter over a line (SCPI), without ROS.
 
 Replies that do not parse are counted and raised as AnalyzerReplyError; a silent or
 vanished instrument raises AnalyzerConnectionError. Nothing is retried here.
 """
 import cmath
 import math
-import termios
 
 import numpy as np
-import serial
 
-from press_control.hardware.serial_port import close_quietly
+from press_control.hardware.transports import LINE_ERRORS, LineError, close_quietly
 
 
 class AnalyzerError(Exception):
@@ -28,14 +26,18 @@ class AnalyzerReplyError(AnalyzerError):
 class ImpedanceAnalyzer:
     """SCPI client: identify, configure, single-frequency measurement and list sweeps."""
 
-    def __init__(self, port: str, baud: int = 115200, timeout_s: float = 2.0):
-        self.port_name = port
-        self.baud = baud
+    def __init__(self, line, timeout_s: float = 2.0):
+        """line: a transports.SerialLine (serial device or socket:// URL) or a test's line."""
+        self.line = line
         self.timeout_s = timeout_s
         self.identity = ""
         self.malformed_replies = 0
         self.timeouts = 0
         self._serial = None
+
+    @property
+    def port_name(self) -> str:
+        return self.line.name
 
     @property
     def connected(self) -> bool:
@@ -44,11 +46,10 @@ class ImpedanceAnalyzer:
     def connect(self, level_v: float = 0.01) -> str:
         self.close()
         try:
-            self._serial = serial.Serial(self.port_name, self.baud, timeout=self.timeout_s,
-                                         exclusive=True)
-        except (serial.SerialException, OSError, termios.error) as error:
+            self._serial = self.line.open(self.timeout_s)
+        except LineError as error:
             self._serial = None
-            raise AnalyzerConnectionError(f"cannot open {self.port_name}: {error}") from None
+            raise AnalyzerConnectionError(str(error)) from None
         try:
             self.write("*CLS")
             identity = self.query("*IDN?")
@@ -74,7 +75,7 @@ class ImpedanceAnalyzer:
             raise AnalyzerConnectionError(f"{self.port_name} is not open")
         try:
             self._serial.write((command + "\n").encode("ascii"))
-        except (serial.SerialException, OSError, termios.error) as error:
+        except LINE_ERRORS as error:
             self.close()
             raise AnalyzerConnectionError(f"{self.port_name}: {error}") from None
 
@@ -86,7 +87,7 @@ class ImpedanceAnalyzer:
             line = self._serial.readline()
             if timeout_s is not None:
                 self._serial.timeout = self.timeout_s
-        except (serial.SerialException, OSError, termios.error) as error:
+        except LINE_ERRORS as error:
             self.close()
             raise AnalyzerConnectionError(f"{self.port_name}: {error}") from None
         if not line.endswith(b"\n"):

@@ -4,12 +4,9 @@ Transport failures raise typed exceptions and are counted; the caller decides wh
 reconnect. Nothing here retries a command.
 """
 import dataclasses
-import termios
 import time
 
-import serial
-
-from press_control.hardware.serial_port import close_quietly
+from press_control.hardware.transports import LINE_ERRORS, LineError, close_quietly
 from press_control.protocol import modbus_rtu as rtu
 from press_control.protocol.register_map import RegisterMap, RegisterMapError
 
@@ -87,12 +84,13 @@ class LinkCounters:
 class Press:
     """Modbus RTU client of one press controller described by a register map."""
 
-    def __init__(self, port: str, baud: int, parity: str, slave_id: int,
-                 register_map: RegisterMap, timeout_s: float = 0.1, open_master=None):
-        """open_master(press) -> a Modbus master; default: RTU over the serial port."""
-        self.port_name = port
-        self.baud = baud
-        self.parity = parity
+    def __init__(self, line, slave_id: int, register_map: RegisterMap, timeout_s: float = 0.1,
+                 open_master=None):
+        """Talk to the controller over `line` (a transports.SerialLine or a scripted line).
+
+        open_master(press) -> a Modbus master; by default RTU over the opened line.
+        """
+        self.line = line
         self.slave_id = slave_id
         self.map = register_map
         self.timeout_s = timeout_s
@@ -102,6 +100,10 @@ class Press:
         self._master = None
         self._heartbeat = 0
         self._open_master = open_master or Press._open_serial_master
+
+    @property
+    def port_name(self) -> str:
+        return self.line.name
 
     @property
     def connected(self) -> bool:
@@ -120,13 +122,12 @@ class Press:
 
     def _open_serial_master(self):
         try:
-            self._serial = serial.Serial(self.port_name, self.baud, parity=self.parity,
-                                         timeout=self.timeout_s, exclusive=True)
-        except (serial.SerialException, OSError, ValueError, termios.error) as error:
+            self._serial = self.line.open(self.timeout_s)
+        except LineError as error:
             self._serial = None
-            raise PressConnectionError(f"cannot open {self.port_name}: {error}") from None
-        return rtu.ModbusRtuMaster(self._serial, self.slave_id, self.baud, self.parity,
-                                   self.timeout_s)
+            raise PressConnectionError(str(error)) from None
+        return rtu.ModbusRtuMaster(self._serial, self.slave_id, self.line.baud,
+                                   self.line.parity, self.timeout_s)
 
     def _identify(self) -> Identity:
         count = self.map["capacity_kn"].address + 1
@@ -134,7 +135,7 @@ class Press:
             words = self._master.read_holding_registers(0, count)
         except rtu.ModbusTimeout:
             raise PressIdentityError(
-                f"no reply from slave id {self.slave_id} on {self.port_name} at {self.baud} "
+                f"no reply from slave id {self.slave_id} on {self.port_name} at {self.line.baud} "
                 f"baud: wrong slave id, baud rate, parity or cable") from None
         except rtu.ModbusError as error:
             raise PressIdentityError(f"identity read on {self.port_name} failed: {error}") \
@@ -178,7 +179,7 @@ class Press:
         except rtu.ModbusFrameError as error:
             self.counters.frame_errors += 1
             raise PressCommunicationError(str(error)) from None
-        except (serial.SerialException, OSError, termios.error) as error:
+        except LINE_ERRORS as error:
             self.close()
             raise PressConnectionError(f"{self.port_name}: {error}") from None
 

@@ -47,8 +47,8 @@ class DemoArmNode(Node):
 
     def __init__(self, **kwargs):
         super().__init__("demo_arm", **kwargs)
-        declare(self, DEMO_ARM_PARAMETERS)
-        self.random = random.Random(self.param("seed"))
+        self.config = declare(self, DEMO_ARM_PARAMETERS)
+        self.random = random.Random(self.config.seed)
         self.lock = threading.Lock()
         self.pose = (False, "", INTENT_NONE)       # in_workspace, cell_id, intent
         self.handling = None
@@ -62,14 +62,11 @@ class DemoArmNode(Node):
         self.heartbeat = self.create_publisher(ArmHeartbeat, "handling/arm", 10)
         self.create_subscription(HandlingState, "handling/state", self.on_handling, LATCHED,
                                  callback_group=group)
-        self.create_timer(1.0 / self.param("heartbeat_rate_hz"), self.publish_heartbeat,
+        self.create_timer(1.0 / self.config.heartbeat_rate_hz, self.publish_heartbeat,
                           callback_group=group)
         self.client = ProfileClient(self)
         self.worker = threading.Thread(target=self._work, name="demo-arm", daemon=True)
         self.worker.start()
-
-    def param(self, name):
-        return self.get_parameter(name).value
 
     def stop(self) -> None:
         self._stop.set()
@@ -89,7 +86,7 @@ class DemoArmNode(Node):
     def publish_heartbeat(self) -> None:
         with self.lock:
             inside, cell_id, intent = self.pose
-        message = ArmHeartbeat(arm_id=self.param("arm_id"), in_workspace=inside,
+        message = ArmHeartbeat(arm_id=self.config.arm_id, in_workspace=inside,
                                cell_id=cell_id, intent=intent)
         message.header.stamp = self.get_clock().now().to_msg()
         self.heartbeat.publish(message)
@@ -97,25 +94,25 @@ class DemoArmNode(Node):
     # ---- the robot program -------------------------------------------------------------
     def _work(self) -> None:
         try:
-            time.sleep(self.param("start_delay_s"))
-            if not self.client.wait_for_server(self.param("wait_timeout_s")):
+            time.sleep(self.config.start_delay_s)
+            if not self.client.wait_for_server(self.config.wait_timeout_s):
                 raise ArmStopped("no run_profile server")
-            for number in range(1, self.param("cells") + 1):
-                self._one_cell(f"{self.param('cell_prefix')}-{number}")
+            for number in range(1, self.config.cells + 1):
+                self._one_cell(f"{self.config.cell_prefix}-{number}")
         except ArmStopped as stop:
             self.get_logger().error(f"arm stopped: {stop}")
         finally:
             self._move(False, "", INTENT_NONE)
             done = sum(r.outcome == "SUCCEEDED" for r in self.results)
-            self.get_logger().info(f"arm finished: {done} of {self.param('cells')} cells "
+            self.get_logger().info(f"arm finished: {done} of {self.config.cells} cells "
                                    "pressed successfully")
-            if self.param("results_file"):
-                with open(self.param("results_file"), "w") as stream:
+            if self.config.results_file:
+                with open(self.config.results_file, "w") as stream:
                     json.dump([dataclasses.asdict(r) for r in self.results], stream, indent=1)
             self.finished.set()
 
     def all_succeeded(self) -> bool:
-        return len(self.results) == self.param("cells") and all(
+        return len(self.results) == self.config.cells and all(
             r.outcome == "SUCCEEDED" for r in self.results)
 
     def _one_cell(self, cell_id: str) -> None:
@@ -143,15 +140,15 @@ class DemoArmNode(Node):
         self._move(False, "", INTENT_NONE)
 
     def _press(self, cell_id: str) -> CellOutcome:
-        goal = RunPressureProfile.Goal(preset=self.param("preset"), cell_id=cell_id,
-                                       die_id=self.param("die_id"),
-                                       hold_scale=self.param("hold_scale"))
-        for attempt in range(self.param("goal_attempts")):
+        goal = RunPressureProfile.Goal(preset=self.config.preset, cell_id=cell_id,
+                                       die_id=self.config.die_id,
+                                       hold_scale=self.config.hold_scale)
+        for attempt in range(self.config.goal_attempts):
             try:
                 result = self.client.run(goal, on_feedback=self.on_feedback)
             except GoalRejected as rejection:
                 reason = str(rejection)
-                last = attempt + 1 == self.param("goal_attempts")
+                last = attempt + 1 == self.config.goal_attempts
                 if rejection.code != GoalRejection.NOT_READY or last:
                     return CellOutcome(cell_id, "REJECTED", reason)
                 self.get_logger().warn(f"{reason}; trying again")
@@ -168,7 +165,7 @@ class DemoArmNode(Node):
 
     def _visit(self, cell_id: str, intent: int) -> None:
         self._move(True, cell_id, intent)
-        dwell = self.param("dwell_s") + self.random.uniform(0.0, self.param("jitter_s"))
+        dwell = self.config.dwell_s + self.random.uniform(0.0, self.config.jitter_s)
         if self._stop.wait(dwell):
             raise ArmStopped("stopped in the workspace")
 
@@ -177,17 +174,17 @@ class DemoArmNode(Node):
             self.pose = (inside, cell_id, intent)
         self.publish_heartbeat()
         if not inside:           # leaving takes a moment before the arm is really clear
-            self._stop.wait(self.random.uniform(0.0, self.param("jitter_s")))
+            self._stop.wait(self.random.uniform(0.0, self.config.jitter_s))
 
     def _wait_for(self, condition, what: str) -> HandlingState:
-        deadline = time.monotonic() + self.param("wait_timeout_s")
+        deadline = time.monotonic() + self.config.wait_timeout_s
         with self.lock:
             while not (self.handling is not None and condition(self.handling)):
                 left = deadline - time.monotonic()
                 if self._stop.is_set():
                     raise ArmStopped(f"stopped while waiting for {what}")
                 if left <= 0:
-                    raise ArmStopped(f"waited {self.param('wait_timeout_s'):g} s for {what}")
+                    raise ArmStopped(f"waited {self.config.wait_timeout_s:g} s for {what}")
                 self.handling_changed.wait(min(left, 0.5))
             return self.handling
 
@@ -197,7 +194,7 @@ def main(args=None) -> int:
     spinning = SpinningNode(DemoArmNode, args)
     node = spinning.node
     try:
-        while spinning.alive() and not (node.param("exit_when_done") and
+        while spinning.alive() and not (node.config.exit_when_done and
                                         node.finished.wait(0.2)):
             spinning.spinner.join(0.2)
     except (KeyboardInterrupt, ExternalShutdownException):

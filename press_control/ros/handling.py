@@ -45,25 +45,25 @@ class HandlingPort:
     """Runs a Handshake inside a node and speaks its topics and service."""
 
     def __init__(self, node, state_source, callback_group=None):
-        param = node.get_parameter
+        config = node.config
         self.node = node
         self.state_source = state_source
         self.lock = threading.Lock()
         self.machine = Handshake(HandshakeTimeouts(
-            arm_heartbeat_s=param("arm_heartbeat_timeout_s").value,
-            arm_dwell_s=param("arm_dwell_timeout_s").value,
-            handoff_s=param("handoff_timeout_s").value,
-            closing_s=param("closing_timeout_s").value,
-            release_s=param("release_timeout_s").value,
-            contact_mpa=param("contact_mpa").value),
-            arm_required=param("require_loaded_cell").value, now_s=time.monotonic())
+            arm_heartbeat_s=config.arm_heartbeat_timeout_s,
+            arm_dwell_s=config.arm_dwell_timeout_s,
+            handoff_s=config.handoff_timeout_s,
+            closing_s=config.closing_timeout_s,
+            release_s=config.release_timeout_s,
+            contact_mpa=config.contact_mpa),
+            arm_required=config.require_loaded_cell, now_s=time.monotonic())
         self.publisher = node.create_publisher(HandlingState, "handling/state", LATCHED)
         node.create_subscription(ArmHeartbeat, "handling/arm", guarded(node, self.on_arm), 10,
                                  callback_group=callback_group)
         node.create_service(Trigger, "handling/reset", guarded_service(
             node, self.on_reset, _fill_failed_reset), callback_group=callback_group)
         node.create_timer(0.05, guarded(node, self.update), callback_group=callback_group)
-        node.create_timer(param("handling_period_s").value, guarded(node, self.publish),
+        node.create_timer(config.handling_period_s, guarded(node, self.publish),
                           callback_group=callback_group)
         self._since = node.get_clock().now()
         self.publish()

@@ -19,6 +19,7 @@ from press_control.ros.qos import LATCHED
 from press_control.analysis.circuit_fit import fit_circuit
 from press_control.analysis.densification import Sample, heckel_fit
 from press_control.analysis.events import EventDetector, EventThresholds, Inputs
+from press_control.hardware.transports import SerialLine
 from press_control.hardware.impedance_analyzer import (AnalyzerError, ImpedanceAnalyzer,
                                                        log_frequencies, magnitude_phase)
 from press_control.ros.guard import guarded, guarded_service
@@ -41,20 +42,20 @@ class InterfaceMonitorNode(Node):
 
     def __init__(self, **kwargs):
         super().__init__("interface_monitor", **kwargs)
-        declare(self, MONITOR_PARAMETERS)
-        self.analyzer = ImpedanceAnalyzer(self.param("lcr_port"), self.param("lcr_baud"),
-                                          self.param("lcr_timeout_s"))
+        self.config = declare(self, MONITOR_PARAMETERS)
+        self.analyzer = ImpedanceAnalyzer(SerialLine(self.config.lcr_port, self.config.lcr_baud),
+                                          self.config.lcr_timeout_s)
         self.detector = EventDetector(EventThresholds(
-            contact_below_ohm=self.param("contact_below_ohm"),
-            contact_clear_above_ohm=1.5 * self.param("contact_below_ohm"),
-            short_below_ohm=self.param("short_below_ohm"),
-            short_clear_above_ohm=2 * self.param("short_below_ohm"),
-            stack_band_low_mpa=self.param("stack_band_low_mpa"),
-            debounce_s=self.param("event_debounce_s")))
+            contact_below_ohm=self.config.contact_below_ohm,
+            contact_clear_above_ohm=1.5 * self.config.contact_below_ohm,
+            short_below_ohm=self.config.short_below_ohm,
+            short_clear_above_ohm=2 * self.config.short_below_ohm,
+            stack_band_low_mpa=self.config.stack_band_low_mpa,
+            debounce_s=self.config.event_debounce_s))
         self.lock = threading.Lock()
         self.state = None
-        self.cell_id = self.param("cell_id")
-        self.cycling = self.param("cycling")
+        self.cell_id = self.config.cell_id
+        self.cycling = self.config.cycling
         self.z = math.nan + 0j
         self.fit = None
         self.fit_stamp = None
@@ -80,14 +81,11 @@ class InterfaceMonitorNode(Node):
                                  callback_group=group)
         self.create_service(Trigger, "interface/sweep", guarded_service(
             self, self.on_sweep, _fill_failed_sweep), callback_group=group)
-        self.create_timer(1.0 / self.param("health_rate_hz"), guarded(self, self.publish_health),
+        self.create_timer(1.0 / self.config.health_rate_hz, guarded(self, self.publish_health),
                           callback_group=group)
         self.create_timer(1.0, guarded(self, self.publish_diagnostics), callback_group=group)
         self._thread = threading.Thread(target=self._instrument_loop, name="lcr", daemon=True)
         self._thread.start()
-
-    def param(self, name):
-        return self.get_parameter(name).value
 
     def destroy_node(self):
         self._stop.set()
@@ -126,9 +124,9 @@ class InterfaceMonitorNode(Node):
     def density_of(self, state) -> float:
         if state is None or not state.connected or not state.die_area_mm2:
             return math.nan
-        sample = Sample(self.param("electrolyte_mass_mg"), self.param("true_density_g_cm3"),
-                        state.die_area_mm2, self.param("frame_stiffness_kn_mm"),
-                        self.param("elastic_modulus_mpa"))
+        sample = Sample(self.config.electrolyte_mass_mg, self.config.true_density_g_cm3,
+                        state.die_area_mm2, self.config.frame_stiffness_kn_mm,
+                        self.config.elastic_modulus_mpa)
         return sample.relative_density(sample.plastic_thickness_mm(state.platen_position_mm,
                                                                    state.force_kn))
 
@@ -138,14 +136,14 @@ class InterfaceMonitorNode(Node):
         while not self._stop.is_set():
             if not self.analyzer.connected:
                 try:
-                    identity = self.analyzer.connect(self.param("test_level_v"))
+                    identity = self.analyzer.connect(self.config.test_level_v)
                     self.get_logger().info(f"impedance analyzer: {identity}")
                 except AnalyzerError as error:
                     self._last_error = str(error)
-                    self._stop.wait(self.param("reconnect_backoff_s"))
+                    self._stop.wait(self.config.reconnect_backoff_s)
                     continue
             try:
-                period = self.param("sweep_period_s")
+                period = self.config.sweep_period_s
                 if self._sweep_requested.is_set() or (period > 0 and
                                                       time.monotonic() >= next_sweep):
                     self._sweep_requested.clear()
@@ -162,18 +160,18 @@ class InterfaceMonitorNode(Node):
                 self._last_error = f"{type(error).__name__}: {error}"
                 self._faulted_until = time.monotonic() + INTERNAL_FAULT_HOLD_S
                 self.get_logger().error(f"instrument loop: {self._last_error}")
-            self._stop.wait(self.param("single_period_s"))
+            self._stop.wait(self.config.single_period_s)
 
     def _single(self) -> None:
-        z = self.analyzer.measure(self.param("frequency_hz"))
+        z = self.analyzer.measure(self.config.frequency_hz)
         if not (math.isfinite(abs(z)) and 0 < z.real < MAX_PHYSICAL_OHM):
             self.non_physical += 1
             return
         self.z = z
 
     def _sweep(self) -> None:
-        frequencies = log_frequencies(self.param("sweep_start_hz"), self.param("sweep_stop_hz"),
-                                      self.param("points_per_decade"))
+        frequencies = log_frequencies(self.config.sweep_start_hz, self.config.sweep_stop_hz,
+                                      self.config.points_per_decade)
         sweep_began = self.get_clock().now().to_msg()    # what a fit shows is no newer
         impedances = self.analyzer.sweep(frequencies)
         started = time.perf_counter()
@@ -193,7 +191,7 @@ class InterfaceMonitorNode(Node):
         now = self.get_clock().now()
         health = InterfaceHealth(cell_id=self.cell_id,
                                  instrument_connected=self.instrument_ok(),
-                                 frequency_hz=self.param("frequency_hz"))
+                                 frequency_hz=self.config.frequency_hz)
         health.header.stamp = now.to_msg()
         magnitude, phase = magnitude_phase(self.z) if math.isfinite(abs(self.z)) \
             else (math.nan, math.nan)
@@ -208,7 +206,7 @@ class InterfaceMonitorNode(Node):
         health.relative_density = density
         health.porosity = 1.0 - density if math.isfinite(density) else math.nan
         health.thickness_mm = (state.platen_position_mm + state.force_kn /
-                               self.param("frame_stiffness_kn_mm")) if state else math.nan
+                               self.config.frame_stiffness_kn_mm) if state else math.nan
         heckel = self.heckel
         health.heckel_k_per_mpa = heckel.k_per_mpa if heckel else math.nan
         health.heckel_a = heckel.a if heckel else math.nan
@@ -243,7 +241,7 @@ class InterfaceMonitorNode(Node):
         status.level = DiagnosticStatus.OK if connected else DiagnosticStatus.ERROR
         status.message = "ok" if connected else \
             f"{'faulted' if self.analyzer.connected else 'disconnected'}: {self._last_error}"
-        values = {"port": self.param("lcr_port"), "connected": connected,
+        values = {"port": self.config.lcr_port, "connected": connected,
                   "sweeps": self.sweeps, "loop_errors": self.loop_errors,
                   "last_error": self._last_error,
                   "fit_time_ms": f"{self.fit_time_s * 1e3:.1f}"

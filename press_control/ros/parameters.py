@@ -4,8 +4,10 @@ The safety limits are shared: press_driver enforces them and profile_server vali
 against the same values, read from the same parameter file (`/**:` section).
 """
 import dataclasses
+import functools
 
-from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor
+from rcl_interfaces.msg import (FloatingPointRange, IntegerRange, ParameterDescriptor,
+                                SetParametersResult)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -18,11 +20,13 @@ class Spec:
     unit: str = ""
     low: float = None
     high: float = None
-    read_only: bool = False
+    choices: tuple = ()
 
     def descriptor(self) -> ParameterDescriptor:
         text = f"{self.description} [{self.unit}]" if self.unit else self.description
-        descriptor = ParameterDescriptor(description=text, read_only=self.read_only)
+        descriptor = ParameterDescriptor(description=text, additional_constraints=(
+            "read at start-up (press_driver: at configure); refused while running"
+            + (f"; one of {', '.join(self.choices)}" if self.choices else "")))
         if self.low is not None and isinstance(self.default, float):
             descriptor.floating_point_range = [FloatingPointRange(
                 from_value=float(self.low), to_value=float(self.high), step=0.0)]
@@ -35,39 +39,35 @@ class Spec:
 
 LIMIT_PARAMETERS = [
     Spec("die_table", ["d10:10.0:500.0", "d13:13.0:450.0", "d16:16.0:400.0"],
-         "dies as id:diameter_mm:rated_mpa", read_only=True),
-    Spec("press_capacity_kn", 294.2, "press capacity", "kN", 1.0, 10000.0, read_only=True),
-    Spec("max_ramp_rate_mpa_s", 20.0, "largest ramp rate accepted", "MPa/s", 0.01, 1000.0,
-         read_only=True),
+         "dies as id:diameter_mm:rated_mpa"),
+    Spec("press_capacity_kn", 294.2, "press capacity", "kN", 1.0, 10000.0),
+    Spec("max_ramp_rate_mpa_s", 20.0, "largest ramp rate accepted", "MPa/s", 0.01, 1000.0),
     Spec("max_temperature_c", 150.0, "highest platen temperature accepted", "degC",
-         0.0, 500.0, read_only=True),
+         0.0, 500.0),
     Spec("min_temperature_c", 0.0, "lowest platen temperature setpoint accepted (below "
-         "ambient = heater off)", "degC", -50.0, 500.0, read_only=True),
+         "ambient = heater off)", "degC", -50.0, 500.0),
     Spec("min_ramp_rate_mpa_s", 0.01, "smallest ramp rate accepted (0 would mean 'no limit' "
-         "to the controller)", "MPa/s", 0.001, 1000.0, read_only=True),
+         "to the controller)", "MPa/s", 0.001, 1000.0),
     Spec("safe_release_rate_mpa_s", 10.0, "release rate on cancel, abort, deactivate",
-         "MPa/s", 0.1, 1000.0, read_only=True),
+         "MPa/s", 0.1, 1000.0),
     Spec("arm_heartbeat_timeout_s", 1.0, "arm heartbeat older than this is stale", "s",
-         0.05, 60.0, read_only=True),
+         0.05, 60.0),
 ]
 
 DRIVER_PARAMETERS = LIMIT_PARAMETERS + [
-    Spec("port", "/tmp/press_sim/press", "serial device of the press controller",
-         read_only=True),
-    Spec("baud", 115200, "serial baud rate", "bit/s", 1200, 921600, read_only=True),
-    Spec("parity", "N", "serial parity: N, E or O", read_only=True),
-    Spec("slave_id", 1, "Modbus slave id of the controller", "", 1, 247, read_only=True),
-    Spec("register_map", "", "register map YAML; empty = the package's config file",
-         read_only=True),
+    Spec("port", "/tmp/press_sim/press", "serial device of the press controller"),
+    Spec("baud", 115200, "serial baud rate", "bit/s", 1200, 921600),
+    Spec("parity", "N", "serial parity: N, E or O", choices=("N", "E", "O")),
+    Spec("slave_id", 1, "Modbus slave id of the controller", "", 1, 247),
+    Spec("register_map", "", "register map YAML; empty = the package's config file"),
     Spec("poll_rate_hz", 100.0, "state poll rate", "Hz", 1.0, 500.0),
     Spec("transaction_timeout_s", 0.25, "Modbus reply timeout (a loaded Python host jitters)",
          "s", 0.005, 2.0),
-    Spec("die_id", "d10", "die in the press at start (later: the set_installed_die service)",
-         read_only=True),
+    Spec("die_id", "d10", "die in the press at start (later: the set_installed_die service)"),
     Spec("owner_timeout_s", 1.0, "a goal owning the press must renew its lease this often, "
-         "or the press is released", "s", 0.2, 2.0, read_only=True),
+         "or the press is released", "s", 0.2, 2.0),
     Spec("watchdog_period_s", 2.0, "controller releases when the host is silent this long",
-         "s", 0.1, 30.0, read_only=True),
+         "s", 0.1, 30.0),
     Spec("heartbeat_period_s", 0.1, "host heartbeat write period", "s", 0.01, 5.0),
     Spec("reconnect_backoff_s", 0.25, "first reconnect delay, doubled per failure", "s",
          0.01, 60.0),
@@ -75,7 +75,7 @@ DRIVER_PARAMETERS = LIMIT_PARAMETERS + [
     Spec("failures_before_disconnect", 3, "consecutive failed polls that mean disconnected",
          "", 1, 100),
     Spec("arm_interlock", True, "require a fresh arm heartbeat (handling/arm) that says "
-         "the workspace is clear before pressurizing", read_only=True),
+         "the workspace is clear before pressurizing"),
     Spec("diagnostics_period_s", 1.0, "period of /diagnostics", "s", 0.1, 60.0),
     Spec("frame_id", "press_platen", "frame of the wrench and pressure messages"),
     Spec("autostart", True, "configure and activate on start"),
@@ -90,8 +90,7 @@ PROFILE_SERVER_PARAMETERS = LIMIT_PARAMETERS + [
     Spec("command_timeout_s", 2.0, "wait this long for press_driver to answer a command", "s",
          0.1, 30.0),
     Spec("require_loaded_cell", True, "arm handshake: refuse goals unless an arm has loaded "
-         "the goal's cell (handling/state LOADED); enables the handoff timeouts",
-         read_only=True),
+         "the goal's cell (handling/state LOADED); enables the handoff timeouts"),
     Spec("arm_dwell_timeout_s", 30.0, "longest an arm may stay in the workspace", "s",
          0.5, 3600.0),
     Spec("handoff_timeout_s", 120.0, "longest wait for a profile on a loaded cell, or for the "
@@ -137,12 +136,6 @@ MONITOR_PARAMETERS = [
 ]
 
 
-def declare(node, specs) -> None:
-    """Declare every parameter of specs on node, with its descriptor."""
-    for spec in specs:
-        node.declare_parameter(spec.name, spec.default, spec.descriptor())
-
-
 DEMO_ARM_PARAMETERS = [
     Spec("arm_id", "demo_arm", "name in the heartbeat"),
     Spec("cells", 1, "cells to load, press and unload", "", 0, 100000),
@@ -161,3 +154,45 @@ DEMO_ARM_PARAMETERS = [
     Spec("exit_when_done", False, "exit once every cell is done (status 0 if all succeeded)"),
     Spec("results_file", "", "write the cells' outcomes here as JSON when done"),
 ]
+
+
+class ConfigError(ValueError):
+    """A parameter value the node cannot start with."""
+
+
+@functools.lru_cache(maxsize=None)
+def _config_class(names: tuple):
+    return dataclasses.make_dataclass("NodeConfig", [(name, object) for name in names],
+                                      frozen=True)
+
+
+def declare(node, specs, changeable=lambda: False):
+    """Declare specs on node and return their frozen configuration.
+
+    Every one of them is read once, here (or by read_config at the next lifecycle
+    configure): `ros2 param set` on them is refused with the reason unless changeable()
+    (press_driver: while unconfigured, so the value applies at the next configure).
+    """
+    for spec in specs:
+        node.declare_parameter(spec.name, spec.default, spec.descriptor())
+    names = {spec.name for spec in specs}
+
+    def refuse_startup_only(parameters) -> SetParametersResult:
+        fixed = sorted(p.name for p in parameters if p.name in names)
+        if fixed and not changeable():
+            return SetParametersResult(successful=False, reason=(
+                f"{', '.join(fixed)}: read at start-up only; restart the node (press_driver: "
+                "cleanup, set, configure) to change it"))
+        return SetParametersResult(successful=True)
+    node.add_on_set_parameters_callback(refuse_startup_only)
+    return read_config(node, specs)
+
+
+def read_config(node, specs):
+    """The node's current values of specs, checked, as one frozen object (config.name)."""
+    values = {spec.name: node.get_parameter(spec.name).value for spec in specs}
+    for spec in specs:
+        if spec.choices and values[spec.name] not in spec.choices:
+            raise ConfigError(f"parameter {spec.name} is {values[spec.name]!r}; use one of "
+                              f"{', '.join(map(str, spec.choices))}")
+    return _config_class(tuple(values))(**values)

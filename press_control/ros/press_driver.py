@@ -18,6 +18,10 @@ from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.lifecycle import Node as LifecycleNode
 from rclpy.lifecycle import TransitionCallbackReturn
+from rclpy.publisher import Publisher
+from rclpy.service import Service
+from rclpy.subscription import Subscription
+from rclpy.timer import Timer
 from sensor_msgs.msg import FluidPressure, Temperature
 from std_msgs.msg import String
 from std_srvs.srv import Trigger
@@ -25,8 +29,9 @@ from std_srvs.srv import Trigger
 from press_control.ros.qos import LATCHED
 from press_control.control.dies import parse_die_table
 from press_control.hardware.press import Press, PressError
+from press_control.hardware.transports import SerialLine
 from press_control.ros.guard import guarded, guarded_service
-from press_control.ros.parameters import DRIVER_PARAMETERS, declare
+from press_control.ros.parameters import DRIVER_PARAMETERS, declare, read_config
 from press_control.ros.spin import spin_node
 from press_control.protocol.register_map import RegisterMap, RegisterMapError
 from press_control.resources import default_register_map_path
@@ -62,52 +67,25 @@ class PressDriverNode(LifecycleNode):
 
     def __init__(self, **kwargs):
         super().__init__("press_driver", **kwargs)
-        declare(self, DRIVER_PARAMETERS)
+        self.config = declare(self, DRIVER_PARAMETERS, changeable=lambda: self.supervisor is None)
         self.supervisor = None
         self._stop = threading.Event()
         self._thread = None
         self._poll_times = collections.deque(maxlen=500)
         self._latencies = collections.deque(maxlen=500)
         self._publish_delays = collections.deque(maxlen=500)
-        self.state_publisher = self.create_publisher(PressState, "state", 10)
-        self.pressure_publisher = self.create_publisher(FluidPressure, "pressure", 10)
-        self.wrench_publisher = self.create_publisher(WrenchStamped, "wrench", 10)
-        self.temperature_publisher = self.create_publisher(Temperature, "temperature", 10)
-        self.die_publisher = self.create_publisher(String, "installed_die", LATCHED)
+        self._entities = []
+        self._estop_node = self._estop_executor = None
+        self.configure_error = ""
+        # /diagnostics is the one interface of every lifecycle state: it says why a driver
+        # is not configured. The rest comes with configure and goes with cleanup.
         self.diagnostics_publisher = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
-        services = MutuallyExclusiveCallbackGroup()
-        self.create_service(PressCommand, "command", guarded_service(
-            self, self.on_command, _fill_failed_command), callback_group=services)
-        self.create_service(SetInstalledDie, "set_installed_die", guarded_service(
-            self, self.on_set_installed_die, _fill_failed_trigger), callback_group=services)
-        # E-stop has a path of its own: a node and executor thread that serve nothing else,
-        # so it never waits in the main executor's queue behind commands and timers.
-        self._estop_node = rclpy.create_node("press_driver_estop",
-                                             namespace=self.get_namespace(),
-                                             context=self.context)
-        self._estop_node.create_service(Trigger, "estop", guarded_service(
-            self, self.on_estop, _fill_failed_trigger))
-        self._estop_executor = SingleThreadedExecutor(context=self.context)
-        self._estop_executor.add_node(self._estop_node)
-        threading.Thread(target=self._spin_estop, name="estop", daemon=True).start()
-        # The arm has a callback group of its own: an entering arm never waits behind commands.
-        self.create_service(Trigger, "reset_fault", guarded_service(
-            self, self.on_reset_fault, _fill_failed_trigger), callback_group=services)
-        self.create_service(Trigger, "zero_position", guarded_service(
-            self, self.on_zero_position, _fill_failed_trigger), callback_group=services)
-        self.create_subscription(ArmHeartbeat, "handling/arm", guarded(self, self.on_arm), 10,
-                                 callback_group=MutuallyExclusiveCallbackGroup())
-        self.create_subscription(String, "owner_heartbeat", guarded(self, self.on_owner), 10,
-                                 callback_group=MutuallyExclusiveCallbackGroup())
-        self.create_timer(self.param("diagnostics_period_s"),
+        self.create_timer(self.config.diagnostics_period_s,
                           guarded(self, self.publish_diagnostics))
-        if self.param("autostart"):
+        if self.config.autostart:
             self.trigger_configure()
             if self.supervisor is not None:
                 self.trigger_activate()
-
-    def param(self, name):
-        return self.get_parameter(name).value
 
     @property
     def press(self):
@@ -124,34 +102,38 @@ class PressDriverNode(LifecycleNode):
     # ---- lifecycle -----------------------------------------------------------------------
     def on_configure(self, state) -> TransitionCallbackReturn:
         try:
-            register_map = RegisterMap.load(self.param("register_map") or
+            self.config = read_config(self, DRIVER_PARAMETERS)
+            register_map = RegisterMap.load(self.config.register_map or
                                             default_register_map_path())
             config = SupervisorConfig(
-                limits=SafetyLimits(self.param("press_capacity_kn"),
-                                    self.param("max_ramp_rate_mpa_s"),
-                                    self.param("max_temperature_c"),
-                                    self.param("min_ramp_rate_mpa_s"),
-                                    self.param("min_temperature_c")),
-                dies=parse_die_table(self.param("die_table")),
-                installed_die=self.param("die_id"),
-                arm_interlock=self.param("arm_interlock"),
-                arm_heartbeat_timeout_s=self.param("arm_heartbeat_timeout_s"),
-                owner_timeout_s=self.param("owner_timeout_s"),
-                safe_release_rate_mpa_s=self.param("safe_release_rate_mpa_s"),
-                watchdog_period_s=self.param("watchdog_period_s"),
-                heartbeat_period_s=self.param("heartbeat_period_s"),
-                failures_before_disconnect=self.param("failures_before_disconnect"),
-                reconnect_backoff_s=self.param("reconnect_backoff_s"),
-                reconnect_backoff_max_s=self.param("reconnect_backoff_max_s"))
-            press = Press(self.param("port"), self.param("baud"), self.param("parity"),
-                          self.param("slave_id"), register_map,
-                          self.param("transaction_timeout_s"))
+                limits=SafetyLimits(self.config.press_capacity_kn,
+                                    self.config.max_ramp_rate_mpa_s,
+                                    self.config.max_temperature_c,
+                                    self.config.min_ramp_rate_mpa_s,
+                                    self.config.min_temperature_c),
+                dies=parse_die_table(self.config.die_table),
+                installed_die=self.config.die_id,
+                arm_interlock=self.config.arm_interlock,
+                arm_heartbeat_timeout_s=self.config.arm_heartbeat_timeout_s,
+                owner_timeout_s=self.config.owner_timeout_s,
+                safe_release_rate_mpa_s=self.config.safe_release_rate_mpa_s,
+                watchdog_period_s=self.config.watchdog_period_s,
+                heartbeat_period_s=self.config.heartbeat_period_s,
+                failures_before_disconnect=self.config.failures_before_disconnect,
+                reconnect_backoff_s=self.config.reconnect_backoff_s,
+                reconnect_backoff_max_s=self.config.reconnect_backoff_max_s)
+            line = SerialLine(self.config.port, self.config.baud, self.config.parity)
+            press = Press(line, self.config.slave_id, register_map,
+                          self.config.transaction_timeout_s)
             supervisor = PressSupervisor(press, config, log=self._log)
             identity = supervisor.connect()
         except (PressError, RegisterMapError, ValueError, OSError) as error:
-            self.get_logger().error(f"configure failed: {error}")
+            self.configure_error = f"configure failed: {error}"
+            self.get_logger().error(self.configure_error)
             return TransitionCallbackReturn.FAILURE
+        self.configure_error = ""
         self.supervisor = supervisor
+        self._create_interfaces()
         self.get_logger().info(f"connected to {identity.hardware_id} firmware "
                                f"{identity.firmware} on {press.port_name}; installed die "
                                f"{supervisor.die.die_id}")
@@ -172,8 +154,55 @@ class PressDriverNode(LifecycleNode):
 
     def on_cleanup(self, state) -> TransitionCallbackReturn:
         self._stop_io()
+        self._destroy_interfaces()
         self.supervisor = None
         return TransitionCallbackReturn.SUCCESS
+
+    def _create_interfaces(self) -> None:
+        """Publishers, services, subscriptions and timers of a configured driver."""
+        def keep(entity):
+            self._entities.append(entity)
+            return entity
+        self.state_publisher = keep(self.create_publisher(PressState, "state", 10))
+        self.pressure_publisher = keep(self.create_publisher(FluidPressure, "pressure", 10))
+        self.wrench_publisher = keep(self.create_publisher(WrenchStamped, "wrench", 10))
+        self.temperature_publisher = keep(self.create_publisher(Temperature, "temperature", 10))
+        self.die_publisher = keep(self.create_publisher(String, "installed_die", LATCHED))
+        services = MutuallyExclusiveCallbackGroup()
+        keep(self.create_service(PressCommand, "command", guarded_service(
+            self, self.on_command, _fill_failed_command), callback_group=services))
+        keep(self.create_service(SetInstalledDie, "set_installed_die", guarded_service(
+            self, self.on_set_installed_die, _fill_failed_trigger), callback_group=services))
+        keep(self.create_service(Trigger, "reset_fault", guarded_service(
+            self, self.on_reset_fault, _fill_failed_trigger), callback_group=services))
+        keep(self.create_service(Trigger, "zero_position", guarded_service(
+            self, self.on_zero_position, _fill_failed_trigger), callback_group=services))
+        # The arm has a callback group of its own: an entering arm never waits behind commands.
+        keep(self.create_subscription(ArmHeartbeat, "handling/arm", guarded(self, self.on_arm),
+                                      10, callback_group=MutuallyExclusiveCallbackGroup()))
+        keep(self.create_subscription(String, "owner_heartbeat", guarded(self, self.on_owner),
+                                      10, callback_group=MutuallyExclusiveCallbackGroup()))
+        # E-stop has a path of its own: a node and executor thread that serve nothing else,
+        # so it never waits in the main executor's queue behind commands and timers.
+        self._estop_node = rclpy.create_node("press_driver_estop",
+                                             namespace=self.get_namespace(),
+                                             context=self.context)
+        self._estop_node.create_service(Trigger, "estop", guarded_service(
+            self, self.on_estop, _fill_failed_trigger))
+        self._estop_executor = SingleThreadedExecutor(context=self.context)
+        self._estop_executor.add_node(self._estop_node)
+        threading.Thread(target=self._spin_estop, name="estop", daemon=True).start()
+
+    def _destroy_interfaces(self) -> None:
+        if self._estop_executor is not None:
+            self._estop_executor.shutdown(timeout_sec=1.0)
+            self._estop_node.destroy_node()
+            self._estop_node = self._estop_executor = None
+        for entity in self._entities:
+            destroy = {Publisher: self.destroy_publisher, Service: self.destroy_service,
+                       Subscription: self.destroy_subscription, Timer: self.destroy_timer}
+            destroy[type(entity)](entity)
+        self._entities = []
 
     def on_shutdown(self, state) -> TransitionCallbackReturn:
         self.release_and_close("shutdown")
@@ -188,8 +217,7 @@ class PressDriverNode(LifecycleNode):
 
     def destroy_node(self):
         self._stop_io()
-        self._estop_executor.shutdown(timeout_sec=1.0)
-        self._estop_node.destroy_node()
+        self._destroy_interfaces()
         super().destroy_node()
 
     def _spin_estop(self) -> None:
@@ -211,7 +239,7 @@ class PressDriverNode(LifecycleNode):
     # ---- the I/O loop --------------------------------------------------------------------
     def _io_loop(self) -> None:
         supervisor = self.supervisor
-        period = 1.0 / self.param("poll_rate_hz")
+        period = 1.0 / self.config.poll_rate_hz
         next_poll = time.monotonic()
         while not self._stop.is_set() and self.context.ok():
             try:
@@ -323,7 +351,7 @@ class PressDriverNode(LifecycleNode):
                            fault_code=fault_code, fault_text=fault_text,
                            owner=supervisor.owner)
         state.header.stamp = self.get_clock().now().to_msg()
-        state.header.frame_id = self.param("frame_id")
+        state.header.frame_id = self.config.frame_id
         self.state_publisher.publish(state)
         pressure = FluidPressure(fluid_pressure=state.pressure_mpa * 1e6, variance=0.0)
         pressure.header = state.header
@@ -345,7 +373,7 @@ class PressDriverNode(LifecycleNode):
                            fault_text=fault_text or supervisor.last_error,
                            owner=supervisor.owner)
         state.header.stamp = self.get_clock().now().to_msg()
-        state.header.frame_id = self.param("frame_id")
+        state.header.frame_id = self.config.frame_id
         self.state_publisher.publish(state)
 
     def achieved_poll_rate_hz(self) -> float:
@@ -362,7 +390,10 @@ class PressDriverNode(LifecycleNode):
         status = DiagnosticStatus(name=f"{self.get_fully_qualified_name()}: press",
                                   hardware_id=identity.hardware_id if identity else "")
         fault_code, fault_text = supervisor.fault() if supervisor else (0, "")
-        if not connected:
+        if supervisor is None:
+            status.level = DiagnosticStatus.ERROR
+            status.message = self.configure_error or "not configured"
+        elif not connected:
             status.level, status.message = DiagnosticStatus.ERROR, "disconnected"
         elif fault_code:
             status.level, status.message = DiagnosticStatus.ERROR, fault_text
@@ -373,9 +404,9 @@ class PressDriverNode(LifecycleNode):
         latencies = sorted(self._latencies)
         delays = sorted(self._publish_delays)
         values = {
-            "port": self.param("port"), "connected": connected,
+            "port": self.config.port, "connected": connected,
             "poll_rate_hz": f"{self.achieved_poll_rate_hz():.1f}",
-            "poll_rate_target_hz": self.param("poll_rate_hz"),
+            "poll_rate_target_hz": self.config.poll_rate_hz,
             "latency_p50_ms": f"{percentile(latencies, 0.5) * 1e3:.2f}" if latencies else "",
             "latency_p99_ms": f"{percentile(latencies, 0.99) * 1e3:.2f}" if latencies else "",
             "reply_to_publish_p99_ms": f"{percentile(delays, 0.99) * 1e3:.2f}"

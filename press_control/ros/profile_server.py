@@ -51,14 +51,14 @@ class ProfileServerNode(Node):
 
     def __init__(self, **kwargs):
         super().__init__("profile_server", **kwargs)
-        declare(self, PROFILE_SERVER_PARAMETERS)
-        self.presets = load_presets(self.param("presets_file") or config_path("profiles.yaml"))
-        self.dies = parse_die_table(self.param("die_table"))
-        self.limits = SafetyLimits(self.param("press_capacity_kn"),
-                                   self.param("max_ramp_rate_mpa_s"),
-                                   self.param("max_temperature_c"),
-                                   self.param("min_ramp_rate_mpa_s"),
-                                   self.param("min_temperature_c"))
+        self.config = declare(self, PROFILE_SERVER_PARAMETERS)
+        self.presets = load_presets(self.config.presets_file or config_path("profiles.yaml"))
+        self.dies = parse_die_table(self.config.die_table)
+        self.limits = SafetyLimits(self.config.press_capacity_kn,
+                                   self.config.max_ramp_rate_mpa_s,
+                                   self.config.max_temperature_c,
+                                   self.config.min_ramp_rate_mpa_s,
+                                   self.config.min_temperature_c)
         self.state = None
         self.state_seen = 0.0
         self.installed_die = ""
@@ -91,9 +91,6 @@ class ProfileServerNode(Node):
                                    callback_group=group)
         self.get_logger().info(f"run_profile ready; presets: {', '.join(sorted(self.presets))}")
 
-    def param(self, name):
-        return self.get_parameter(name).value
-
     # ---- inputs ------------------------------------------------------------------------
     def on_state(self, message: PressState) -> None:
         self.state, self.state_seen = message, time.monotonic()
@@ -111,7 +108,7 @@ class ProfileServerNode(Node):
     def _supervise(self) -> None:
         """Readiness by a real round trip, and the lease of a cell kept loaded."""
         if self.state is None or time.monotonic() - self.state_seen > \
-                self.param("state_timeout_s"):
+                self.config.state_timeout_s:
             self._round_trip = False          # a driver that comes back is found anew
         elif not self._round_trip and not self._pinging and \
                 self.command_client.service_is_ready():
@@ -166,7 +163,7 @@ class ProfileServerNode(Node):
 
     def readiness_problem(self):
         state = self.state
-        if state is None or time.monotonic() - self.state_seen > self.param("state_timeout_s"):
+        if state is None or time.monotonic() - self.state_seen > self.config.state_timeout_s:
             return Refusal(REFUSED_INTERLOCK, "no fresh press state: is press_driver running?",
                            NO_PRESS_STATE)
         refusal = motion_refusal(press_interlocks(state, state.arm_clear))
@@ -220,13 +217,13 @@ class ProfileServerNode(Node):
         return accepted, reason
 
     def _call_once(self, request) -> tuple:
-        if not self.command_client.wait_for_service(timeout_sec=self.param("command_timeout_s")):
+        if not self.command_client.wait_for_service(timeout_sec=self.config.command_timeout_s):
             return False, PressCommand.Response.REFUSED_INTERLOCK, \
                 "press_driver's command service is not available"
         done = threading.Event()
         future = self.command_client.call_async(request)
         future.add_done_callback(lambda _: done.set())
-        if not done.wait(self.param("command_timeout_s")):
+        if not done.wait(self.config.command_timeout_s):
             future.cancel()
             return False, PressCommand.Response.NOT_TAKEN, \
                 "press_driver did not answer the command in time"
@@ -241,7 +238,7 @@ class ProfileServerNode(Node):
         problem = ""
         if release:
             accepted, reason = self.send(Command("release", 0.0,
-                                                 self.param("safe_release_rate_mpa_s")), owner)
+                                                 self.config.safe_release_rate_mpa_s), owner)
             if not accepted:
                 problem = (f"the release command was refused ({reason}); the driver releases "
                            f"when the owner lease lapses")
@@ -251,7 +248,7 @@ class ProfileServerNode(Node):
     def observe(self) -> Observation:
         state, health = self.state, self.health
         fresh = state is not None and \
-            time.monotonic() - self.state_seen <= self.param("state_timeout_s")
+            time.monotonic() - self.state_seen <= self.config.state_timeout_s
         observation = Observation(
             time_s=time.monotonic(),
             pressure_mpa=state.pressure_mpa if fresh else math.nan,
@@ -281,7 +278,7 @@ class ProfileServerNode(Node):
         owner = bytes(handle.goal_id.uuid).hex()
         try:
             segments, die = self.plan(goal)
-            record = RunRecord(self.param("record_dir"), goal.cell_id, {
+            record = RunRecord(self.config.record_dir, goal.cell_id, {
                 "preset": goal.preset, "die": die.die_id, "hold_scale": goal.hold_scale,
                 "keep_loaded": goal.keep_loaded, "owner": owner,
                 "segments": [vars(s) for s in segments]}, codec=RosMessageCodec())
@@ -290,7 +287,7 @@ class ProfileServerNode(Node):
             return RunPressureProfile.Result(outcome=RunPressureProfile.Result.REJECTED,
                                              reason=str(error))
         runner = ProfileRunner(segments, RunnerTuning(
-            safe_release_rate_mpa_s=self.param("safe_release_rate_mpa_s"),
+            safe_release_rate_mpa_s=self.config.safe_release_rate_mpa_s,
             max_setpoint_mpa=die.max_pressure_mpa(self.limits.press_capacity_kn)))
         kept, self.kept = self.kept, None
         if kept is not None:                       # continue a cell kept loaded for us
@@ -313,7 +310,7 @@ class ProfileServerNode(Node):
         return self._finish(handle, runner, record, segments, owner, acquired=accepted)
 
     def _loop(self, handle, runner, record, owner) -> None:
-        period = 1.0 / self.param("feedback_rate_hz")
+        period = 1.0 / self.config.feedback_rate_hz
         started = time.monotonic()
         next_tick = started
         while not runner.done and rclpy.ok(context=self.context):

@@ -9,6 +9,7 @@ import time
 
 from press_control.app.bench.report import Figure
 from press_control.hardware.press import Press, PressError
+from press_control.hardware.transports import SerialLine
 from press_control.protocol.modbus_rtu import char_time_s
 from press_control.protocol.register_map import RegisterMap
 from press_control.resources import default_register_map_path
@@ -17,7 +18,7 @@ from press_control.control.stats import percentile
 
 
 def device_level(sim, register_map, seconds, baud):
-    press = Press(sim.config.press_path, baud, "N", 1, register_map, timeout_s=0.1)
+    press = Press(SerialLine(sim.config.press_path, baud), 1, register_map, timeout_s=0.1)
     press.connect()
     latencies, errors = [], 0
     start = time.monotonic()

@@ -1,6 +1,7 @@
 """hardware.Press against the simulator: identity checks name the problem; polls decode."""
 import pytest
 
+from press_control.hardware.transports import SerialLine
 from press_control.hardware.press import Press, PressConnectionError, PressIdentityError
 from press_control.protocol.register_map import RegisterMap
 from press_control.resources import default_register_map_path
@@ -14,7 +15,7 @@ def sim(tmp_path):
 
 
 def _press(port, slave_id=1):
-    return Press(port, 115200, "N", slave_id, RegisterMap.load(default_register_map_path()),
+    return Press(SerialLine(port), slave_id, RegisterMap.load(default_register_map_path()),
                  timeout_s=0.2)
 
 

@@ -2,6 +2,7 @@
 import pytest
 
 from press_control.analysis.circuit_fit import fit_circuit
+from press_control.hardware.transports import SerialLine
 from press_control.hardware.impedance_analyzer import (AnalyzerConnectionError, AnalyzerReplyError,
                                                        ImpedanceAnalyzer, log_frequencies)
 from press_control.sim.simulator import Simulator, SimulatorConfig
@@ -17,7 +18,7 @@ def sim(tmp_path):
 
 
 def test_identify_measure_and_sweep(sim):
-    analyzer = ImpedanceAnalyzer(sim.config.analyzer_path)
+    analyzer = ImpedanceAnalyzer(SerialLine(sim.config.analyzer_path))
     assert "E4980A" in analyzer.connect()
     z = analyzer.measure(1000.0)
     assert abs(z) == pytest.approx(abs(sim.cell.impedance(1000.0, noise=False)), rel=0.02)
@@ -30,11 +31,11 @@ def test_identify_measure_and_sweep(sim):
 
 def test_a_press_is_not_an_analyzer(sim):
     with pytest.raises(AnalyzerConnectionError):
-        ImpedanceAnalyzer(sim.config.press_path, timeout_s=0.3).connect()
+        ImpedanceAnalyzer(SerialLine(sim.config.press_path), timeout_s=0.3).connect()
 
 
 def test_unplugged_analyzer_and_corrupted_replies(sim):
-    analyzer = ImpedanceAnalyzer(sim.config.analyzer_path, timeout_s=0.5)
+    analyzer = ImpedanceAnalyzer(SerialLine(sim.config.analyzer_path), timeout_s=0.5)
     analyzer.connect()
     sim.analyzer_faults.crc_error_rate = 1.0          # every reply gets a byte flipped
     with pytest.raises((AnalyzerReplyError, AnalyzerConnectionError)):
@@ -45,4 +46,4 @@ def test_unplugged_analyzer_and_corrupted_replies(sim):
     with pytest.raises(AnalyzerConnectionError):
         analyzer.measure(1000.0)
     with pytest.raises(AnalyzerConnectionError, match="cannot open"):
-        ImpedanceAnalyzer(sim.config.analyzer_path).connect()
+        ImpedanceAnalyzer(SerialLine(sim.config.analyzer_path)).connect()

@@ -10,6 +10,7 @@ import time
 import pytest
 
 from press_control.control.dies import parse_die_table
+from press_control.hardware.transports import SerialLine
 from press_control.hardware.press import Press
 from press_control.control.safety import (NOT_TAKEN, REFUSED_INPUT, REFUSED_INTERLOCK,
                                           REFUSED_LIMIT, REFUSED_OWNERSHIP, SafetyLimits)
@@ -32,8 +33,8 @@ class Rig:
         self.sim = SteppedPress(seed=3)
         self.controller = self.sim.controller
         self.logs = []
-        press = Press("direct", 115200, "N", 1, self.sim.map, open_master=lambda _: ControllerLink(
-            self.controller))
+        press = Press(SerialLine("direct"), 1, self.sim.map,
+                      open_master=lambda _: ControllerLink(self.controller))
         settings = dict(limits=LIMITS, dies=DIES, installed_die="d10", arm_interlock=True,
                         owner_timeout_s=1.0)
         settings.update(overrides)

@@ -1,0 +1,52 @@
+"""Byte-stream lines to instruments, passed into the device classes (Press, ImpedanceAnalyzer).
+
+A line knows how to open itself and returns a pyserial-like stream (write, read, readline,
+timeout, reset_input_buffer, close). `SerialLine` covers a serial device and every pyserial
+URL, e.g. a terminal server or a raw TCP port (`socket://192.168.1.20:5025`); a unit test
+passes a scripted line instead of a pseudo-terminal and a simulator.
+"""
+import termios
+
+import serial
+
+# What a broken or vanished line raises while open.
+LINE_ERRORS = (serial.SerialException, OSError, termios.error)
+
+
+class LineError(OSError):
+    """The line cannot be opened; the message names it and says why."""
+
+
+class SerialLine:
+    """A serial device (/dev/ttyUSB0) or a pyserial URL (socket://host:port, rfc2217://...)."""
+
+    def __init__(self, url: str, baud: int = 115200, parity: str = "N",
+                 exclusive: bool = True):
+        self.url = url
+        self.baud = baud
+        self.parity = parity
+        self.exclusive = exclusive
+
+    @property
+    def name(self) -> str:
+        return self.url
+
+    def open(self, timeout_s: float):
+        try:
+            if "://" in self.url:
+                return serial.serial_for_url(self.url, baudrate=self.baud, parity=self.parity,
+                                             timeout=timeout_s)
+            return serial.Serial(self.url, self.baud, parity=self.parity, timeout=timeout_s,
+                                 exclusive=self.exclusive)
+        except (ValueError, *LINE_ERRORS) as error:
+            raise LineError(f"cannot open {self.url}: {error}") from None
+
+
+def close_quietly(stream) -> None:
+    """Close a stream that may already be gone (unplugged device, dead pty)."""
+    if stream is None:
+        return
+    try:
+        stream.close()
+    except LINE_ERRORS:
+        pass
