@@ -50,7 +50,7 @@ def spin(ros_context):
 @pytest.fixture
 def started():
     """Start PressCells (bringup: simulator, nodes, optional arm); all stop afterwards."""
-    from press_control.app.bringup import PressCell
+    from press_control.app.press_cell import PressCell
 
     cells = []
 

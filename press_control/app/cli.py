@@ -8,7 +8,8 @@ import threading
 def run_profile(args: argparse.Namespace) -> int:
     from press_control.app.progress import progress_line, summary_lines
     from press_control.ros.operator import GoalRejected, NoAnswer, PressOperator
-    from press_control.ros.profile_client import OUTCOME_NAMES, SUCCEEDED
+    from press_control.control.profile_runner import SUCCEEDED
+    from press_control.ros.profile_client import OUTCOME_NAMES
 
     operator = PressOperator(args.namespace)
     cancel = threading.Event()
@@ -32,7 +33,7 @@ def run_profile(args: argparse.Namespace) -> int:
         operator.close()
     print()
     print("\n".join(summary_lines(result, OUTCOME_NAMES)))
-    return 0 if result.outcome == SUCCEEDED else 1
+    return 0 if OUTCOME_NAMES.get(result.outcome) == SUCCEEDED else 1
 
 
 def set_die(args: argparse.Namespace) -> int:

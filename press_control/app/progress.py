@@ -1,7 +1,7 @@
 """Text progress display of a running profile (pure: formats feedback, writes to a stream)."""
 import math
 
-SEGMENT_NAMES = ("ramp", "hold", "release", "regulate")
+from press_control.control.profiles import SEGMENT_TYPES
 
 
 def progress_line(feedback, segment_count: int, width: int = 24) -> str:
@@ -14,7 +14,8 @@ def progress_line(feedback, segment_count: int, width: int = 24) -> str:
         left = f"{feedback.remaining_s:5.0f}s left"
     else:
         bar, left = "~" * width, "  open-ended"
-    name = SEGMENT_NAMES[feedback.segment_type] if feedback.segment_type < 4 else "?"
+    name = SEGMENT_TYPES[feedback.segment_type] \
+        if feedback.segment_type < len(SEGMENT_TYPES) else "?"
     extras = []
     if math.isfinite(feedback.relative_density):
         extras.append(f"D {feedback.relative_density:.3f}")
@@ -31,7 +32,7 @@ def summary_lines(result, outcome_names) -> list:
     lines = [f"outcome: {outcome_names.get(result.outcome, result.outcome)} - {result.reason}",
              f"peak {result.peak_mpa:.2f} MPa"]
     for s in result.segments:
-        lines.append(f"  segment {s.index + 1} {SEGMENT_NAMES[s.type]:<8} "
+        lines.append(f"  segment {s.index + 1} {SEGMENT_TYPES[s.type]:<8} "
                      f"{'done' if s.completed else 'cut':<4} {s.duration_s:7.1f} s  peak "
                      f"{s.peak_mpa:7.2f}  overshoot {s.overshoot_mpa:5.2f}  rms err "
                      f"{s.rms_error_mpa:5.2f}  p99 |err| {s.p99_abs_error_mpa:5.2f} MPa  "

@@ -1,4 +1,4 @@
-"""The press side of the arm handshake (DESIGN.md §6) as a pure state machine.
+"""The press side of the arm handshake (docs/architecture.md) as a pure state machine.
 
 OPEN_IDLE -> READY_TO_LOAD -> (the arm enters, places a cell, leaves) LOADED -> (a profile
 starts for that cell) CLOSING -> (contact pressure) PRESSING -> (profile ended, pressure

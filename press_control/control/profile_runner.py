@@ -12,7 +12,8 @@ import numpy as np
 from press_control.control.profiles import HOLD, RAMP, REGULATE, RELEASE, Segment
 from press_control.control.stats import percentile
 
-SUCCEEDED, CANCELED, ABORTED = "SUCCEEDED", "CANCELED", "ABORTED"
+# Outcomes, named as the run_profile action's result constants.
+SUCCEEDED, CANCELED, ABORTED, REJECTED = "SUCCEEDED", "CANCELED", "ABORTED", "REJECTED"
 
 
 @dataclasses.dataclass
@@ -103,6 +104,9 @@ class ProfileRunner:
         self._settled_s = None
         self._last_trim_s = None
         self._samples = []
+        self._in_tolerance_since = None
+        self._out_of_band_since = None
+        self._trim = self._sent_trim = 0.0
         self.notes: List[str] = []
 
     # ---- public ------------------------------------------------------------------------

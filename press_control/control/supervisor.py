@@ -22,7 +22,6 @@ from press_control.control.safety import (NOT_TAKEN, REFUSED_INPUT, REFUSED_INTE
                                           SafetyLimits, motion_refusal, pressure_refusal,
                                           temperature_refusal)
 
-FAULT_INTRUSION = 7            # controller: motion permit withdrawn while pressurized
 FAULT_OWNER_LOST = 101         # driver: the owning goal stopped renewing its lease
 FAULT_SENSOR = 102             # driver: the force reading is not a finite number
 COMMANDS = ("set_pressure", "hold", "release", "temperature", "acquire", "relinquish", "ping")
@@ -119,6 +118,7 @@ class PressSupervisor:
         self.owner = ""
         self.identity = None
         self.intrusion = ""
+        self.intrusion_fault = press.map.fault_code("intrusion")   # permit withdrawn, loaded
         self.host_fault = (0, "")
         self.last_error = ""
         self.reconnects = 0
@@ -139,9 +139,9 @@ class PressSupervisor:
             self.press.set_watchdog(self.config.watchdog_period_s)
             self._write_permit(False)
         if identity.capacity_kn < self.limits.press_capacity_kn:
-            self.log("warn", f"controller reports {identity.capacity_kn} kN capacity, below "
-                             f"the configured {self.limits.press_capacity_kn} kN; the lower "
-                             "one applies")
+            self.log("warning", f"controller reports {identity.capacity_kn} kN capacity, "
+                                f"below the configured {self.limits.press_capacity_kn} kN; the "
+                                "lower one applies")
             self.limits = dataclasses.replace(self.limits, press_capacity_kn=identity.capacity_kn)
         self.identity = identity
         return identity
@@ -196,8 +196,8 @@ class PressSupervisor:
             return
         self._backoff_s = self.config.reconnect_backoff_s
         self.reconnects += 1
-        self.log("warn", f"reconnected to {self.press.port_name}; pressing does not resume "
-                         "by itself")
+        self.log("warning", f"reconnected to {self.press.port_name}; pressing does not "
+                            "resume by itself")
 
     def _take(self, reading: PressReading) -> None:
         if self._boot_count is not None and reading.boot_count != self._boot_count:
@@ -216,7 +216,7 @@ class PressSupervisor:
         reading = self.reading
         if reading is not None and reading.fault_code:
             text = reading.fault_text
-            if reading.fault_code == FAULT_INTRUSION and self.intrusion:
+            if reading.fault_code == self.intrusion_fault and self.intrusion:
                 text = f"{text}: {self.intrusion}"
             return reading.fault_code, text
         return self.host_fault
@@ -231,7 +231,7 @@ class PressSupervisor:
         owner, self.owner = self.owner, ""
         silence = now - self._owner_seen_s
         if not reading.flags["pressurized"]:
-            self.log("warn", f"ownership of goal {owner} lapsed ({silence:.1f} s silent)")
+            self.log("warning", f"ownership of goal {owner} lapsed ({silence:.1f} s silent)")
             return
         self._latch(FAULT_OWNER_LOST,
                     f"owner lease expired: goal {owner} sent no heartbeat for {silence:.1f} s "
@@ -413,8 +413,8 @@ class PressSupervisor:
         refusal = self._urgently(f"{why}: release", lambda: self.press.ramp_to(
             0.0, rate_kn_s, releasing=True))
         if refusal is None:
-            self.log("warn", f"{why}: releasing pressure at "
-                             f"{self.config.safe_release_rate_mpa_s:g} MPa/s")
+            self.log("warning", f"{why}: releasing pressure at "
+                                f"{self.config.safe_release_rate_mpa_s:g} MPa/s")
             return True
         self.log("error", f"{why}: {refusal}; the controller watchdog will release")
         return False

@@ -2,7 +2,7 @@
 
 The master works over any object with pyserial's `read`/`write`/`reset_input_buffer`
 interface. It never retries on its own: a failed transaction raises a typed exception and
-the caller decides (DESIGN.md §7: nothing is retried blindly against hardware).
+the caller decides (docs/architecture.md: nothing is retried blindly against hardware).
 """
 import struct
 import time

@@ -53,7 +53,9 @@ class RegisterMap:
             self.modes = dict(spec["modes"])
             self.mode_names = {value: name for name, value in self.modes.items()}
             self.control_bits = dict(spec["control_bits"])
-            self.fault_codes = {int(code): text for code, text in spec["fault_codes"].items()}
+            faults = {int(code): entry for code, entry in spec["fault_codes"].items()}
+            self.fault_codes = {code: entry["text"] for code, entry in faults.items()}
+            self.fault_names = {entry["name"]: code for code, entry in faults.items()}
             self.poll_names = list(spec["poll_block"])
         except (KeyError, TypeError) as error:
             raise RegisterMapError(f"register map lacks or misnames {error}") from error
@@ -67,6 +69,13 @@ class RegisterMap:
     def load(cls, path) -> "RegisterMap":
         with open(pathlib.Path(path)) as stream:
             return cls(yaml.safe_load(stream))
+
+    def fault_code(self, name: str) -> int:
+        """The code of the fault this map names `name` (e.g. "intrusion")."""
+        try:
+            return self.fault_names[name]
+        except KeyError:
+            raise RegisterMapError(f"the register map names no fault '{name}'") from None
 
     def __getitem__(self, name: str) -> Register:
         try:

@@ -19,6 +19,7 @@ from rclpy.node import Node
 from press_control.ros.qos import LATCHED
 from press_control.control.handshake import (FAULT, INTENT_LOAD, INTENT_NONE, INTENT_UNLOAD,
                                              LOADED, READY_TO_LOAD, READY_TO_UNLOAD)
+from press_control.control.profile_runner import REJECTED, SUCCEEDED
 from press_control.ros.parameters import DEMO_ARM_PARAMETERS, declare
 from press_control.ros.spin import SpinningNode
 from press_control.ros.profile_client import OUTCOME_NAMES, GoalRejected, ProfileClient
@@ -103,7 +104,7 @@ class DemoArmNode(Node):
             self.get_logger().error(f"arm stopped: {stop}")
         finally:
             self._move(False, "", INTENT_NONE)
-            done = sum(r.outcome == "SUCCEEDED" for r in self.results)
+            done = sum(r.outcome == SUCCEEDED for r in self.results)
             self.get_logger().info(f"arm finished: {done} of {self.config.cells} cells "
                                    "pressed successfully")
             if self.config.results_file:
@@ -113,7 +114,7 @@ class DemoArmNode(Node):
 
     def all_succeeded(self) -> bool:
         return len(self.results) == self.config.cells and all(
-            r.outcome == "SUCCEEDED" for r in self.results)
+            r.outcome == SUCCEEDED for r in self.results)
 
     def _one_cell(self, cell_id: str) -> None:
         log = self.get_logger()
@@ -128,7 +129,7 @@ class DemoArmNode(Node):
         log.info(f"{cell_id}: {outcome.outcome} ({outcome.reason})")
         if self.on_cell_done:
             self.on_cell_done(outcome)
-        if outcome.outcome == "REJECTED":
+        if outcome.outcome == REJECTED:
             raise ArmStopped(f"the press refused {cell_id}: {outcome.reason}")
         state = self._wait_for(lambda h: h.state in (READY_TO_UNLOAD, FAULT),
                                "the press to open")
@@ -151,7 +152,7 @@ class DemoArmNode(Node):
                 last = attempt + 1 == self.config.goal_attempts
                 if rejection.code != GoalRejection.NOT_READY or last:
                     return CellOutcome(cell_id, "REJECTED", reason)
-                self.get_logger().warn(f"{reason}; trying again")
+                self.get_logger().warning(f"{reason}; trying again")
                 if self._stop.wait(1.0):
                     raise ArmStopped("stopped")
                 continue

@@ -9,7 +9,6 @@ import math
 import threading
 import time
 
-from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.node import Node
 from std_msgs.msg import Bool
@@ -22,6 +21,7 @@ from press_control.analysis.events import EventDetector, EventThresholds, Inputs
 from press_control.hardware.transports import SerialLine
 from press_control.hardware.impedance_analyzer import (AnalyzerError, ImpedanceAnalyzer,
                                                        log_frequencies, magnitude_phase)
+from press_control.ros.diagnostics import LEVEL_ERROR, LEVEL_OK, DiagnosticsPort
 from press_control.ros.guard import guarded, guarded_service
 from press_control.ros.parameters import MONITOR_PARAMETERS, declare
 from press_control.ros.spin import spin_node
@@ -72,7 +72,7 @@ class InterfaceMonitorNode(Node):
         group = ReentrantCallbackGroup()
         self.health_publisher = self.create_publisher(InterfaceHealth, "interface/health", 10)
         self.event_publisher = self.create_publisher(InterfaceEvent, "interface/events", 50)
-        self.diagnostics_publisher = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
+        self.diagnostics = DiagnosticsPort(self, "analyzer")
         self.create_subscription(PressState, "state", guarded(self, self.on_state), 10,
                                  callback_group=group)
         self.create_subscription(HandlingState, "handling/state",
@@ -98,7 +98,7 @@ class InterfaceMonitorNode(Node):
         with self.lock:
             self.state = message
             density = self.density_of(message)
-            if message.mode_name == "RAMP" and math.isfinite(density):
+            if message.mode == PressState.MODE_RAMP and math.isfinite(density):
                 self._ramp.append((message.pressure_mpa, density))
             elif len(self._ramp) >= 10:
                 pressures, densities = zip(*self._ramp)
@@ -152,7 +152,7 @@ class InterfaceMonitorNode(Node):
                 self._single()
             except AnalyzerError as error:
                 self._last_error = str(error)
-                self.get_logger().warn(f"impedance analyzer: {error}")
+                self.get_logger().warning(f"impedance analyzer: {error}")
                 if not self.analyzer.connected:
                     self.z = math.nan + 0j
             except Exception as error:      # noqa: B902 - report it and carry on
@@ -182,7 +182,8 @@ class InterfaceMonitorNode(Node):
             self.fit, self.fit_stamp = fit, sweep_began
         else:
             self.non_physical += 1
-            self.get_logger().warn(f"EIS fit rejected (residual {fit.rms_relative_residual:.3f})")
+            self.get_logger().warning(
+                f"EIS fit rejected (residual {fit.rms_relative_residual:.3f})")
 
     # ---- outputs -----------------------------------------------------------------------
     def publish_health(self) -> None:
@@ -217,7 +218,7 @@ class InterfaceMonitorNode(Node):
             interface_resistance_ohm=health.interface_resistance_ohm,
             stack_pressure_mpa=health.stack_pressure_mpa,
             setpoint_mpa=state.setpoint_mpa if state else math.nan,
-            holding=bool(state and state.mode_name == "HOLD"), cycling=self.cycling,
+            holding=bool(state and state.mode == PressState.MODE_HOLD), cycling=self.cycling,
             relative_density=density, instrument_ok=self.instrument_ok()))
         health.active_events = self.detector.active
         self.health_publisher.publish(health)
@@ -236,10 +237,7 @@ class InterfaceMonitorNode(Node):
 
     def publish_diagnostics(self) -> None:
         connected = self.instrument_ok()
-        status = DiagnosticStatus(name=f"{self.get_fully_qualified_name()}: analyzer",
-                                  hardware_id=self.analyzer.identity)
-        status.level = DiagnosticStatus.OK if connected else DiagnosticStatus.ERROR
-        status.message = "ok" if connected else \
+        message = "ok" if connected else \
             f"{'faulted' if self.analyzer.connected else 'disconnected'}: {self._last_error}"
         values = {"port": self.config.lcr_port, "connected": connected,
                   "sweeps": self.sweeps, "loop_errors": self.loop_errors,
@@ -249,10 +247,8 @@ class InterfaceMonitorNode(Node):
                   "malformed_replies": self.analyzer.malformed_replies,
                   "timeouts": self.analyzer.timeouts, "non_physical_values": self.non_physical,
                   "active_events": ",".join(self.detector.active)}
-        status.values = [KeyValue(key=k, value=str(v)) for k, v in values.items()]
-        array = DiagnosticArray(status=[status])
-        array.header.stamp = self.get_clock().now().to_msg()
-        self.diagnostics_publisher.publish(array)
+        self.diagnostics.publish(LEVEL_OK if connected else LEVEL_ERROR, message, values,
+                                 self.analyzer.identity)
 
 
 def main(args=None) -> None:

@@ -12,7 +12,6 @@ import threading
 import time
 
 import rclpy
-from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from geometry_msgs.msg import WrenchStamped
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
@@ -30,6 +29,7 @@ from press_control.ros.qos import LATCHED
 from press_control.control.dies import parse_die_table
 from press_control.hardware.press import Press, PressError
 from press_control.hardware.transports import SerialLine
+from press_control.ros.diagnostics import LEVEL_ERROR, LEVEL_OK, LEVEL_WARN, DiagnosticsPort
 from press_control.ros.guard import guarded, guarded_service
 from press_control.ros.parameters import DRIVER_PARAMETERS, declare, read_config
 from press_control.ros.spin import spin_node
@@ -79,7 +79,7 @@ class PressDriverNode(LifecycleNode):
         self.configure_error = ""
         # /diagnostics is the one interface of every lifecycle state: it says why a driver
         # is not configured. The rest comes with configure and goes with cleanup.
-        self.diagnostics_publisher = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
+        self.diagnostics = DiagnosticsPort(self, "press")
         self.create_timer(self.config.diagnostics_period_s,
                           guarded(self, self.publish_diagnostics))
         if self.config.autostart:
@@ -293,7 +293,7 @@ class PressDriverNode(LifecycleNode):
         if response.accepted:
             self.get_logger().info(f"command {kind} accepted")
         else:
-            self.get_logger().warn(f"command {kind} refused: {response.reason}")
+            self.get_logger().warning(f"command {kind} refused: {response.reason}")
         return response
 
     def on_set_installed_die(self, request, response):
@@ -305,14 +305,14 @@ class PressDriverNode(LifecycleNode):
         if refusal is None:
             self._publish_installed_die()
         else:
-            self.get_logger().warn(f"set_installed_die {request.die_id!r} refused: {refusal}")
+            self.get_logger().warning(f"set_installed_die {request.die_id!r} refused: {refusal}")
         return response
 
     def _trigger(self, response, action, what):
         refusal = action() if self.supervisor else "driver is not configured"
         response.success = refusal is None
         response.message = refusal or what
-        log = self.get_logger().warn if response.success else self.get_logger().error
+        log = self.get_logger().warning if response.success else self.get_logger().error
         log(f"{what}" if response.success else f"{what} failed: {refusal}")
         return response
 
@@ -387,20 +387,17 @@ class PressDriverNode(LifecycleNode):
         press, reading = self.press, self.reading
         connected = press is not None and press.connected
         identity = supervisor.identity if supervisor else None
-        status = DiagnosticStatus(name=f"{self.get_fully_qualified_name()}: press",
-                                  hardware_id=identity.hardware_id if identity else "")
         fault_code, fault_text = supervisor.fault() if supervisor else (0, "")
         if supervisor is None:
-            status.level = DiagnosticStatus.ERROR
-            status.message = self.configure_error or "not configured"
+            level, message = LEVEL_ERROR, self.configure_error or "not configured"
         elif not connected:
-            status.level, status.message = DiagnosticStatus.ERROR, "disconnected"
+            level, message = LEVEL_ERROR, "disconnected"
         elif fault_code:
-            status.level, status.message = DiagnosticStatus.ERROR, fault_text
+            level, message = LEVEL_ERROR, fault_text
         elif not self.active:
-            status.level, status.message = DiagnosticStatus.WARN, "inactive"
+            level, message = LEVEL_WARN, "inactive"
         else:
-            status.level, status.message = DiagnosticStatus.OK, "ok"
+            level, message = LEVEL_OK, "ok"
         latencies = sorted(self._latencies)
         delays = sorted(self._publish_delays)
         values = {
@@ -436,10 +433,8 @@ class PressDriverNode(LifecycleNode):
             values.update(guard_closed=reading.flags["guard_closed"],
                           estop=reading.flags["estop"], fault_code=fault_code,
                           mode=reading.mode)
-        status.values = [KeyValue(key=k, value=str(v)) for k, v in values.items()]
-        array = DiagnosticArray(status=[status])
-        array.header.stamp = self.get_clock().now().to_msg()
-        self.diagnostics_publisher.publish(array)
+        self.diagnostics.publish(level, message, values,
+                                 identity.hardware_id if identity else "")
 
 
 def main(args=None) -> None:

@@ -3,15 +3,15 @@ import threading
 import time
 
 from rclpy.action import ActionClient
+from press_control.control.profile_runner import ABORTED, CANCELED, REJECTED, SUCCEEDED
 from press_control.ros.qos import LATCHED
 from press_control_interfaces.action import RunPressureProfile
 from press_control_interfaces.msg import GoalRejection
 
-SUCCEEDED = RunPressureProfile.Result.SUCCEEDED
-OUTCOME_NAMES = {RunPressureProfile.Result.SUCCEEDED: "SUCCEEDED",
-                 RunPressureProfile.Result.CANCELED: "CANCELED",
-                 RunPressureProfile.Result.ABORTED: "ABORTED",
-                 RunPressureProfile.Result.REJECTED: "REJECTED"}
+OUTCOME_NAMES = {RunPressureProfile.Result.SUCCEEDED: SUCCEEDED,
+                 RunPressureProfile.Result.CANCELED: CANCELED,
+                 RunPressureProfile.Result.ABORTED: ABORTED,
+                 RunPressureProfile.Result.REJECTED: REJECTED}
 
 
 class GoalRejected(Exception):

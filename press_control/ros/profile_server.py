@@ -189,7 +189,7 @@ class ProfileServerNode(Node):
                     raise ProfileError(problem, REJECT_HANDLING)
             except ProfileError as error:
                 reason = f"goal for cell '{goal.cell_id}' rejected: {error}"
-                self.get_logger().warn(reason)
+                self.get_logger().warning(reason)
                 rejection = GoalRejection(cell_id=goal.cell_id, code=error.code, reason=reason)
                 rejection.header.stamp = self.get_clock().now().to_msg()
                 self.rejections.publish(rejection)
@@ -213,7 +213,8 @@ class ProfileServerNode(Node):
             accepted, status, reason = self._call_once(request)
             if status != PressCommand.Response.NOT_TAKEN:
                 break
-            self.get_logger().warn(f"{reason}; sending it once more" if attempt == 0 else reason)
+            self.get_logger().warning(
+                f"{reason}; sending it once more" if attempt == 0 else reason)
         return accepted, reason
 
     def _call_once(self, request) -> tuple:
@@ -402,7 +403,7 @@ class ProfileServerNode(Node):
         if outcome == SUCCEEDED:
             self.get_logger().info(summary)
         else:
-            self.get_logger().warn(summary)
+            self.get_logger().warning(summary)
         return result
 
 

@@ -10,7 +10,7 @@ import numpy as np
 
 @dataclasses.dataclass
 class CellPreset:
-    """Material and geometry constants of one cell stack (sources in DESIGN.md §2)."""
+    """Material and geometry constants of one cell stack (sources: docs/simulator.md)."""
 
     name: str = "li6ps5cl"
     electrolyte_mass_mg: float = 150.0

@@ -5,59 +5,14 @@ Usage:
   press_sim inject unplug|replug|reboot|garbage|crc_error_rate 0.05|... [--dir DIR]
 """
 import argparse
-import json
 import os
 import signal
-import socket
 import sys
 import threading
 
 from press_control.sim.cell import PRESETS
+from press_control.sim.control_socket import CONTROL_SOCKET, inject, serve_control
 from press_control.sim.simulator import Simulator, SimulatorConfig
-
-CONTROL_SOCKET = "control.sock"
-
-
-def _serve_control(simulator: Simulator, path: str, stop: threading.Event) -> None:
-    if os.path.exists(path):
-        os.unlink(path)
-    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(path)
-    server.listen(4)
-    server.settimeout(0.2)
-    while not stop.is_set():
-        try:
-            connection, _ = server.accept()
-        except socket.timeout:
-            continue
-        with connection:
-            try:
-                request = json.loads(connection.recv(4096).decode())
-                if request.get("fault") == "truth":
-                    reply = {"ok": True, "truth": simulator.truth()}
-                else:
-                    done = simulator.inject(request["fault"], request.get("value"))
-                    reply = {"ok": True, "done": done}
-            except (KeyError, ValueError, TypeError) as error:
-                reply = {"ok": False, "error": str(error)}
-            connection.sendall(json.dumps(reply).encode())
-    server.close()
-    os.unlink(path)
-
-
-def inject(directory: str, fault: str, value=None) -> dict:
-    """Send one fault to the simulator running in `directory`."""
-    client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    client.connect(os.path.join(directory, CONTROL_SOCKET))
-    with client:
-        client.sendall(json.dumps({"fault": fault, "value": value}).encode())
-        reply = b""
-        while not reply.endswith(b"}"):
-            chunk = client.recv(65536)
-            if not chunk:
-                break
-            reply += chunk
-        return json.loads(reply.decode())
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -116,7 +71,7 @@ def main(argv=None) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    control = threading.Thread(target=_serve_control, daemon=True, args=(
+    control = threading.Thread(target=serve_control, daemon=True, args=(
         simulator, os.path.join(args.dir, CONTROL_SOCKET), stop))
     control.start()
     print(f"press controller (Modbus RTU, {args.press_baud} 8{args.press_parity}1, "

@@ -199,7 +199,9 @@ class PressController:
             rate = self._loop_rate(dt, measured)
             pressure = self.hydraulics.force_kn * 1000.0 / self.p.die_area_mm2
             breathing = self.cell.step(dt, pressure)
-            self.hydraulics.step(dt, rate, dump=self._dumping, external_rate_kn_s=breathing)
+            pump_off = self.mode in (modes["IDLE"], modes["FAULT"], modes["ESTOP"])
+            self.hydraulics.step(dt, rate, dump=self._dumping, external_rate_kn_s=breathing,
+                                 pump_off=pump_off)
             self._step_temperature(dt)
             self.measured_force_kn = measured
             self._publish_measurements()

@@ -8,6 +8,22 @@ from press_control.protocol.modbus_rtu import ModbusExceptionReply
 ILLEGAL_ADDRESS = 2
 
 
+class DirectLine:
+    """The `line` of a Press wired to an in-process controller; it is never opened."""
+
+    name, baud, parity = "in-process controller", 115200, "N"
+
+    def open(self, timeout_s):
+        raise OSError("a direct link has no line to open; pass open_master")
+
+
+def direct_press(controller, register_map, timeout_s: float = 0.1):
+    """A hardware.Press whose Modbus master is the controller itself (connect() it)."""
+    from press_control.hardware.press import Press
+    return Press(DirectLine(), 1, register_map, timeout_s,
+                 open_master=lambda _: ControllerLink(controller))
+
+
 class ControllerLink:
     """read_holding_registers / write_register(s) served by a PressController."""
 

@@ -35,8 +35,12 @@ class HydraulicPress:
         self.leak_multiplier = 1.0
 
     def step(self, dt: float, commanded_rate_kn_s: float, dump: bool = False,
-             external_rate_kn_s: float = 0.0) -> None:
-        """Advance dt seconds; external_rate is force change from the cell (breathing)."""
+             external_rate_kn_s: float = 0.0, pump_off: bool = False) -> None:
+        """Advance dt seconds; external_rate is force change from the cell (breathing).
+
+        pump_off: the controller is not pressing (idle, fault, e-stop), so no oil flows
+        toward the platen whatever rate the lag still carries.
+        """
         if dump:
             commanded = -self.p.valve_limit(self.force_kn, dump=True)
         else:
@@ -46,6 +50,8 @@ class HydraulicPress:
         self.rate_kn_s += (commanded - self.rate_kn_s) * response
         if dump:
             self.rate_kn_s = min(self.rate_kn_s, commanded * 0.5)
+        if pump_off:
+            self.rate_kn_s = min(self.rate_kn_s, 0.0)
         leak = self.p.leak_per_s * self.leak_multiplier * self.force_kn
         self.force_kn += (self.rate_kn_s - leak + external_rate_kn_s) * dt
         if self.force_kn <= 0.0:

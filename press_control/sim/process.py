@@ -9,7 +9,7 @@ import sys
 import tempfile
 import time
 
-from press_control.sim.cli import CONTROL_SOCKET, inject
+from press_control.sim.control_socket import CONTROL_SOCKET, inject
 from press_control.sim.simulator import SimulatorConfig
 
 

@@ -12,6 +12,7 @@ from press_control.control.profile_runner import Command, Observation
 from press_control.protocol.register_map import RegisterMap
 from press_control.resources import default_register_map_path
 from press_control.sim.cell import PRESETS, CellModel
+from press_control.sim.direct_link import direct_press
 from press_control.sim.controller import ControllerParameters, PressController
 from press_control.sim.hydraulics import HydraulicPress
 from press_control.sim.sensors import Sensors
@@ -31,21 +32,17 @@ class SteppedPress:
                                           Sensors(seed=seed),
                                           ControllerParameters(die_area_mm2=die.area_mm2))
         self.time_s = 0.0
-        self._write("motion_permit", 1)
-        self._heartbeat = 0
-
-    def _write(self, name, value):
-        if not self.controller.write_words(self.map[name].address, self.map.encode(name, value)):
-            raise ValueError(f"register {name} is not writable")
+        self.press = direct_press(self.controller, self.map)   # commanded as the driver does
+        self.press.connect()
+        self.press.set_motion_permit(True)
 
     def apply(self, command: Command) -> None:
         if command.kind in ("set_pressure", "release"):
-            self._write("ramp_rate_kn_s", self.die.force_kn(command.rate))
-            self._write("force_setpoint_kn", self.die.force_kn(command.target))
-            mode = "RAMP" if command.kind == "set_pressure" else "RELEASE"
-            self._write("mode_command", self.map.modes[mode])
+            self.press.ramp_to(self.die.force_kn(command.target),
+                               self.die.force_kn(command.rate),
+                               releasing=command.kind == "release")
         elif command.kind == "temperature":
-            self._write("temperature_setpoint_c", command.target)
+            self.press.set_temperature(command.target)
 
     @property
     def true_pressure_mpa(self) -> float:
@@ -62,8 +59,7 @@ class SteppedPress:
         for _ in range(int(round(seconds / dt))):
             self.controller.step(dt)
             self.time_s += dt
-        self._heartbeat = (self._heartbeat + 1) & 0xFFFF
-        self._write("heartbeat", self._heartbeat)
+        self.press.heartbeat()
 
     def run(self, runner, timeout_s: float = 3600.0, observe_period_s: float = 0.05,
             on_step=None):

@@ -12,7 +12,7 @@ import yaml
 
 from network_hosts import NetworkHosts
 from press_control.resources import config_path
-from press_control.sim.cli import inject
+from press_control.sim.control_socket import inject
 from waiting import wait_for
 
 

@@ -244,7 +244,7 @@ def run_cell(visits, driver_gate=True):
             machine.on_arm(arm)
         # press_driver: the permit follows the arm at once, and on every heartbeat
         permit = arm_clear(arm, now, timeouts.arm_heartbeat_s) if driver_gate else True
-        press._write("motion_permit", int(permit))
+        press.press.set_motion_permit(permit)
         fault = press.controller.fault_code
         machine.update(PressReport(press.true_pressure_mpa, "fault" if fault else "",
                                    faulted=bool(fault)), now)
@@ -262,7 +262,7 @@ def run_cell(visits, driver_gate=True):
                 not (arm and arm.in_workspace):
             machine.reset(PressReport(press.true_pressure_mpa), now)
         if fault and press.true_pressure_mpa < 1.0:
-            press._write("control", 2)                         # reset_fault
+            press.press.reset_fault()
         before = press.hydraulics.force_kn
         press.advance(0.05)
         if arm is not None and arm.in_workspace:

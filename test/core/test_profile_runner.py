@@ -70,7 +70,7 @@ def test_fault_aborts_with_the_reason_and_a_safe_press():
 
     def estop_in_hold(stepped, run):
         if run.index == 1 and stepped.controller.fault_code == 0:
-            stepped._write("control", 1)
+            stepped.press.estop()
     press.run(runner, on_step=estop_in_hold, timeout_s=200.0)
     assert runner.outcome == ABORTED and "press fault 2" in runner.reason
     press.advance(5.0)

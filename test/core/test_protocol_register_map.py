@@ -50,3 +50,11 @@ def test_bad_maps_are_refused_with_a_reason(spec):
         RegisterMap(broken)
     with pytest.raises(RegisterMapError, match="nonexistent"):
         RegisterMap(spec)["nonexistent"]
+
+
+def test_faults_are_looked_up_by_the_name_the_map_gives_them():
+    register_map = RegisterMap.load(default_register_map_path())
+    code = register_map.fault_code("intrusion")
+    assert "intrusion" in register_map.fault_codes[code]
+    with pytest.raises(RegisterMapError, match="no fault 'melted'"):
+        register_map.fault_code("melted")

@@ -10,11 +10,9 @@ import time
 import pytest
 
 from press_control.control.dies import parse_die_table
-from press_control.hardware.transports import SerialLine
-from press_control.hardware.press import Press
 from press_control.control.safety import (NOT_TAKEN, REFUSED_INPUT, REFUSED_INTERLOCK,
                                           REFUSED_LIMIT, REFUSED_OWNERSHIP, SafetyLimits)
-from press_control.sim.direct_link import ControllerLink
+from press_control.sim.direct_link import direct_press
 from press_control.sim.stepped import SteppedPress
 from press_control.control.supervisor import (FAULT_OWNER_LOST, FAULT_SENSOR, PressSupervisor,
                                               PriorityLock, SupervisorConfig)
@@ -33,8 +31,7 @@ class Rig:
         self.sim = SteppedPress(seed=3)
         self.controller = self.sim.controller
         self.logs = []
-        press = Press(SerialLine("direct"), 1, self.sim.map,
-                      open_master=lambda _: ControllerLink(self.controller))
+        press = direct_press(self.controller, self.sim.map)
         settings = dict(limits=LIMITS, dies=DIES, installed_die="d10", arm_interlock=True,
                         owner_timeout_s=1.0)
         settings.update(overrides)

@@ -52,3 +52,13 @@ def test_the_core_codes_are_the_interface_codes():
         GoalRejection.HANDLING, GoalRejection.WRONG_DIE)
     assert supervisor.FAULT_OWNER_LOST == PressState.FAULT_OWNER_LOST
     assert supervisor.FAULT_SENSOR == PressState.FAULT_SENSOR
+    assert [ProfileSegment.RAMP, ProfileSegment.HOLD, ProfileSegment.RELEASE,
+            ProfileSegment.REGULATE] == [profiles.SEGMENT_TYPES.index(kind) for kind in (
+                profiles.RAMP, profiles.HOLD, profiles.RELEASE, profiles.REGULATE)]
+    from press_control.control import profile_runner
+    from press_control.ros.profile_client import OUTCOME_NAMES
+    result = RunPressureProfile.Result
+    assert OUTCOME_NAMES == {result.SUCCEEDED: profile_runner.SUCCEEDED,
+                             result.CANCELED: profile_runner.CANCELED,
+                             result.ABORTED: profile_runner.ABORTED,
+                             result.REJECTED: profile_runner.REJECTED}

@@ -1,4 +1,4 @@
-"""Cell model against the literature numbers in DESIGN.md §2."""
+"""Cell model against the literature numbers in docs/simulator.md (Sources)."""
 import numpy as np
 import pytest
 

@@ -7,6 +7,7 @@ import tempfile
 import time
 
 from press_control.procfs import process_cpu_s, process_rss_mib
+from press_control.control.profile_runner import SUCCEEDED
 from press_control.app.bench.report import Figure
 
 SECTION = "Whole cell (bringup with the demo arm, preset handling_check)"
@@ -14,7 +15,7 @@ SECTION = "Whole cell (bringup with the demo arm, preset handling_check)"
 
 def run(cells: int = 3) -> list:
     """Start a simulated cell, let the demo arm press `cells` cells, measure."""
-    from press_control.app.bringup import PressCell
+    from press_control.app.press_cell import PressCell
 
     started = time.monotonic()
     cell = PressCell(demo_arm=True, record_dir=tempfile.mkdtemp(prefix="bench_runs_"),
@@ -44,7 +45,7 @@ def run(cells: int = 3) -> list:
         cell.stop()
     gaps = sorted(b - a for a, b in zip(feedback, feedback[1:]) if b - a < 1.0)
     rate = 1.0 / (sum(gaps) / len(gaps)) if gaps else float("nan")
-    succeeded = sum(r["outcome"] == "SUCCEEDED" for r in results)
+    succeeded = sum(r["outcome"] == SUCCEEDED for r in results)
     figures = [
         Figure(SECTION, "bring-up to ready (start to press accepting goals)", ready_s, "s",
                note=problem or "simulator, driver, server, monitor, arm"),

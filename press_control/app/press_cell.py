@@ -1,0 +1,156 @@
+"""PressCell: the simulator, the nodes and the demo arm of one press, started and stopped as one.
+
+press_driver and demo_arm run in processes of their own (as with `ros2 launch`: the
+driver's heartbeat never waits on another node's interpreter lock, and a robot is its own
+machine); profile_server, interface_monitor and the simulated world run in this process
+(press_control.ros.node_host). Every node reads the same parameter file as the launch.
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import yaml
+
+from press_control.control.safety import ARM_IN_WORKSPACE
+from press_control.resources import config_path
+
+
+class PressCell:
+    """Simulator, driver, profile server, monitor and demo arm, started and stopped as one."""
+
+    def __init__(self, params_file: str = None, namespace: str = "", use_sim: bool = True,
+                 sim_dir: str = None, seed: int = 0, press_port: str = "",
+                 lcr_port: str = "", demo_arm: bool = False, arm_parameters: dict = None,
+                 record_dir: str = "", arm_interlock: bool = True,
+                 driver_in_process: bool = False, driver_output=None):
+        self.params_file = params_file or config_path("press_cell.yaml")
+        self.namespace = namespace
+        self.use_sim = use_sim
+        self.sim_dir = sim_dir
+        self.seed = seed
+        self.press_port, self.lcr_port = press_port, lcr_port
+        self.demo_arm = demo_arm
+        self.arm_parameters = arm_parameters or {}
+        self.record_dir = record_dir
+        self.arm_interlock = arm_interlock
+        self.driver_in_process = driver_in_process
+        self.driver_output = driver_output
+        self.sim = self.driver = self.host = self.arm = self.results_file = None
+
+    @property
+    def server(self):
+        """The in-process profile_server node (for tests and the bench)."""
+        return self.host.server
+
+    @property
+    def world_node(self):
+        return self.host.world_node
+
+    def watch(self, **callbacks) -> None:
+        """Follow the cell: on_feedback, on_handling, on_event (see NodeHost.watch)."""
+        self.host.watch(**callbacks)
+
+    def start(self) -> "PressCell":
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start(self) -> None:
+        from press_control.ros.node_host import NodeHost
+        from press_control.sim.process import SimulatorProcess
+
+        if self.use_sim:
+            directory = self.sim_dir or tempfile.mkdtemp(prefix="press_sim_")
+            self.sim = SimulatorProcess(directory, seed=self.seed).start()
+            self.press_port = self.press_port or self.sim.config.press_path
+            self.lcr_port = self.lcr_port or self.sim.config.analyzer_path
+        driver_parameters = {"arm_interlock": self.arm_interlock}
+        if self.press_port:
+            driver_parameters["port"] = self.press_port
+        if not self.driver_in_process:
+            self.driver = self._start_node_process("press_driver", driver_parameters)
+        if self.demo_arm:
+            self.results_file = tempfile.mkstemp(prefix="demo_arm_", suffix=".json")[1]
+            self.arm = self._start_node_process("demo_arm", {
+                **self.arm_parameters, "exit_when_done": True,
+                "results_file": self.results_file})
+        self.host = NodeHost(["--ros-args", "--params-file", self.params_file], self.namespace)
+        server = {"require_loaded_cell": self.arm_interlock}
+        if self.record_dir:
+            server["record_dir"] = os.path.abspath(self.record_dir)
+        self.host.add_server(server)
+        self.host.add_monitor({"lcr_port": self.lcr_port} if self.lcr_port else {})
+        if self.sim is not None:
+            self.host.add_world(self.sim.inject)
+        if self.driver_in_process:
+            self.host.add_driver(driver_parameters)
+        self.host.spin()
+
+    def _fully_qualified(self, name: str) -> str:
+        namespace = "/" + self.namespace.strip("/") if self.namespace.strip("/") else ""
+        return f"{namespace}/{name}" if name else namespace
+
+    def _start_node_process(self, name: str, parameters: dict) -> subprocess.Popen:
+        """Run one of our nodes in a process of its own, from the same parameter file.
+
+        The overrides go in a second file keyed by the node's full name, which beats the
+        `/**/<node>` section of the first (a plain `-p` would not).
+        """
+        handle, overrides = tempfile.mkstemp(prefix=f"{name}_", suffix=".yaml")
+        with os.fdopen(handle, "w") as stream:
+            yaml.safe_dump({self._fully_qualified(name): {"ros__parameters": parameters}},
+                           stream)
+        command = [sys.executable, "-m", f"press_control.ros.{name}", "--ros-args",
+                   "--params-file", self.params_file, "--params-file", overrides]
+        if self.namespace:
+            command += ["-r", f"__ns:={self._fully_qualified('')}"]
+        return subprocess.Popen(command, stdout=self.driver_output, stderr=self.driver_output)
+
+    def arm_results(self) -> list:
+        """The demo arm's cell outcomes (dicts) once it has finished, else []."""
+        if self.arm is None or self.arm.poll() is None:
+            return []
+        try:
+            with open(self.results_file) as stream:
+                return json.load(stream)
+        except (OSError, ValueError):
+            return []
+
+    def wait_ready(self, timeout_s: float = 60.0, arm_needed: bool = True) -> str:
+        """Wait until profile_server would accept a goal; returns "" or the problem.
+
+        With arm_needed false, a press that only waits for an arm's heartbeat is ready.
+        """
+        deadline = time.monotonic() + timeout_s
+        while True:
+            if self.driver is not None and self.driver.poll() is not None:
+                return f"press_driver exited with code {self.driver.returncode}"
+            problem = self.host.readiness_problem()
+            if not problem or (not arm_needed and problem.cause == ARM_IN_WORKSPACE):
+                return ""
+            if time.monotonic() > deadline:
+                return problem
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        for process in (self.arm, self.driver):
+            if process is not None and process.poll() is None:
+                process.send_signal(signal.SIGINT)   # the driver releases on shutdown
+        if self.host is not None:
+            self.host.stop()
+        for process in (self.arm, self.driver):
+            if process is not None:
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+        if self.sim is not None:
+            self.sim.stop()
