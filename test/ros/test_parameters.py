@@ -68,6 +68,13 @@ def test_the_driver_takes_new_values_only_while_unconfigured(ros_context, tmp_pa
             refused = node.set_parameters([Parameter("poll_rate_hz", value=50.0)])[0]
             assert not refused.successful and "start-up only" in refused.reason
             assert node.config.poll_rate_hz == 100.0
+            assert any(s.srv_name == "command" for s in node.services)
+            node.trigger_cleanup()                    # frees what configure created
+            assert node.supervisor is None
+            assert not any(s.srv_name == "command" for s in node.services)
+            assert node.set_parameters([Parameter("poll_rate_hz", value=50.0)])[0].successful
+            node.trigger_configure()
+            assert node.config.poll_rate_hz == 50.0 and node.press.connected
         finally:
             node.release_and_close("test over")
             node.destroy_node()
