@@ -8,10 +8,10 @@ import threading
 import time
 
 import rclpy
-from rclpy.action import ActionClient
 from rclpy.executors import MultiThreadedExecutor
 from rclpy.parameter import Parameter
 
+from press_control.ros.action_client import LockedActionClient
 from press_control.ros.press_driver import PressDriverNode
 from press_control.ros.profile_server import ProfileServerNode
 from press_control.sim.process import SimulatorProcess
@@ -32,7 +32,7 @@ def goal_accept_latency(goals):
             Parameter("record_dir", value=tempfile.mkdtemp(prefix="bench_runs_")),
             Parameter("require_loaded_cell", value=False)])
         node = rclpy.create_node("bench_client")
-        client = ActionClient(node, RunPressureProfile, "run_profile")
+        client = LockedActionClient(node, RunPressureProfile, "run_profile")
         executor = MultiThreadedExecutor(num_threads=6)
         for each in (driver, server, node):
             executor.add_node(each)

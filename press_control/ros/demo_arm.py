@@ -22,9 +22,13 @@ from press_control.control.handshake import (FAULT, INTENT_LOAD, INTENT_NONE, IN
 from press_control.control.profile_runner import REJECTED, SUCCEEDED
 from press_control.ros.parameters import DEMO_ARM_PARAMETERS, declare
 from press_control.ros.spin import SpinningNode
-from press_control.ros.profile_client import OUTCOME_NAMES, GoalRejected, ProfileClient
+from press_control.ros.profile_client import (OUTCOME_NAMES, GoalRejected, ProfileClient,
+                                              ResultLost)
 from press_control_interfaces.action import RunPressureProfile
 from press_control_interfaces.msg import ArmHeartbeat, GoalRejection, HandlingState
+
+
+RESULT_LOST = "RESULT_LOST"      # the press finished the cell; its action result never came
 
 
 @dataclasses.dataclass
@@ -146,7 +150,15 @@ class DemoArmNode(Node):
                                        hold_scale=self.config.hold_scale)
         for attempt in range(self.config.goal_attempts):
             try:
-                result = self.client.run(goal, on_feedback=self.on_feedback)
+                result = self.client.run(goal, on_feedback=self.on_feedback,
+                                         ended=lambda: self._press_is_done_with(cell_id))
+            except ResultLost as lost:           # the press says done: act on that
+                self.get_logger().error(f"{cell_id}: {lost}")
+                return CellOutcome(cell_id, RESULT_LOST, str(lost))
+            except TimeoutError as silent:       # no answer to the goal itself
+                self.get_logger().error(f"{cell_id}: {silent}")
+                return CellOutcome(cell_id, RESULT_LOST, f"{silent}; the handling state "
+                                   "decides what happens to the cell")
             except GoalRejected as rejection:
                 reason = str(rejection)
                 last = attempt + 1 == self.config.goal_attempts
@@ -163,6 +175,13 @@ class DemoArmNode(Node):
                                     "overshoot_mpa": s.overshoot_mpa, "completed": s.completed}
                                    for s in result.segments])
         return CellOutcome(cell_id, "REJECTED", "no attempts")
+
+    def _press_is_done_with(self, cell_id: str) -> bool:
+        """The latched handling state says the press has finished with cell_id."""
+        with self.lock:
+            handling = self.handling
+        return handling is not None and handling.cell_id == cell_id and \
+            handling.state in (READY_TO_UNLOAD, FAULT)
 
     def _visit(self, cell_id: str, intent: int) -> None:
         self._move(True, cell_id, intent)

@@ -2,8 +2,8 @@
 import threading
 import time
 
-from rclpy.action import ActionClient
 from press_control.control.profile_runner import ABORTED, CANCELED, REJECTED, SUCCEEDED
+from press_control.ros.action_client import LockedActionClient
 from press_control.ros.qos import LATCHED
 from press_control_interfaces.action import RunPressureProfile
 from press_control_interfaces.msg import GoalRejection
@@ -22,13 +22,18 @@ class GoalRejected(Exception):
         self.code = code
 
 
+class ResultLost(Exception):
+    """The press finished the goal but its result never reached us."""
+
+
 class ProfileClient:
     """Sends RunPressureProfile goals from a node that is being spun elsewhere."""
 
     def __init__(self, node, action_name: str = "run_profile"):
         self.node = node
-        self.client = ActionClient(node, RunPressureProfile, action_name)
+        self.client = LockedActionClient(node, RunPressureProfile, action_name)
         self.rejections = []
+        self.result_requests_resent = 0
         node.create_subscription(GoalRejection, f"{action_name}/rejection",
                                  self.rejections.append, LATCHED)
 
@@ -39,8 +44,16 @@ class ProfileClient:
         return ready
 
     def run(self, goal, on_feedback=None, cancel_event: threading.Event = None,
-            timeout_s: float = 86400.0):
-        """Run goal to its end and return the Result; raise GoalRejected with the reason."""
+            timeout_s: float = 86400.0, ended=None, result_retry_s: float = 2.0,
+            result_grace_s: float = 15.0):
+        """Run goal to its end and return the Result; raise GoalRejected with the reason.
+
+        The result is asked for again every result_retry_s while it has not come (a reply
+        can be lost while DDS still matches a new reader; asking again is harmless). With
+        `ended()` (e.g. the latched handling state says the press has finished this cell),
+        a result still missing result_grace_s after ended() became true raises ResultLost
+        instead of waiting on: the caller acts on what the press says.
+        """
         before = len(self.rejections)
         handle = self._wait(self.client.send_goal_async(
             goal, feedback_callback=lambda m: on_feedback and on_feedback(m.feedback)), 30.0)
@@ -51,16 +64,26 @@ class ProfileClient:
             if len(self.rejections) > before:
                 raise GoalRejected(self.rejections[-1].reason, self.rejections[-1].code)
             raise GoalRejected("no reason given")
-        result_future = handle.get_result_async()
-        deadline = time.monotonic() + timeout_s
-        canceled = False
-        while not result_future.done():
-            if not canceled and ((cancel_event and cancel_event.is_set())
-                                 or time.monotonic() > deadline):
+        requests = [handle.get_result_async()]
+        asked_s = time.monotonic()
+        deadline = asked_s + timeout_s
+        canceled, ended_since = False, None
+        while not any(request.done() for request in requests):
+            now = time.monotonic()
+            if not canceled and ((cancel_event and cancel_event.is_set()) or now > deadline):
                 handle.cancel_goal_async()
                 canceled = True
+            if ended is not None and ended_since is None and ended():
+                ended_since = now
+            if ended_since is not None and now - ended_since > result_grace_s:
+                raise ResultLost(f"no result from run_profile {result_grace_s:g} s after the "
+                                 f"press reported the goal over (asked {len(requests)} times)")
+            if now - asked_s > result_retry_s:
+                requests.append(handle.get_result_async())
+                self.result_requests_resent += 1
+                asked_s = now
             time.sleep(0.05)
-        return result_future.result().result
+        return next(request for request in requests if request.done()).result().result
 
     @staticmethod
     def _wait(future, timeout_s):

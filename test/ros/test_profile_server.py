@@ -9,7 +9,7 @@ import time
 
 import pytest
 import rclpy
-from rclpy.action import ActionClient
+from press_control.ros.action_client import LockedActionClient as ActionClient
 from rclpy.context import Context
 from rclpy.executors import MultiThreadedExecutor
 from rclpy.parameter import Parameter
