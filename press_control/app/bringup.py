@@ -56,6 +56,10 @@ def main(argv=None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         problem = cell.wait_ready(arm_needed=False)
+        if cell.exited_node():
+            print(f"bringup: cannot start: {cell.exited_node()} (its log is above); "
+                  "stopping", file=sys.stderr, flush=True)
+            return 1
         waiting = " (an arm's heartbeat on handling/arm clears the workspace)" \
             if args.arm_interlock and not args.demo_arm else ""
         print(f"bringup: {'ready' + waiting if not problem else 'not ready: ' + problem}",
@@ -63,6 +67,9 @@ def main(argv=None) -> int:
         while not stop.wait(0.2):
             if args.exit_when_done and cell.arm is not None and cell.arm.poll() is not None:
                 break
+            if cell.exited_node():
+                print(f"bringup: {cell.exited_node()}; stopping", file=sys.stderr, flush=True)
+                return 1
         if cell.arm is not None and args.exit_when_done:
             for outcome in cell.arm_results():
                 print(f"{outcome['cell_id']}: {outcome['outcome']} - {outcome['reason']}")

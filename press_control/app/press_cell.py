@@ -123,6 +123,14 @@ class PressCell:
         except (OSError, ValueError):
             return []
 
+    def exited_node(self) -> str:
+        """Which node process has ended (the driver; the arm only with an error), or ""."""
+        if self.driver is not None and self.driver.poll() is not None:
+            return f"press_driver exited with code {self.driver.returncode}"
+        if self.arm is not None and self.arm.poll() not in (None, 0):
+            return f"demo_arm exited with code {self.arm.returncode}"
+        return ""
+
     def wait_ready(self, timeout_s: float = 60.0, arm_needed: bool = True) -> str:
         """Wait until profile_server would accept a goal; returns "" or the problem.
 
@@ -130,8 +138,8 @@ class PressCell:
         """
         deadline = time.monotonic() + timeout_s
         while True:
-            if self.driver is not None and self.driver.poll() is not None:
-                return f"press_driver exited with code {self.driver.returncode}"
+            if self.exited_node():
+                return self.exited_node()
             problem = self.host.readiness_problem()
             if not problem or (not arm_needed and problem.cause == ARM_IN_WORKSPACE):
                 return ""

@@ -6,6 +6,7 @@ sweep now. A missing or misbehaving analyzer keeps the node running: it says so 
 /diagnostics, raises instrument_fault and retries.
 """
 import math
+import sys
 import threading
 import time
 
@@ -251,9 +252,9 @@ class InterfaceMonitorNode(Node):
                                  self.analyzer.identity)
 
 
-def main(args=None) -> None:
-    spin_node(InterfaceMonitorNode, args)
+def main(args=None) -> int:
+    return spin_node(InterfaceMonitorNode, args)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -437,13 +437,15 @@ class PressDriverNode(LifecycleNode):
                                  identity.hardware_id if identity else "")
 
 
-def main(args=None) -> None:
+def main(args=None) -> int:
     # A thread waiting for the interpreter (e-stop, the heartbeat) gets it within 0.5 ms
     # rather than Python's default 5 ms: measured in `pressctl bench` (safety paths).
     sys.setswitchinterval(0.0005)
-    spin_node(PressDriverNode, args,
-              before_destroy=lambda node: node.release_and_close("shutdown"))
+    return spin_node(PressDriverNode, args,
+                     before_destroy=lambda node: node.release_and_close("shutdown"),
+                     startup_problem=lambda node: node.configure_error if
+                     node.config.autostart else "")
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

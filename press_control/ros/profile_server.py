@@ -7,6 +7,7 @@ its lease on `owner_heartbeat` every tick), and writes a record of every run. Re
 are logged and published on `run_profile/rejection` (GoalRejection, transient local).
 """
 import math
+import sys
 import threading
 import time
 
@@ -407,9 +408,9 @@ class ProfileServerNode(Node):
         return result
 
 
-def main(args=None) -> None:
-    spin_node(ProfileServerNode, args)
+def main(args=None) -> int:
+    return spin_node(ProfileServerNode, args)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

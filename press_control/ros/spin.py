@@ -9,25 +9,33 @@ import rclpy
 from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
 
 
-def spin_node(node_factory, args=None, before_destroy=None) -> None:
-    """Create the node, spin it on a multi-threaded executor, and shut down cleanly.
+def spin_node(node_factory, args=None, before_destroy=None, startup_problem=None) -> int:
+    """Create the node, spin it on a multi-threaded executor, shut down cleanly; exit code.
 
-    before_destroy(node) runs even when Ctrl-C has already shut the ROS context down, so
-    it must not need ROS (the driver releases the press there over its serial line).
+    startup_problem(node) -> "" or why the node cannot do its job: then the node is not
+    spun and the exit code is 1. before_destroy(node) runs even when Ctrl-C has already
+    shut the ROS context down, so it must not need ROS (the driver releases the press
+    there over its serial line).
     """
     rclpy.init(args=args)
     node = node_factory()
+    problem = startup_problem(node) if startup_problem is not None else ""
     executor = MultiThreadedExecutor()
     executor.add_node(node)
     try:
-        executor.spin()
+        if problem:
+            node.get_logger().fatal(f"cannot start: {problem}")
+        else:
+            executor.spin()
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     finally:
         if before_destroy is not None:
             before_destroy(node)
+        executor.shutdown(timeout_sec=2.0)
         node.destroy_node()
         rclpy.try_shutdown()
+    return 1 if problem else 0
 
 
 class SpinningNode:
