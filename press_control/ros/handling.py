@@ -12,6 +12,7 @@ from std_srvs.srv import Trigger
 from press_control.ros.qos import LATCHED
 from press_control.control.handshake import (FAULT, STATE_NAMES, ArmReport, Handshake,
                                              HandshakeTimeouts, PressReport)
+from press_control.ros.hot_input import ThreadTimer
 from press_control.ros.guard import guarded, guarded_service
 from press_control.control.safety import Interlocks, motion_refusal
 from press_control_interfaces.msg import ArmHeartbeat, HandlingState, PressState
@@ -42,7 +43,10 @@ def _fill_failed_reset(response, text):
 
 
 class HandlingPort:
-    """Runs a Handshake inside a node and speaks its topics and service."""
+    """Runs a Handshake inside a node and speaks its topics and service.
+
+    The node provides `config` and `hot_inputs` (arm heartbeats arrive at 10 Hz per arm).
+    """
 
     def __init__(self, node, state_source, callback_group=None):
         config = node.config
@@ -58,11 +62,10 @@ class HandlingPort:
             contact_mpa=config.contact_mpa),
             arm_required=config.require_loaded_cell, now_s=time.monotonic())
         self.publisher = node.create_publisher(HandlingState, "handling/state", LATCHED)
-        node.create_subscription(ArmHeartbeat, "handling/arm", guarded(node, self.on_arm), 10,
-                                 callback_group=callback_group)
+        node.hot_inputs.add(ArmHeartbeat, "handling/arm", guarded(node, self.on_arm))
         node.create_service(Trigger, "handling/reset", guarded_service(
             node, self.on_reset, _fill_failed_reset), callback_group=callback_group)
-        node.create_timer(0.05, guarded(node, self.update), callback_group=callback_group)
+        self.updater = ThreadTimer(0.05, guarded(node, self.update), "handshake-update")
         node.create_timer(config.handling_period_s, guarded(node, self.publish),
                           callback_group=callback_group)
         self._since = node.get_clock().now()
@@ -93,6 +96,9 @@ class HandlingPort:
     def goal_finished(self, summary: str, kept_loaded: bool = False) -> None:
         with self.lock:
             self.machine.goal_finished(summary, time.monotonic(), kept_loaded)
+
+    def close(self) -> None:
+        self.updater.close()
 
     def on_reset(self, request, response):
         with self.lock:

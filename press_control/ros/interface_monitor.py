@@ -23,6 +23,7 @@ from press_control.hardware.transports import SerialLine
 from press_control.hardware.impedance_analyzer import (AnalyzerError, ImpedanceAnalyzer,
                                                        log_frequencies, magnitude_phase)
 from press_control.ros.diagnostics import LEVEL_ERROR, LEVEL_OK, DiagnosticsPort
+from press_control.ros.hot_input import HotInputs
 from press_control.ros.guard import guarded, guarded_service
 from press_control.ros.parameters import MONITOR_PARAMETERS, declare
 from press_control.ros.spin import spin_node
@@ -74,8 +75,8 @@ class InterfaceMonitorNode(Node):
         self.health_publisher = self.create_publisher(InterfaceHealth, "interface/health", 10)
         self.event_publisher = self.create_publisher(InterfaceEvent, "interface/events", 50)
         self.diagnostics = DiagnosticsPort(self, "analyzer")
-        self.create_subscription(PressState, "state", guarded(self, self.on_state), 10,
-                                 callback_group=group)
+        self.hot_inputs = HotInputs(self)
+        self.hot_inputs.add(PressState, "state", guarded(self, self.on_state))
         self.create_subscription(HandlingState, "handling/state",
                                  guarded(self, self.on_handling), LATCHED, callback_group=group)
         self.create_subscription(Bool, "interface/cycling", guarded(self, self.on_cycling), 10,
@@ -89,6 +90,7 @@ class InterfaceMonitorNode(Node):
         self._thread.start()
 
     def destroy_node(self):
+        self.hot_inputs.close()
         self._stop.set()
         self._thread.join(timeout=5.0)
         self.analyzer.close()

@@ -2,9 +2,10 @@
 import threading
 
 import rclpy
-from rclpy.executors import MultiThreadedExecutor
+from rclpy.executors import MultiThreadedExecutor, SingleThreadedExecutor
 from rclpy.parameter import Parameter
 
+from press_control.ros.hot_input import HotInputs
 from press_control.ros.interface_monitor import InterfaceMonitorNode
 from press_control.ros.press_driver import PressDriverNode
 from press_control.ros.profile_server import ProfileServerNode
@@ -30,11 +31,11 @@ class NodeHost:
         self.common = {"namespace": namespace, "context": self.context}
         self.nodes = []
         self.server = self.monitor = self.world_node = self.driver = None
-        self.executor = self.spinner = None
+        self.spun, self.executors, self.closers = [], [], []
 
     def add_server(self, overrides: dict) -> ProfileServerNode:
         self.server = self._add(ProfileServerNode(parameter_overrides=_overrides(overrides),
-                                                  **self.common))
+                                                  **self.common), threads=4)
         return self.server
 
     def add_monitor(self, overrides: dict) -> InterfaceMonitorNode:
@@ -45,53 +46,71 @@ class NodeHost:
     def add_world(self, inject) -> None:
         """The simulated world; inject(fault, value=None) reaches the simulator."""
         self.world_node = self._add(rclpy.create_node("sim_world", **self.common))
-        SimWorldPort(self.world_node, inject)
+        self.closers.append(SimWorldPort(self.world_node, inject).close)
 
     def add_driver(self, overrides: dict) -> PressDriverNode:
         """press_driver in this process (created last: node creation stalls the GIL)."""
         self.driver = self._add(PressDriverNode(parameter_overrides=_overrides(overrides),
-                                                **self.common))
+                                                **self.common), threads=4)
         return self.driver
 
     def watch(self, on_feedback=None, on_handling=None, on_event=None) -> None:
         """Callbacks on the action feedback, handling/state and interface/events."""
-        node = self.world_node or self._add(rclpy.create_node("cell_watch", **self.common))
+        node = rclpy.create_node("cell_watch", **self.common)   # spun by no executor:
+        self.nodes.append(node)                                 # see ros/hot_input.py
+        inputs = HotInputs(node, period_s=0.02)
+        self.closers.append(inputs.close)
         if on_feedback is not None:
-            node.create_subscription(RunPressureProfile.Impl.FeedbackMessage,
-                                     "run_profile/_action/feedback",
-                                     lambda message: on_feedback(message.feedback), 50)
+            inputs.add(RunPressureProfile.Impl.FeedbackMessage, "run_profile/_action/feedback",
+                       lambda message: on_feedback(message.feedback))
         if on_handling is not None:
-            node.create_subscription(HandlingState, "handling/state", on_handling, LATCHED)
+            inputs.add(HandlingState, "handling/state", on_handling, qos=LATCHED)
         if on_event is not None:
-            node.create_subscription(InterfaceEvent, "interface/events", on_event, 50)
+            inputs.add(InterfaceEvent, "interface/events", on_event)
 
     def spin(self) -> "NodeHost":
-        self.executor = MultiThreadedExecutor(num_threads=8, context=self.context)
-        for node in self.nodes:
-            self.executor.add_node(node)
-        self.spinner = threading.Thread(target=self.executor.spin, name="bringup-executor",
-                                        daemon=True)
-        self.spinner.start()
+        """Each node on an executor and thread of its own.
+
+        A wake-up of rclpy's Python executors costs in proportion to the entities of all
+        the nodes it serves (see ros/hot_input.py): one executor per node keeps the timers
+        of one node from rebuilding the wait sets of the others. Nodes that block in
+        callbacks (profile_server's goals, the driver) get a multi-threaded one.
+        """
+        for node, threads in self.spun:
+            self._start_executor(node, threads)
         return self
+
+    def _start_executor(self, node, threads: int) -> None:
+        executor = MultiThreadedExecutor(num_threads=threads, context=self.context) \
+            if threads > 1 else SingleThreadedExecutor(context=self.context)
+        executor.add_node(node)
+        spinner = threading.Thread(target=executor.spin, name=f"{node.get_name()}-executor",
+                                   daemon=True)
+        spinner.start()
+        self.executors.append((executor, spinner))
 
     def readiness_problem(self):
         """profile_server's readiness problem (a Refusal with a cause) or None."""
         return self.server.readiness_problem()
 
     def stop(self) -> None:
+        for close in self.closers:
+            close()
+        self.closers = []
         if self.driver is not None:
             self.driver.release_and_close("bringup stopping")
-        if self.executor is not None:
-            self.executor.shutdown(timeout_sec=2.0)
-            if self.spinner is not None:
-                self.spinner.join(timeout=5.0)
+        for executor, spinner in self.executors:
+            executor.shutdown(timeout_sec=2.0)
+            spinner.join(timeout=5.0)
+        self.executors = []
         for node in self.nodes:
             node.destroy_node()
         self.nodes = []
         rclpy.try_shutdown(context=self.context)
 
-    def _add(self, node):
-        if self.executor is not None:
-            self.executor.add_node(node)
+    def _add(self, node, threads: int = 1):
         self.nodes.append(node)
+        self.spun.append((node, threads))
+        if self.executors:                       # already spinning
+            self._start_executor(node, threads)
         return node

@@ -21,6 +21,7 @@ from press_control.ros.qos import LATCHED
 from press_control.control.dies import parse_die_table
 from press_control.control.handshake import FAULT
 from press_control.ros.guard import guarded
+from press_control.ros.hot_input import HotInputs
 from press_control.ros.handling import HandlingPort, press_interlocks
 from press_control.ros.parameters import PROFILE_SERVER_PARAMETERS, declare
 from press_control.ros.segment_messages import segment_from_msg, stats_to_msg
@@ -72,8 +73,8 @@ class ProfileServerNode(Node):
         self._pinging = False
         self.kept = None                 # (owner, cell_id) of a cell kept loaded
         group = ReentrantCallbackGroup()
-        self.create_subscription(PressState, "state", guarded(self, self.on_state), 10,
-                                 callback_group=group)
+        self.hot_inputs = HotInputs(self)
+        self.hot_inputs.add(PressState, "state", guarded(self, self.on_state))
         self.create_subscription(String, "installed_die", guarded(self, self.on_installed_die),
                                  LATCHED, callback_group=group)
         self.create_subscription(InterfaceHealth, "interface/health",
@@ -91,6 +92,11 @@ class ProfileServerNode(Node):
                                    cancel_callback=lambda _: CancelResponse.ACCEPT,
                                    callback_group=group)
         self.get_logger().info(f"run_profile ready; presets: {', '.join(sorted(self.presets))}")
+
+    def destroy_node(self):
+        self.handling.close()
+        self.hot_inputs.close()
+        super().destroy_node()
 
     # ---- inputs ------------------------------------------------------------------------
     def on_state(self, message: PressState) -> None:

@@ -1,6 +1,7 @@
 """The simulated world on ROS: follows handling/state and the action feedback."""
 from std_msgs.msg import Bool
 
+from press_control.ros.hot_input import HotInputs
 from press_control.ros.qos import LATCHED
 from press_control.sim.world import SimWorld
 from press_control_interfaces.action import RunPressureProfile
@@ -17,8 +18,12 @@ class SimWorldPort:
         self.world = SimWorld(inject)
         self.cycling_publisher = node.create_publisher(Bool, "interface/cycling", 10)
         node.create_subscription(HandlingState, "handling/state", self.on_handling, LATCHED)
-        node.create_subscription(RunPressureProfile.Impl.FeedbackMessage,
-                                 "run_profile/_action/feedback", self.on_feedback, 10)
+        self.inputs = HotInputs(node, period_s=0.02)
+        self.inputs.add(RunPressureProfile.Impl.FeedbackMessage, "run_profile/_action/feedback",
+                        self.on_feedback)
+
+    def close(self) -> None:
+        self.inputs.close()
 
     def on_handling(self, message) -> None:
         self.world.on_handling(message.state, message.cell_id)

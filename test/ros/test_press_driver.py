@@ -46,7 +46,7 @@ class Harness:
         self.triggers = {name: self.client.create_client(Trigger, name)
                          for name in ("estop", "reset_fault", "zero_position")}
         spin(self.driver, self.client)
-        assert self.command_client.wait_for_service(timeout_sec=20.0)
+        assert self.command_client.wait_for_service(timeout_sec=60.0)   # discovery, loaded host
 
     def call(self, client, request):
         future = client.call_async(request)

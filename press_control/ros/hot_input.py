@@ -1,0 +1,86 @@
+"""High-rate inputs taken off the executors.
+
+Profiled (py-spy, the bring-up process pressing demo_cell): about 60 % of its CPU went to
+rclpy's executors: each message costs a wait-set rebuild in Python (1-2 ms here), and
+press_driver publishes `state` at 100 Hz to two nodes of that process. A single-threaded
+executor for the one subscription cut this by a tenth only; rclpy's experimental C++
+EventsExecutor of Jazzy holds the interpreter lock while it waits, so it cannot serve from
+a thread. HotInputs therefore take their subscriptions' messages themselves: the subscriptions
+live on a companion node (`<node>_inputs`, no parameter services) that no executor spins,
+and a thread drains their queues every `period_s`, calling the callback for each message in
+order. Callbacks run in that thread: it must be short and thread-safe.
+"""
+import threading
+
+import rclpy
+from rclpy.qos import HistoryPolicy, QoSProfile
+
+
+class HotInputs:
+    """Subscriptions of `node` drained by one thread of their own every period_s."""
+
+    def __init__(self, node, period_s: float = 0.01):
+        self.node = rclpy.create_node(f"{node.get_name()}_inputs",
+                                      namespace=node.get_namespace(), context=node.context,
+                                      start_parameter_services=False)
+        self.period_s = period_s
+        self.inputs = []
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self.thread = threading.Thread(target=self._drain, name=f"{node.get_name()}-inputs",
+                                       daemon=True)
+        self.thread.start()
+
+    def add(self, message_type, topic: str, callback, depth: int = 100, qos=None) -> None:
+        """Take `topic` here; qos defaults to KEEP_LAST(depth), volatile."""
+        subscription = self.node.create_subscription(
+            message_type, topic, lambda _: None,
+            qos or QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=depth))
+        with self._lock:
+            self.inputs.append((subscription, callback))
+
+    def _drain(self) -> None:
+        while not self._stop.wait(self.period_s):
+            with self._lock:
+                inputs = list(self.inputs)
+            try:
+                for subscription, callback in inputs:
+                    with subscription.handle:
+                        while True:
+                            taken = subscription.handle.take_message(subscription.msg_type,
+                                                                     subscription.raw)
+                            if taken is None:
+                                break
+                            callback(taken[0])
+            except Exception:           # noqa: BLE001 - destroyed while shutting down
+                if self._stop.is_set() or not self.node.context.ok():
+                    return
+                raise
+
+    def close(self) -> None:
+        self._stop.set()
+        self.thread.join(timeout=2.0)
+        self.node.destroy_node()
+
+
+class ThreadTimer:
+    """A periodic callback on a thread of its own instead of an executor timer.
+
+    For a node's frequent housekeeping (the handshake's 20 Hz update): an executor timer
+    wakes the executor, which rebuilds the wait set of the whole node every time.
+    """
+
+    def __init__(self, period_s: float, callback, name: str):
+        self.period_s = period_s
+        self.callback = callback
+        self._stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.period_s):
+            self.callback()
+
+    def close(self) -> None:
+        self._stop.set()
+        self.thread.join(timeout=2.0)
