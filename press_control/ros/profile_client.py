@@ -55,8 +55,11 @@ class ProfileClient:
         instead of waiting on: the caller acts on what the press says.
         """
         before = len(self.rejections)
-        handle = self._wait(self.client.send_goal_async(
-            goal, feedback_callback=lambda m: on_feedback and on_feedback(m.feedback)), 30.0)
+
+        def forward(message) -> None:
+            if on_feedback is not None:
+                on_feedback(message.feedback)
+        handle = self._wait(self.client.send_goal_async(goal, feedback_callback=forward), 30.0)
         if not handle.accepted:
             deadline = time.monotonic() + 2.0
             while len(self.rejections) == before and time.monotonic() < deadline:

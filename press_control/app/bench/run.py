@@ -2,7 +2,7 @@
 import os
 import sys
 
-from press_control.app.bench import cell, driver, monitor, profiles, safety
+from press_control.app.bench import cell, cpu, driver, monitor, profiles, safety
 from press_control.app.bench.report import write_report
 
 
@@ -18,6 +18,7 @@ def run_benchmarks(out_dir: str, quick: bool = False) -> int:
             goals=5 if quick else 20)),
         ("interface monitor", monitor.run),
         ("whole cell", lambda: cell.run(cells=2 if quick else 3)),
+        ("CPU while a profile runs", lambda: cpu.run(seconds=15.0 if quick else 30.0)),
     ]
     figures = []
     for name, step in steps:
