@@ -42,8 +42,9 @@ def spin(ros_context):
         return executor
 
     yield add
+    nodes = list(executor.get_nodes())        # shutdown() forgets them
     executor.shutdown(timeout_sec=2.0)
-    for node in list(executor.get_nodes()):
+    for node in nodes:
         node.destroy_node()
 
 

@@ -65,7 +65,8 @@ class HandlingPort:
         node.hot_inputs.add(ArmHeartbeat, "handling/arm", guarded(node, self.on_arm))
         node.create_service(Trigger, "handling/reset", guarded_service(
             node, self.on_reset, _fill_failed_reset), callback_group=callback_group)
-        self.updater = ThreadTimer(0.05, guarded(node, self.update), "handshake-update")
+        self.updater = ThreadTimer(0.05, guarded(node, self.update), "handshake-update",
+                                   alive=node.context.ok)
         node.create_timer(config.handling_period_s, guarded(node, self.publish),
                           callback_group=callback_group)
         self._since = node.get_clock().now()

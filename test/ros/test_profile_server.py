@@ -211,8 +211,9 @@ def fresh_domain(monkeypatch):
     rclpy.init(context=context, domain_id=domain)
     executor = MultiThreadedExecutor(num_threads=4, context=context)
     yield context, executor
+    nodes = list(executor.get_nodes())        # shutdown() forgets them
     executor.shutdown(timeout_sec=2.0)
-    for node in list(executor.get_nodes()):
+    for node in nodes:
         node.destroy_node()
     rclpy.try_shutdown(context=context)
 
