@@ -178,10 +178,12 @@ class PressDriverNode(LifecycleNode):
             self, self.on_reset_fault, _fill_failed_trigger), callback_group=services))
         keep(self.create_service(Trigger, "zero_position", guarded_service(
             self, self.on_zero_position, _fill_failed_trigger), callback_group=services))
-        # Heartbeats (each arm at 10 Hz, the owner at 20 Hz) are taken off the executor
-        # (ros/hot_input.py); an entering arm is seen within 5 ms, behind no command.
-        self.hot_inputs = HotInputs(self, period_s=0.005)
-        self.hot_inputs.add(ArmHeartbeat, "handling/arm", guarded(self, self.on_arm))
+        # The arm has a callback group of its own: an entering arm never waits behind
+        # commands. The owner's 20 Hz lease renewals are taken off the executor
+        # (ros/hot_input.py; the lease lasts owner_timeout_s, 1 s).
+        keep(self.create_subscription(ArmHeartbeat, "handling/arm", guarded(self, self.on_arm),
+                                      10, callback_group=MutuallyExclusiveCallbackGroup()))
+        self.hot_inputs = HotInputs(self, period_s=0.02)
         self.hot_inputs.add(String, "owner_heartbeat", guarded(self, self.on_owner))
         # E-stop has a path of its own: a node and executor thread that serve nothing else,
         # so it never waits in the main executor's queue behind commands and timers.
