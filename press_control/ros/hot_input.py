@@ -8,7 +8,7 @@ EventsExecutor of Jazzy holds the interpreter lock while it waits, so it cannot 
 a thread. HotInputs therefore take their subscriptions' messages themselves: the subscriptions
 live on a companion node (`<node>_inputs`, no parameter services) that no executor spins,
 and a thread drains their queues every `period_s`, calling the callback for each message in
-order. Callbacks run in that thread: it must be short and thread-safe.
+order. Callbacks run in that thread: they must be short and thread-safe.
 """
 import threading
 
