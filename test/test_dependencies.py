@@ -10,7 +10,9 @@ ROSDEP_KEYS = {"serial": "python3-serial", "numpy": "python3-numpy", "yaml": "py
                "matplotlib": "python3-matplotlib", "scipy": "python3-scipy",
                "mcap": "python3-mcap", "mcap_ros2": "python3-mcap-ros2-support",
                "hypothesis": "python3-hypothesis", "pymodbus": "python3-pymodbus",
-               "pytest": "python3-pytest"}
+               "pytest": "python3-pytest", "aiohttp": "python3-aiohttp",
+               "rosbags": "python3-rosbags-pip", "jsonschema": "python3-jsonschema",
+               "selenium": "python3-selenium"}
 # Declared although no module imports them, each for a reason.
 USED_WITHOUT_IMPORT = {
     "lifecycle_msgs": "rclpy's LifecycleNode serves its lifecycle services",

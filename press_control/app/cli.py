@@ -1,4 +1,4 @@
-"""Operator command line `pressctl`: run profiles, watch the press, run the demo."""
+"""Operator command line `pressctl`: run profiles, list run records, run the demo."""
 import argparse
 import signal
 import sys
@@ -95,6 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--out", default="bench_report", help="folder of the report")
     bench.add_argument("--quick", action="store_true", help="shorter runs (about 3 min)")
     bench.set_defaults(handler=_bench)
+    from press_control.app.runs import add_parsers
+    add_parsers(commands, "~/.ros/press_control/runs")
     return parser
 
 

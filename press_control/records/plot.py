@@ -1,9 +1,33 @@
-"""The plot of one run: pressure and setpoint with segments, impedance, density."""
+"""The plot of one run: pressure with segments, impedance (log), density, Nyquist."""
 import math
 
+MIN_LABEL_FRACTION = 0.06        # segments narrower than this share of the run get no text
 
-def plot_run(rows, segments, path: str, title: str) -> None:
-    """Setpoint and pressure against time (segments shaded), impedance and density."""
+
+def _positive(values):
+    return [v if isinstance(v, (int, float)) and v > 0 else math.nan for v in values]
+
+
+def _segment_spans(times, indices):
+    """(index, start, end) of each segment in the order the run went through them."""
+    spans = []
+    for t, index in zip(times, indices):
+        if not isinstance(index, int) or index < 0:
+            continue
+        if spans and spans[-1][0] == index:
+            spans[-1][2] = t
+        else:
+            spans.append([index, t, t])
+    return spans
+
+
+def plot_run(rows, segments, spectra, path_base: str, title: str) -> list:
+    """Write path_base.png and path_base.svg; returns their paths.
+
+    Left: pressure and setpoint (segments shaded and labelled), |Z| and R_interface on a log
+    axis, relative density. Right: the Nyquist plot (-Z'' against Z') of the first and the
+    last EIS sweep, equal axes.
+    """
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -11,28 +35,66 @@ def plot_run(rows, segments, path: str, title: str) -> None:
     def column(name):
         return [row.get(name, math.nan) for row in rows]
     t = column("time_s")
-    figure, (top, middle, bottom) = plt.subplots(3, 1, sharex=True, figsize=(10, 8),
-                                                 height_ratios=[3, 1.5, 1.5])
+    figure = plt.figure(figsize=(14, 8.5), layout="constrained")
+    grid = figure.add_gridspec(3, 2, width_ratios=[2.2, 1], height_ratios=[3, 1.6, 1.4])
+    top = figure.add_subplot(grid[0, 0])
+    middle = figure.add_subplot(grid[1, 0], sharex=top)
+    bottom = figure.add_subplot(grid[2, 0], sharex=top)
+    nyquist = figure.add_subplot(grid[:, 1])
+
     top.plot(t, column("setpoint_mpa"), "--", color="tab:gray", label="setpoint")
     top.plot(t, column("measured_mpa"), color="tab:blue", label="measured pressure")
-    indices = column("segment")
-    for index in sorted({i for i in indices if isinstance(i, int) and i >= 0}):
-        times = [ti for ti, si in zip(t, indices) if si == index]
-        label = segments[index].type if index < len(segments) else str(index)
-        top.axvspan(times[0], times[-1], alpha=0.08 if index % 2 else 0.16, color="tab:orange")
-        top.text(times[0], 0.98, f" {index + 1} {label}", transform=top.get_xaxis_transform(),
-                 va="top", fontsize=8)
+    finite_t = [v for v in t if isinstance(v, (int, float)) and math.isfinite(v)]
+    run_s = (max(finite_t) - min(finite_t)) if finite_t else 0.0
+    for order, (index, start, end) in enumerate(_segment_spans(t, column("segment"))):
+        top.axvspan(start, end, alpha=0.16 if order % 2 else 0.07, color="tab:orange",
+                    linewidth=0)
+        if run_s and (end - start) / run_s >= MIN_LABEL_FRACTION:
+            label = segments[index].type if index < len(segments) else str(index)
+            top.text((start + end) / 2, 0.97 - 0.07 * (order % 2), f"{index + 1} {label}",
+                     transform=top.get_xaxis_transform(), ha="center", va="top",
+                     fontsize=9, clip_on=True)
     top.set_ylabel("pressure on sample [MPa]")
     top.legend(loc="lower right")
     top.set_title(title)
-    middle.plot(t, column("impedance_ohm"), color="tab:red", label="|Z|")
-    middle.plot(t, column("interface_resistance_ohm"), color="tab:purple",
-                label="R interface")
-    middle.set_ylabel("ohm")
-    middle.legend(loc="upper right")
+    top.grid(alpha=0.3)
+
+    impedance = _positive(column("impedance_ohm"))
+    interface = _positive(column("interface_resistance_ohm"))
+    if any(math.isfinite(v) for v in impedance + interface):
+        middle.semilogy(t, impedance, color="tab:red", label="|Z|")
+        middle.semilogy(t, interface, color="tab:purple", label="R interface")
+        middle.legend(loc="upper right")
+    else:
+        middle.text(0.5, 0.5, "no impedance measured", transform=middle.transAxes,
+                    ha="center", va="center", color="tab:gray")
+    middle.set_ylabel("impedance [ohm]")
+    middle.grid(alpha=0.3, which="both")
+
     bottom.plot(t, column("relative_density"), color="tab:green")
     bottom.set_ylabel("relative density")
     bottom.set_xlabel("time [s]")
-    figure.tight_layout()
-    figure.savefig(path, dpi=90)
+    bottom.grid(alpha=0.3)
+
+    shown = [spectra[0], spectra[-1]] if len(spectra) > 1 else list(spectra)
+    for number, spectrum, color in zip((1, len(spectra)), shown, ("tab:blue", "tab:red")):
+        nyquist.plot(spectrum.z_real_ohm, [-z for z in spectrum.z_imag_ohm], "o-",
+                     markersize=3, color=color,
+                     label=f"sweep {number}" + (f" ({spectrum.label})" if spectrum.label
+                                                else ""))
+    if shown:
+        nyquist.set_aspect("equal", adjustable="datalim")
+        nyquist.legend(loc="upper left")
+    else:
+        nyquist.text(0.5, 0.5, "no EIS sweep in this run", transform=nyquist.transAxes,
+                     ha="center", va="center", color="tab:gray")
+    nyquist.set_xlabel("Z' [ohm]")
+    nyquist.set_ylabel("-Z'' [ohm]")
+    nyquist.set_title("Nyquist plot")
+    nyquist.grid(alpha=0.3)
+
+    paths = [f"{path_base}.png", f"{path_base}.svg"]
+    figure.savefig(paths[0], dpi=90)
+    figure.savefig(paths[1])
     plt.close(figure)
+    return paths

@@ -48,9 +48,10 @@ class HandlingPort:
     The node provides `config` and `hot_inputs` (arm heartbeats arrive at 10 Hz per arm).
     """
 
-    def __init__(self, node, state_source, callback_group=None):
+    def __init__(self, node, state_source, callback_group=None, on_publish=None):
         config = node.config
         self.node = node
+        self.on_publish = on_publish
         self.state_source = state_source
         self.lock = threading.Lock()
         self.machine = Handshake(HandshakeTimeouts(
@@ -128,3 +129,5 @@ class HandlingPort:
                                 reason=machine.reason)
         message.header.stamp = self.node.get_clock().now().to_msg()
         self.publisher.publish(message)
+        if self.on_publish is not None:
+            self.on_publish(message)

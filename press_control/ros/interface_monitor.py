@@ -1,7 +1,8 @@
 """interface_monitor: impedance, EIS fits, densification and interface events.
 
 Publishes interface/health (InterfaceHealth) at health_rate_hz, interface/events
-(InterfaceEvent) and /diagnostics; service interface/sweep (std_srvs/Trigger) runs an EIS
+(InterfaceEvent), every EIS sweep on interface/spectrum (ImpedanceSpectrum, latched) and
+/diagnostics; service interface/sweep (std_srvs/Trigger) runs an EIS
 sweep now. A missing or misbehaving analyzer keeps the node running: it says so on
 /diagnostics, raises instrument_fault and retries.
 """
@@ -27,7 +28,8 @@ from press_control.ros.hot_input import HotInputs
 from press_control.ros.guard import guarded, guarded_service
 from press_control.ros.parameters import MONITOR_PARAMETERS, declare
 from press_control.ros.spin import spin_node
-from press_control_interfaces.msg import HandlingState, InterfaceEvent, InterfaceHealth, PressState
+from press_control_interfaces.msg import (HandlingState, ImpedanceSpectrum, InterfaceEvent,
+                                          InterfaceHealth, PressState)
 
 MAX_PHYSICAL_OHM = 1.0e9
 
@@ -74,6 +76,8 @@ class InterfaceMonitorNode(Node):
         group = ReentrantCallbackGroup()
         self.health_publisher = self.create_publisher(InterfaceHealth, "interface/health", 10)
         self.event_publisher = self.create_publisher(InterfaceEvent, "interface/events", 50)
+        self.spectrum_publisher = self.create_publisher(ImpedanceSpectrum, "interface/spectrum",
+                                                        LATCHED)
         self.diagnostics = DiagnosticsPort(self, "analyzer")
         self.hot_inputs = HotInputs(self)
         self.hot_inputs.add(PressState, "state", guarded(self, self.on_state))
@@ -181,6 +185,8 @@ class InterfaceMonitorNode(Node):
         fit = fit_circuit(frequencies, impedances)
         self.fit_time_s = time.perf_counter() - started
         self.sweeps += 1
+        self.spectrum_publisher.publish(self._spectrum_message(
+            sweep_began, frequencies, impedances, fit))
         if fit.ok:
             self.fit, self.fit_stamp = fit, sweep_began
         else:
@@ -189,6 +195,19 @@ class InterfaceMonitorNode(Node):
                 f"EIS fit rejected (residual {fit.rms_relative_residual:.3f})")
 
     # ---- outputs -----------------------------------------------------------------------
+    def _spectrum_message(self, began, frequencies, impedances, fit) -> ImpedanceSpectrum:
+        message = ImpedanceSpectrum(cell_id=self.cell_id, fit_ok=bool(fit.ok),
+                                    frequency_hz=[float(f) for f in frequencies],
+                                    z_real_ohm=[float(z.real) for z in impedances],
+                                    z_imag_ohm=[float(z.imag) for z in impedances])
+        message.header.stamp = began
+        values = (fit.interface_ohm, fit.interface_std_ohm, fit.bulk_ohm) if fit.ok \
+            else (math.nan, math.nan, math.nan)
+        (message.interface_resistance_ohm, message.interface_resistance_std_ohm,
+         message.bulk_resistance_ohm) = (float(v) for v in values)
+        message.rms_relative_residual = float(fit.rms_relative_residual)
+        return message
+
     def publish_health(self) -> None:
         with self.lock:
             state = self.state

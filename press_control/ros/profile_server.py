@@ -15,6 +15,7 @@ import rclpy
 from rclpy.action import ActionServer, CancelResponse, GoalResponse
 from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.node import Node
+from diagnostic_msgs.msg import DiagnosticArray
 from std_msgs.msg import String
 
 from press_control.ros.qos import LATCHED
@@ -33,11 +34,13 @@ from press_control.control.profiles import (REJECT_BUSY, REJECT_HANDLING, REJECT
                                             assemble, load_presets, validate)
 from press_control.records.run_record import RunRecord
 from press_control.ros.bag_codec import RosMessageCodec
+from press_control.ros.record_tap import RecordTap
 from press_control.resources import config_path
 from press_control.control.safety import (NO_PRESS_STATE, NO_ROUND_TRIP, REFUSED_INTERLOCK,
                                           Refusal, SafetyLimits, motion_refusal)
 from press_control_interfaces.action import RunPressureProfile
-from press_control_interfaces.msg import GoalRejection, InterfaceEvent, InterfaceHealth, PressState
+from press_control_interfaces.msg import (GoalRejection, ImpedanceSpectrum, InterfaceEvent,
+                                          InterfaceHealth, PressState)
 from press_control_interfaces.srv import PressCommand
 
 OUTCOME_CODES = {SUCCEEDED: RunPressureProfile.Result.SUCCEEDED,
@@ -73,6 +76,7 @@ class ProfileServerNode(Node):
         self._pinging = False
         self.kept = None                 # (owner, cell_id) of a cell kept loaded
         group = ReentrantCallbackGroup()
+        self.tap = RecordTap(self)
         self.hot_inputs = HotInputs(self)
         self.hot_inputs.add(PressState, "state", guarded(self, self.on_state))
         self.create_subscription(String, "installed_die", guarded(self, self.on_installed_die),
@@ -81,7 +85,12 @@ class ProfileServerNode(Node):
                                  guarded(self, self.on_health), 10, callback_group=group)
         self.create_subscription(InterfaceEvent, "interface/events",
                                  guarded(self, self.on_event), 10, callback_group=group)
-        self.handling = HandlingPort(self, lambda: self.state, group)
+        self.create_subscription(ImpedanceSpectrum, "interface/spectrum",
+                                 guarded(self, self.on_spectrum), LATCHED, callback_group=group)
+        self.create_subscription(DiagnosticArray, "/diagnostics",
+                                 guarded(self, self.on_diagnostics), 10, callback_group=group)
+        self.handling = HandlingPort(self, lambda: self.state, group,
+                                     on_publish=guarded(self, self.on_handling_state))
         self.rejections = self.create_publisher(GoalRejection, "run_profile/rejection", LATCHED)
         self.owner_heartbeat = self.create_publisher(String, "owner_heartbeat", 10)
         self.command_client = self.create_client(PressCommand, "command", callback_group=group)
@@ -101,16 +110,29 @@ class ProfileServerNode(Node):
     # ---- inputs ------------------------------------------------------------------------
     def on_state(self, message: PressState) -> None:
         self.state, self.state_seen = message, time.monotonic()
+        self.tap.write("state", message)
 
     def on_installed_die(self, message: String) -> None:
         self.installed_die = message.data
+        self.tap.write("installed_die", message, latched=True)
 
     def on_health(self, message: InterfaceHealth) -> None:
         self.health = message
+        self.tap.write("interface/health", message)
 
     def on_event(self, message: InterfaceEvent) -> None:
         if message.event == InterfaceEvent.DENSIFICATION_PLATEAU:
             self.plateau = message.active
+        self.tap.write("interface/events", message)
+
+    def on_spectrum(self, message: ImpedanceSpectrum) -> None:
+        self.tap.write_spectrum("interface/spectrum", message)
+
+    def on_diagnostics(self, message: DiagnosticArray) -> None:
+        self.tap.write("/diagnostics", message)
+
+    def on_handling_state(self, message) -> None:
+        self.tap.write("handling/state", message, latched=True)
 
     def _supervise(self) -> None:
         """Readiness by a real round trip, and the lease of a cell kept loaded."""
@@ -305,6 +327,7 @@ class ProfileServerNode(Node):
             runner.outcome, runner.reason = ABORTED, f"press_driver refused ownership: {reason}"
         else:
             self.handling.goal_started(goal.cell_id)
+        self.tap.start(record)
         self.get_logger().info(f"cell {goal.cell_id}: running {goal.preset or 'custom'} "
                                f"({len(segments)} segments) on die {die.die_id} as goal "
                                f"{owner}; record {record.folder}")
@@ -363,11 +386,8 @@ class ProfileServerNode(Node):
                           relative_density=feedback.relative_density,
                           impedance_ohm=feedback.impedance_ohm,
                           interface_resistance_ohm=observation.interface_resistance_ohm)
-        record.add_message("feedback", feedback, stamp_ns)
-        if self.state is not None:
-            record.add_message("state", self.state, stamp_ns)
-        if self.health is not None:
-            record.add_message("interface/health", self.health, stamp_ns)
+        record.add_message(self.tap.full_name("run_profile/feedback"), feedback,
+                           stamp_ns)
 
     def _finish(self, handle, runner, record, segments, owner, acquired):
         goal = handle.request
@@ -390,11 +410,14 @@ class ProfileServerNode(Node):
         result.final_relative_density = health.relative_density if health else math.nan
         result.final_impedance_ohm = health.impedance_ohm if health else math.nan
         result.record_dir = record.folder
+        self.tap.stop()
         try:
             result.record_files = record.finish({
                 "outcome": outcome, "reason": reason, "peak_mpa": runner.peak_mpa,
                 "segments": [vars(s) for s in runner.stats],
                 "final_relative_density": result.final_relative_density,
+                "final_interface_resistance_ohm": health.interface_resistance_ohm
+                if health else math.nan,
                 "final_impedance_ohm": result.final_impedance_ohm}, segments)
         except OSError as error:
             result.reason += f"; the run record could not be completed ({error})"

@@ -7,6 +7,9 @@ import sys
 import threading
 import time
 
+from pathlib import Path
+
+import jsonschema
 import pytest
 import rclpy
 from press_control.ros.action_client import LockedActionClient as ActionClient
@@ -23,12 +26,15 @@ from press_control.records.bag_reader import read_bag
 from press_control.records.run_record import RunRecord
 from press_control.sim.process import SimulatorProcess
 from press_control_interfaces.action import RunPressureProfile
+from rosbags.highlevel import AnyReader
 from press_control_interfaces.msg import GoalRejection, PressState, ProfileSegment
 from waiting import wait_for
 
 RAMP, HOLD, RELEASE, REGULATE = (ProfileSegment.RAMP, ProfileSegment.HOLD,
                                  ProfileSegment.RELEASE, ProfileSegment.REGULATE)
 Result = RunPressureProfile.Result
+SUMMARY_SCHEMA = os.path.join(os.path.dirname(__file__), "..", "..", "docs",
+                              "summary.schema.json")
 
 
 def seg(kind, target, **fields):
@@ -107,11 +113,17 @@ def test_ramp_hold_release_succeeds_with_feedback_and_a_complete_record(cell):
     assert len(cell.feedback) >= 5 * elapsed                  # 20 Hz nominal, >= 10 Hz target
     names = {os.path.relpath(f, result.record_dir) for f in result.record_files}
     assert {"summary.json", "samples.csv", "plot.png", "bag/run.mcap"} <= names
-    summary = json.load(open(os.path.join(result.record_dir, "summary.json")))
+    summary = json.load(open(os.path.join(result.record_dir, "summary.json")),
+                        parse_constant=lambda name: pytest.fail(f"{name} in summary.json"))
+    jsonschema.validate(summary, json.load(open(SUMMARY_SCHEMA)))
     assert summary["status"] == "SUCCEEDED" and summary["cell_id"] == "cell-1"
-    topics = {topic for topic, _, _ in read_bag(os.path.join(result.record_dir, "bag",
-                                                             "run.mcap"))}
-    assert {"state", "feedback"} <= topics
+    with AnyReader([Path(result.record_dir, "bag")]) as reader:   # not our reader
+        counts = {c.topic: c.msgcount for c in reader.connections}
+        seconds = reader.duration / 1e9
+    assert {"/state", "/run_profile/feedback", "/handling/state", "/diagnostics"} <= set(counts)
+    assert counts["/state"] >= 50 * seconds, counts          # as it arrived: 100 Hz nominal
+    assert 10 * seconds <= counts["/run_profile/feedback"] <= 25 * seconds, counts
+    assert counts["/diagnostics"] <= 5 * seconds, counts      # 1 Hz, not resampled
     assert cell.sim.true_pressure_mpa() < 1.0
 
 
