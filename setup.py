@@ -15,8 +15,9 @@ setup(
         (f"share/{PACKAGE}/launch", glob("launch/*.launch.py")),
         (f"share/{PACKAGE}/config", glob("config/*.yaml")),
     ],
+    package_data={f"{PACKAGE}.panel": ["static/*.*", "static/vendor/*"]},
     install_requires=["setuptools"],
-    zip_safe=True,
+    zip_safe=False,
     maintainer="press_control maintainers",
     maintainer_email="press-control@example.org",
     description="ROS 2 integration of laboratory hydraulic presses for battery assembly.",
@@ -31,6 +32,7 @@ setup(
             "interface_monitor = press_control.ros.interface_monitor:main",
             "demo_arm = press_control.ros.demo_arm:main",
             "bringup = press_control.app.bringup:main",
+            "press_panel = press_control.ros.press_panel:main",
         ],
     },
 )

@@ -28,6 +28,34 @@ if ! command -v ip >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >
   apt-get install -y -q iproute2 >/dev/null || echo "setup: could not install iproute2" >&2
 fi
 
+# press_panel's browser test drives the distribution's Chromium through its ChromeDriver.
+if { ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; } &&
+   [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "setup: installing chromium and chromium-driver (apt-get)"
+  { apt-get update -q && apt-get install -y -q chromium chromium-driver; } >/dev/null 2>&1 ||
+    echo "setup: could not install chromium (the panel's browser test will fail)" >&2
+fi
+
+# press_panel serves its chart library (uPlot, MIT) from the package: fetched once from the
+# npm registry, pinned and checked, never from the internet at page load.
+UPLOT_VERSION=1.6.32
+UPLOT_SHA256=4b8a8191e425658e3ea8c8c1314b0fc679c861ee3a1af2b20c7b16ba50b5133d
+VENDOR=press_control/panel/static/vendor
+if [ ! -f "$VENDOR/uPlot.iife.min.js" ]; then
+  command -v npm >/dev/null 2>&1 ||
+    fail "npm is needed once to fetch the panel's chart library uPlot (apt-get install npm)"
+  scratch=$(mktemp -d)
+  (cd "$scratch" && npm pack --silent "uplot@$UPLOT_VERSION" >/dev/null) ||
+    fail "could not fetch uplot@$UPLOT_VERSION from the npm registry"
+  echo "$UPLOT_SHA256  $scratch/uplot-$UPLOT_VERSION.tgz" | sha256sum -c --quiet ||
+    fail "uplot-$UPLOT_VERSION.tgz does not have the expected SHA-256"
+  tar xzf "$scratch/uplot-$UPLOT_VERSION.tgz" -C "$scratch"
+  mkdir -p "$VENDOR"
+  cp "$scratch/package/dist/uPlot.iife.min.js" "$scratch/package/dist/uPlot.min.css" "$VENDOR/"
+  cp "$scratch/package/LICENSE" "$VENDOR/uPlot.LICENSE"
+  rm -rf "$scratch"
+fi
+
 if [ ! -x .venv/bin/python ]; then
   echo "setup: creating .venv with $PY"
   "$PY" -m venv .venv || fail "could not create a virtual environment (Debian/Ubuntu: apt-get install python3-venv)"

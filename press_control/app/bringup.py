@@ -2,8 +2,10 @@
 
 Starts the simulator (optional, its own process: it is the press), press_driver (its own
 process by default, so its heartbeat never waits on another node's interpreter lock),
-profile_server and interface_monitor (in this process) and optionally demo_arm (its own
-process, as a robot is its own machine), all from config/press_cell.yaml or --params-file.
+profile_server and interface_monitor (in this process), press_panel (the operators' web
+page, its own process) and optionally demo_arm (its own process, as a robot is its own
+machine), all from config/press_cell.yaml or --params-file. It prints the panel's address
+and its control token.
 Ctrl-C stops everything; the driver releases the press on its way out.
 launch/press_cell.launch.py starts the same nodes for `ros2 launch`.
 """
@@ -13,6 +15,7 @@ import sys
 import threading
 
 from press_control.app.press_cell import PressCell
+from press_control.panel.token import TokenProblem, load_or_create_token
 from press_control.resources import config_path
 
 
@@ -36,9 +39,29 @@ def build_parser() -> argparse.ArgumentParser:
                         help="a press without a robot arm: no arm heartbeat, no handshake")
     parser.add_argument("--driver-in-process", action="store_true",
                         help="run press_driver in this process too (default: its own)")
+    parser.add_argument("--no-panel", dest="panel", action="store_false",
+                        help="do not start press_panel (the web page)")
+    parser.add_argument("--panel-host", default="127.0.0.1",
+                        help="address of the web page (0.0.0.0: the lab network sees it)")
+    parser.add_argument("--panel-port", type=int, default=8080, help="port of the web page")
+    parser.add_argument("--panel-token-file", default="~/.ros/press_control/panel_token",
+                        help="control token file (made, mode 0600, if missing)")
     parser.add_argument("--exit-when-done", action="store_true",
                         help="with --demo-arm: stop once the arm has done its cells")
     return parser
+
+
+def panel_banner(args) -> str:
+    """Where the web page is and the token its controls need."""
+    host = "<this computer's address>" if args.panel_host in ("0.0.0.0", "::") \
+        else args.panel_host
+    address = f"http://{host}:{args.panel_port}/"
+    try:
+        token = load_or_create_token(args.panel_token_file)
+    except (TokenProblem, OSError) as error:
+        return f"bringup: press panel on {address} (read-only: {error})"
+    return (f"bringup: press panel on {address} ; control token (in "
+            f"{args.panel_token_file}): {token}")
 
 
 def main(argv=None) -> int:
@@ -49,8 +72,12 @@ def main(argv=None) -> int:
                      demo_arm=args.demo_arm, arm_parameters={
                          "cells": args.cells, "preset": args.preset, "seed": args.seed},
                      record_dir=args.record_dir, arm_interlock=args.arm_interlock,
-                     driver_in_process=args.driver_in_process)
+                     driver_in_process=args.driver_in_process,
+                     panel_parameters={"host": args.panel_host, "port": args.panel_port,
+                                       "token_file": args.panel_token_file}
+                     if args.panel else None)
     stop = threading.Event()
+    banner = panel_banner(args) if args.panel else ""     # makes the token file first
     cell.start()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -64,6 +91,8 @@ def main(argv=None) -> int:
             if args.arm_interlock and not args.demo_arm else ""
         print(f"bringup: {'ready' + waiting if not problem else 'not ready: ' + problem}",
               flush=True)
+        if args.panel:
+            print(banner, flush=True)
         while not stop.wait(0.2):
             if args.exit_when_done and cell.arm is not None and cell.arm.poll() is not None:
                 break

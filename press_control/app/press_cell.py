@@ -1,6 +1,6 @@
 """PressCell: the simulator, the nodes and the demo arm of one press, started and stopped as one.
 
-press_driver and demo_arm run in processes of their own (as with `ros2 launch`: the
+press_driver, press_panel and demo_arm run in processes of their own (as with `ros2 launch`: the
 driver's heartbeat never waits on another node's interpreter lock, and a robot is its own
 machine); profile_server, interface_monitor and the simulated world run in this process
 (press_control.ros.node_host). Every node reads the same parameter file as the launch.
@@ -26,7 +26,8 @@ class PressCell:
                  sim_dir: str = None, seed: int = 0, press_port: str = "",
                  lcr_port: str = "", demo_arm: bool = False, arm_parameters: dict = None,
                  record_dir: str = "", arm_interlock: bool = True,
-                 driver_in_process: bool = False, driver_output=None):
+                 driver_in_process: bool = False, driver_output=None,
+                 panel_parameters: dict = None):
         self.params_file = params_file or config_path("press_cell.yaml")
         self.namespace = namespace
         self.use_sim = use_sim
@@ -39,7 +40,9 @@ class PressCell:
         self.arm_interlock = arm_interlock
         self.driver_in_process = driver_in_process
         self.driver_output = driver_output
+        self.panel_parameters = panel_parameters      # None: no panel
         self.sim = self.driver = self.host = self.arm = self.results_file = None
+        self.panel = None
 
     @property
     def server(self):
@@ -76,6 +79,11 @@ class PressCell:
             driver_parameters["port"] = self.press_port
         if not self.driver_in_process:
             self.driver = self._start_node_process("press_driver", driver_parameters)
+        if self.panel_parameters is not None:
+            panel = dict(self.panel_parameters)
+            if self.record_dir:
+                panel["record_dir"] = os.path.abspath(self.record_dir)
+            self.panel = self._start_node_process("press_panel", panel)
         if self.demo_arm:
             self.results_file = tempfile.mkstemp(prefix="demo_arm_", suffix=".json")[1]
             self.arm = self._start_node_process("demo_arm", {
@@ -127,6 +135,8 @@ class PressCell:
         """Which node process has ended (the driver; the arm only with an error), or ""."""
         if self.driver is not None and self.driver.poll() is not None:
             return f"press_driver exited with code {self.driver.returncode}"
+        if self.panel is not None and self.panel.poll() is not None:
+            return f"press_panel exited with code {self.panel.returncode}"
         if self.arm is not None and self.arm.poll() not in (None, 0):
             return f"demo_arm exited with code {self.arm.returncode}"
         return ""
@@ -148,12 +158,12 @@ class PressCell:
             time.sleep(0.1)
 
     def stop(self) -> None:
-        for process in (self.arm, self.driver):
+        for process in (self.arm, self.panel, self.driver):
             if process is not None and process.poll() is None:
                 process.send_signal(signal.SIGINT)   # the driver releases on shutdown
         if self.host is not None:
             self.host.stop()
-        for process in (self.arm, self.driver):
+        for process in (self.arm, self.panel, self.driver):
             if process is not None:
                 try:
                     process.wait(timeout=10)

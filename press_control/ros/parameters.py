@@ -156,6 +156,21 @@ DEMO_ARM_PARAMETERS = [
 ]
 
 
+PANEL_PARAMETERS = [
+    Spec("host", "127.0.0.1", "address the panel serves on (0.0.0.0 = every interface: the "
+         "lab network can see it)"),
+    Spec("port", 8080, "TCP port of the panel (0 = any free port)", "", 0, 65535),
+    Spec("token_file", "~/.ros/press_control/panel_token", "file holding the control token "
+         "(made with mode 0600 if missing; without it the page is read-only)"),
+    Spec("record_dir", "~/.ros/press_control/runs", "run records listed on the page"),
+    Spec("push_rate_hz", 10.0, "updates pushed to each browser", "Hz", 1.0, 50.0),
+    Spec("trace_window_s", 300.0, "pressure trace kept for the page", "s", 10.0, 3600.0),
+    Spec("runs_shown", 10, "last runs listed", "", 1, 200),
+    Spec("call_timeout_s", 3.0, "wait this long for the cancel and reset services", "s",
+         0.1, 60.0),
+]
+
+
 class ConfigError(ValueError):
     """A parameter value the node cannot start with."""
 

@@ -306,6 +306,7 @@ class ProfileServerNode(Node):
         """Run one goal; whatever ends it, the press is released or the result says why not."""
         goal = handle.request
         owner = bytes(handle.goal_id.uuid).hex()
+        self._goal_cell, self._goal_preset = goal.cell_id, goal.preset
         try:
             segments, die = self.plan(goal)
             record = RunRecord(self.config.record_dir, goal.cell_id, {
@@ -370,7 +371,8 @@ class ProfileServerNode(Node):
         index = min(max(runner.index, 0), len(runner.segments) - 1)
         segment = runner.segments[index]
         return RunPressureProfile.Feedback(
-            segment_index=index,
+            cell_id=self._goal_cell, preset=self._goal_preset,
+            segment_count=len(runner.segments), segment_index=index,
             segment_type=SEGMENT_TYPES.index(segment.type),
             setpoint_mpa=runner.reference_mpa, measured_mpa=observation.pressure_mpa,
             error_mpa=observation.pressure_mpa - runner.reference_mpa,
