@@ -1,6 +1,7 @@
-"""Launch one press cell: driver, profile server, interface monitor.
+"""Launch one press cell: driver, profile server, interface monitor, web panel.
 
 Optionally the simulator and the demo arm. Same nodes and parameter file as `bringup`.
+A press without a robot arm: `arm_interlock:=false`.
 """
 from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument, IncludeLaunchDescription
@@ -21,6 +22,11 @@ def generate_launch_description():
     demo_arm = LaunchConfiguration("demo_arm")
     sim_dir = LaunchConfiguration("sim_dir")
     arm_interlock = ParameterValue(LaunchConfiguration("arm_interlock"), value_type=bool)
+    require_loaded_cell = ParameterValue(LaunchConfiguration("require_loaded_cell"),
+                                         value_type=bool)
+    panel = LaunchConfiguration("panel")
+    panel_host = LaunchConfiguration("panel_host")
+    panel_port = ParameterValue(LaunchConfiguration("panel_port"), value_type=int)
     share = FindPackageShare("press_control")
     return LaunchDescription([
         DeclareLaunchArgument("namespace", default_value="press_1",
@@ -41,7 +47,19 @@ def generate_launch_description():
                               description="start the demo arm (loads, presses, unloads)"),
         DeclareLaunchArgument("arm_interlock", default_value="true",
                               description="false only for a press without a robot arm: no "
-                                          "arm heartbeat needed, goals need no loaded cell"),
+                                          "arm heartbeat needed (and, unless "
+                                          "require_loaded_cell says otherwise, goals need "
+                                          "no loaded cell)"),
+        DeclareLaunchArgument("require_loaded_cell",
+                              default_value=LaunchConfiguration("arm_interlock"),
+                              description="profile_server accepts a goal only for the cell an "
+                                          "arm has loaded (default: as arm_interlock)"),
+        DeclareLaunchArgument("panel", default_value="true",
+                              description="start press_panel, the operators' web page"),
+        DeclareLaunchArgument("panel_host", default_value="127.0.0.1",
+                              description="address of the web page (0.0.0.0: lab network)"),
+        DeclareLaunchArgument("panel_port", default_value="8080",
+                              description="port of the web page"),
         IncludeLaunchDescription(
             PythonLaunchDescriptionSource(PathJoinSubstitution([share, "launch",
                                                                 "press_sim.launch.py"])),
@@ -54,10 +72,15 @@ def generate_launch_description():
                       output="screen"),
         Node(package="press_control", executable="profile_server", name="profile_server",
              namespace=namespace,
-             parameters=[params_file, {"require_loaded_cell": arm_interlock}], output="screen"),
+             parameters=[params_file, {"require_loaded_cell": require_loaded_cell}],
+             output="screen"),
         Node(package="press_control", executable="interface_monitor", name="interface_monitor",
              namespace=namespace, parameters=[params_file, {"lcr_port": lcr_port}],
              output="screen"),
+        Node(package="press_control", executable="press_panel", name="press_panel",
+             namespace=namespace,
+             parameters=[params_file, {"host": panel_host, "port": panel_port}],
+             output="screen", condition=IfCondition(panel)),
         Node(package="press_control", executable="demo_arm", name="demo_arm",
              namespace=namespace, parameters=[params_file], output="screen",
              condition=IfCondition(demo_arm)),

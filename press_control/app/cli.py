@@ -9,7 +9,7 @@ def run_profile(args: argparse.Namespace) -> int:
     from press_control.app.progress import progress_line, summary_lines
     from press_control.ros.operator import GoalRejected, NoAnswer, PressOperator
     from press_control.control.profile_runner import SUCCEEDED
-    from press_control.ros.profile_client import OUTCOME_NAMES
+    from press_control.ros.profile_client import OUTCOME_NAMES, ResultLost
 
     operator = PressOperator(args.namespace)
     cancel = threading.Event()
@@ -23,8 +23,8 @@ def run_profile(args: argparse.Namespace) -> int:
     try:
         result = operator.run_profile(args.preset, args.cell, args.die, args.hold_scale,
                                       args.wait_s, on_feedback=show, cancel_event=cancel)
-    except NoAnswer as missing:
-        print(f"pressctl: {missing}", file=sys.stderr)
+    except (NoAnswer, ResultLost) as missing:
+        print(f"\npressctl: {missing}", file=sys.stderr)
         return 2
     except GoalRejected as rejection:
         print(f"pressctl: {rejection}", file=sys.stderr)

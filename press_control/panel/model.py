@@ -132,9 +132,9 @@ class PanelModel:
 
     # ---- outputs ----------------------------------------------------------------------
     def snapshot(self, trace_after: int = -1, spectrum_after: int = 0) -> dict:
-        """Everything, with trace points newer than `trace_after` and the spectrum if
-        newer than `spectrum_after`; `trace_last` and `spectrum_sequence` say where to go
-        on from.
+        """Everything; only trace points and a spectrum newer than the given marks.
+
+        `trace_last` and `spectrum_sequence` of the result are the marks to go on from.
         """
         with self._lock:
             points = [p.row() for p in self.trace if p.index > trace_after]

@@ -2,6 +2,8 @@
 import threading
 import time
 
+from action_msgs.msg import GoalStatus
+
 from press_control.control.profile_runner import ABORTED, CANCELED, REJECTED, SUCCEEDED
 from press_control.ros.action_client import LockedActionClient
 from press_control.ros.qos import LATCHED
@@ -13,6 +15,8 @@ OUTCOME_NAMES = {RunPressureProfile.Result.SUCCEEDED: SUCCEEDED,
                  RunPressureProfile.Result.ABORTED: ABORTED,
                  RunPressureProfile.Result.REJECTED: REJECTED}
 
+TERMINAL = (GoalStatus.STATUS_SUCCEEDED, GoalStatus.STATUS_CANCELED, GoalStatus.STATUS_ABORTED)
+
 
 class GoalRejected(Exception):
     """The server refused the goal; the message is its published reason, code its kind."""
@@ -23,7 +27,7 @@ class GoalRejected(Exception):
 
 
 class ResultLost(Exception):
-    """The press finished the goal but its result never reached us."""
+    """The goal ended (or its server went away) but its result never reached us."""
 
 
 class ProfileClient:
@@ -45,14 +49,15 @@ class ProfileClient:
 
     def run(self, goal, on_feedback=None, cancel_event: threading.Event = None,
             timeout_s: float = 86400.0, ended=None, result_retry_s: float = 2.0,
-            result_grace_s: float = 15.0):
+            result_grace_s: float = 15.0, server_gone_s: float = 10.0):
         """Run goal to its end and return the Result; raise GoalRejected with the reason.
 
         The result is asked for again every result_retry_s while it has not come (a reply
         can be lost while DDS still matches a new reader; asking again is harmless). With
-        `ended()` (e.g. the latched handling state says the press has finished this cell),
-        a result still missing result_grace_s after ended() became true raises ResultLost
-        instead of waiting on: the caller acts on what the press says.
+        `ended()` (e.g. the latched handling state says the press has finished this cell)
+        or a final goal status, a result still missing result_grace_s later raises
+        ResultLost instead of waiting on: the caller acts on what the press says. So does a
+        server that has been gone for server_gone_s.
         """
         before = len(self.rejections)
 
@@ -70,14 +75,20 @@ class ProfileClient:
         requests = [handle.get_result_async()]
         asked_s = time.monotonic()
         deadline = asked_s + timeout_s
-        canceled, ended_since = False, None
+        canceled, ended_since, server_seen = False, None, asked_s
         while not any(request.done() for request in requests):
             now = time.monotonic()
             if not canceled and ((cancel_event and cancel_event.is_set()) or now > deadline):
                 handle.cancel_goal_async()
                 canceled = True
-            if ended is not None and ended_since is None and ended():
+            if ended_since is None and (handle.status in TERMINAL or
+                                        (ended is not None and ended())):
                 ended_since = now
+            if self.client.server_is_ready():
+                server_seen = now
+            elif now - server_seen > server_gone_s:
+                raise ResultLost(f"the run_profile server went away {server_gone_s:g} s ago "
+                                 "before sending the result")
             if ended_since is not None and now - ended_since > result_grace_s:
                 raise ResultLost(f"no result from run_profile {result_grace_s:g} s after the "
                                  f"press reported the goal over (asked {len(requests)} times)")

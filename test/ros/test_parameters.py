@@ -6,13 +6,14 @@ from rclpy.parameter import Parameter
 from press_control.resources import config_path
 from press_control.ros.parameters import (DEMO_ARM_PARAMETERS, DRIVER_PARAMETERS,
                                           LIMIT_PARAMETERS, MONITOR_PARAMETERS,
-                                          PROFILE_SERVER_PARAMETERS)
+                                          PANEL_PARAMETERS, PROFILE_SERVER_PARAMETERS)
 from press_control.ros.press_driver import PressDriverNode
 from press_control.ros.profile_server import ProfileServerNode
 from press_control.sim.process import SimulatorProcess
 
 NODES = {"press_driver": DRIVER_PARAMETERS, "profile_server": PROFILE_SERVER_PARAMETERS,
-         "interface_monitor": MONITOR_PARAMETERS, "demo_arm": DEMO_ARM_PARAMETERS}
+         "interface_monitor": MONITOR_PARAMETERS, "demo_arm": DEMO_ARM_PARAMETERS,
+         "press_panel": PANEL_PARAMETERS}
 
 
 def names(specs) -> set:
