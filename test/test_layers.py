@@ -11,7 +11,7 @@ ROS_MODULES = {"rclpy", "rcl_interfaces", "rosidl_runtime_py", "builtin_interfac
                "launch_ros", "ament_index_python"}
 # resources.py finds config files in share/ through ament_index (pure Python, optional).
 ALLOWED = {"press_control/resources.py": {"ament_index_python.packages"}}
-CORE = ("protocol", "hardware", "analysis", "control", "records", "sim")
+CORE = ("protocol", "hardware", "analysis", "control", "records", "sim", "panel")
 
 
 def imports_of(path: pathlib.Path) -> set:

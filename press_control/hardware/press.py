@@ -8,6 +8,7 @@ import time
 
 from press_control.hardware.transports import LINE_ERRORS, LineError, close_quietly
 from press_control.protocol import modbus_rtu as rtu
+from press_control.protocol.modbus_tcp import ModbusTcpMaster
 from press_control.protocol.register_map import RegisterMap, RegisterMapError
 
 COMMAND_NOT_TAKEN = "press did not take the command"   # a link failure, not a refusal
@@ -82,7 +83,7 @@ class LinkCounters:
 
 
 class Press:
-    """Modbus RTU client of one press controller described by a register map."""
+    """Modbus client (RTU, or TCP over a tcp:// line) of one press controller."""
 
     def __init__(self, line, slave_id: int, register_map: RegisterMap, timeout_s: float = 0.1,
                  open_master=None):
@@ -126,6 +127,8 @@ class Press:
         except LineError as error:
             self._serial = None
             raise PressConnectionError(str(error)) from None
+        if getattr(self.line, "modbus_tcp", False):
+            return ModbusTcpMaster(self._serial, self.slave_id, self.timeout_s)
         return rtu.ModbusRtuMaster(self._serial, self.slave_id, self.line.baud,
                                    self.line.parity, self.timeout_s)
 

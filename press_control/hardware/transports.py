@@ -2,8 +2,10 @@
 
 A line knows how to open itself and returns a pyserial-like stream (write, read, readline,
 timeout, reset_input_buffer, close). `SerialLine` covers a serial device and every pyserial
-URL, e.g. a terminal server or a raw TCP port (`socket://192.168.1.20:5025`); a unit test
-passes a scripted line instead of a pseudo-terminal and a simulator.
+URL, e.g. a terminal server or a raw TCP port (`socket://192.168.1.20:5025`), and
+`tcp://host:port`: a Modbus TCP controller (the stream is the same TCP connection; the
+press speaks Modbus TCP framing on it instead of RTU). A unit test passes a scripted line
+instead of a pseudo-terminal and a simulator.
 """
 import termios
 
@@ -31,10 +33,16 @@ class SerialLine:
     def name(self) -> str:
         return self.url
 
+    @property
+    def modbus_tcp(self) -> bool:
+        """Whether the device at the other end speaks Modbus TCP (a tcp:// URL)."""
+        return self.url.startswith("tcp://")
+
     def open(self, timeout_s: float):
         try:
             if "://" in self.url:
-                return serial.serial_for_url(self.url, baudrate=self.baud, parity=self.parity,
+                url = "socket://" + self.url[len("tcp://"):] if self.modbus_tcp else self.url
+                return serial.serial_for_url(url, baudrate=self.baud, parity=self.parity,
                                              timeout=timeout_s)
             return serial.Serial(self.url, self.baud, parity=self.parity, timeout=timeout_s,
                                  exclusive=self.exclusive)

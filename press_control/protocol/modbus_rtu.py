@@ -91,16 +91,15 @@ def request_length(frame: bytes):
     return len(frame)
 
 
-class ModbusRtuMaster:
-    """A Modbus RTU master over a serial-like port, with the 3.5-character frame gap."""
+class RegisterMaster:
+    """The register calls of a Modbus master; a framing supplies `_transact`.
 
-    def __init__(self, port, slave_id: int, baud: int, parity: str = "N",
-                 timeout_s: float = 0.1):
-        self.port = port
-        self.slave_id = slave_id
-        self.timeout_s = timeout_s
-        self.frame_gap_s = 3.5 * char_time_s(baud, parity)
-        self._last_frame_end = 0.0
+    `_transact(body, reply_length)` sends `body` (unit id, function, data) and returns the
+    reply as unit id, function, data; reply_length is the RTU length of the expected
+    reply (CRC included), from which a framing derives its own.
+    """
+
+    slave_id = 1
 
     def read_holding_registers(self, address: int, count: int) -> list:
         reply = self._transact(struct.pack(">BBHH", self.slave_id, READ_HOLDING_REGISTERS,
@@ -124,6 +123,32 @@ class ModbusRtuMaster:
             raise ModbusFrameError("write-multiple reply names other registers")
 
     def _transact(self, body: bytes, reply_length: int) -> bytes:
+        raise NotImplementedError
+
+
+def check_reply(reply: bytes, body: bytes, slave_id: int) -> bytes:
+    """The reply (unit id, function, data) if it answers body; raises what is wrong."""
+    if reply[0] != slave_id:
+        raise ModbusFrameError(f"reply from slave {reply[0]}, expected {slave_id}")
+    if reply[1] == body[1] | 0x80:
+        raise ModbusExceptionReply(body[1], reply[2])
+    if reply[1] != body[1]:
+        raise ModbusFrameError(f"reply function 0x{reply[1]:02x} to 0x{body[1]:02x}")
+    return reply
+
+
+class ModbusRtuMaster(RegisterMaster):
+    """A Modbus RTU master over a serial-like port, with the 3.5-character frame gap."""
+
+    def __init__(self, port, slave_id: int, baud: int, parity: str = "N",
+                 timeout_s: float = 0.1):
+        self.port = port
+        self.slave_id = slave_id
+        self.timeout_s = timeout_s
+        self.frame_gap_s = 3.5 * char_time_s(baud, parity)
+        self._last_frame_end = 0.0
+
+    def _transact(self, body: bytes, reply_length: int) -> bytes:
         gap = self._last_frame_end + self.frame_gap_s - time.monotonic()
         if gap > 0:
             time.sleep(gap)
@@ -137,13 +162,7 @@ class ModbusRtuMaster:
             self._last_frame_end = time.monotonic()
         if not crc_ok(reply):
             raise ModbusCrcError(f"bad CRC in reply {reply.hex()}")
-        if reply[0] != self.slave_id:
-            raise ModbusFrameError(f"reply from slave {reply[0]}, expected {self.slave_id}")
-        if reply[1] == body[1] | 0x80:
-            raise ModbusExceptionReply(body[1], reply[2])
-        if reply[1] != body[1]:
-            raise ModbusFrameError(f"reply function 0x{reply[1]:02x} to 0x{body[1]:02x}")
-        return reply
+        return check_reply(reply, body, self.slave_id)
 
     def _read_reply(self, function: int, reply_length: int) -> bytes:
         """Read one reply within timeout_s (the port's read timeout is narrowed to fit)."""

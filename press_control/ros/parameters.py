@@ -55,7 +55,9 @@ LIMIT_PARAMETERS = [
 ]
 
 DRIVER_PARAMETERS = LIMIT_PARAMETERS + [
-    Spec("port", "/tmp/press_sim/press", "serial device of the press controller"),
+    Spec("port", "/tmp/press_sim/press", "press controller: a serial device (Modbus RTU), "
+         "tcp://host:502 (Modbus TCP) or a pyserial URL such as socket://host:port (RTU "
+         "through a terminal server)"),
     Spec("baud", 115200, "serial baud rate", "bit/s", 1200, 921600),
     Spec("parity", "N", "serial parity: N, E or O", choices=("N", "E", "O")),
     Spec("slave_id", 1, "Modbus slave id of the controller", "", 1, 247),

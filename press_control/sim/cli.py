@@ -22,6 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--press-baud", type=int, default=115200)
     parser.add_argument("--press-parity", choices="NEO", default="N")
     parser.add_argument("--slave-id", type=int, default=1)
+    parser.add_argument("--modbus-tcp-port", type=int, default=0,
+                        help="Modbus TCP port of the controller on 127.0.0.1 (0: any free)")
     parser.add_argument("--lcr-baud", type=int, default=115200)
     parser.add_argument("--register-map", default="", help="register map YAML (default: ours)")
     parser.add_argument("--cell", choices=sorted(PRESETS), default="li6ps5cl")
@@ -61,6 +63,7 @@ def main(argv=None) -> int:
         return 0 if reply["ok"] else 1
     config = SimulatorConfig(directory=args.dir, press_baud=args.press_baud,
                              press_parity=args.press_parity, slave_id=args.slave_id,
+                             modbus_tcp_port=args.modbus_tcp_port,
                              analyzer_baud=args.lcr_baud, register_map=args.register_map,
                              cell_preset=args.cell, die_diameter_mm=args.die_mm,
                              cycling=args.cycling, seed=args.seed)
@@ -76,6 +79,8 @@ def main(argv=None) -> int:
     control.start()
     print(f"press controller (Modbus RTU, {args.press_baud} 8{args.press_parity}1, "
           f"slave {args.slave_id}): {config.press_path}")
+    print(f"press controller (Modbus TCP, unit {args.slave_id}): "
+          f"{simulator.modbus_tcp.address}")
     print(f"impedance analyzer (SCPI, {args.lcr_baud} 8N1): {config.analyzer_path}", flush=True)
     stop.wait()
     control.join(timeout=1.0)

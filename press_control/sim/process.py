@@ -61,6 +61,12 @@ class SimulatorProcess:
             raise KeyError(reply["error"])
         return reply["done"]
 
+    @property
+    def press_tcp_url(self) -> str:
+        """The controller's Modbus TCP address, tcp://127.0.0.1:port."""
+        with open(self.config.press_tcp_path) as stream:
+            return stream.read().strip()
+
     def truth(self) -> dict:
         return inject(self.directory, "truth")["truth"]
 

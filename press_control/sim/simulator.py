@@ -12,6 +12,7 @@ from press_control.sim.controller import ControllerParameters, PressController
 from press_control.sim.hydraulics import HydraulicParameters, HydraulicPress
 from press_control.sim.line_faults import LineFaults
 from press_control.sim.modbus_slave import ModbusSlave
+from press_control.sim.modbus_tcp_server import ModbusTcpServer
 from press_control.sim.pty_port import PtyPort
 from press_control.sim.scpi_analyzer import Analyzer, ScpiDevice
 from press_control.sim.sensors import Sensors
@@ -27,6 +28,7 @@ class SimulatorConfig:
     press_baud: int = 115200
     press_parity: str = "N"
     slave_id: int = 1
+    modbus_tcp_port: int = 0          # the controller on Modbus TCP too (0: any free port)
     analyzer_baud: int = 115200
     register_map: str = ""
     cell_preset: str = "li6ps5cl"
@@ -44,6 +46,11 @@ class SimulatorConfig:
     @property
     def analyzer_path(self) -> str:
         return os.path.join(self.directory, self.analyzer_name)
+
+    @property
+    def press_tcp_path(self) -> str:
+        """File holding the Modbus TCP address of the controller (tcp://127.0.0.1:port)."""
+        return os.path.join(self.directory, self.press_name + ".tcp")
 
 
 class Simulator:
@@ -70,6 +77,7 @@ class Simulator:
         self.analyzer_port = PtyPort(c.analyzer_path)
         self.modbus = ModbusSlave(self.press_port, self.controller, c.slave_id, c.press_baud,
                                   c.press_parity, self.press_faults)
+        self.modbus_tcp = ModbusTcpServer(self.modbus.handle, "127.0.0.1", c.modbus_tcp_port)
         self.analyzer = Analyzer(self.cell)
         self.scpi = ScpiDevice(self.analyzer_port, self.analyzer, c.analyzer_baud,
                                self.analyzer_faults)
@@ -79,6 +87,11 @@ class Simulator:
     # ---- running ---------------------------------------------------------------------
     def start(self) -> "Simulator":
         self.modbus.start()
+        self.modbus_tcp.start()
+        temporary = self.config.press_tcp_path + ".tmp"
+        with open(temporary, "w") as stream:
+            stream.write(self.modbus_tcp.address + "\n")
+        os.replace(temporary, self.config.press_tcp_path)
         self.scpi.start()
         self._physics.start()
         return self
@@ -87,6 +100,7 @@ class Simulator:
         self._stop.set()
         self._physics.join(timeout=2.0)
         self.modbus.stop()
+        self.modbus_tcp.stop()
         self.scpi.stop()
         self.press_port.close()
         self.analyzer_port.close()

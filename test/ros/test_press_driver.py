@@ -97,6 +97,16 @@ def test_setpoint_is_followed_and_released(harness, sim):
     wait_for(lambda: sim.true_pressure_mpa() < 1.0, message="release")
 
 
+def test_the_same_driver_over_modbus_tcp(ros_context, spin, sim):
+    harness = Harness(ros_context, spin, sim, port=sim.press_tcp_url)
+    wait_for(lambda: harness.latest() and harness.latest().connected, message="connected")
+    assert harness.command(SET, target_mpa=30.0, rate_mpa_s=20.0).accepted
+    wait_for(lambda: abs(sim.true_pressure_mpa() - 30.0) < 1.0, message="30 MPa")
+    wait_for(lambda: abs(harness.latest().pressure_mpa - 30.0) < 2.0, message="state 30 MPa")
+    assert harness.command(RELEASE, target_mpa=0.0, rate_mpa_s=20.0).accepted
+    wait_for(lambda: sim.true_pressure_mpa() < 1.0, message="release")
+
+
 @pytest.mark.parametrize("fields, reason", [
     ({"target_mpa": 600.0, "rate_mpa_s": 5.0}, "rating of die d10"),
     ({"target_mpa": 100.0, "rate_mpa_s": 500.0}, "exceeds the limit"),
