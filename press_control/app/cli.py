@@ -13,8 +13,9 @@ def run_profile(args: argparse.Namespace) -> int:
 
     operator = PressOperator(args.namespace)
     cancel = threading.Event()
-    signal.signal(signal.SIGINT, lambda *_: (cancel.set(), print(
-        "\ncanceling: the press releases at its safe rate...", file=sys.stderr)))
+    for number in (signal.SIGINT, signal.SIGTERM):      # both cancel: controlled release
+        signal.signal(number, lambda *_: (cancel.set(), print(
+            "\ncanceling: the press releases at its safe rate...", file=sys.stderr)))
     segments = [0]
 
     def show(feedback):

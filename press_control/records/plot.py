@@ -25,8 +25,8 @@ def plot_run(rows, segments, spectra, path_base: str, title: str) -> list:
     """Write path_base.png and path_base.svg; returns their paths.
 
     Left: pressure and setpoint (segments shaded and labelled), |Z| and R_interface on a log
-    axis, relative density. Right: the Nyquist plot (-Z'' against Z') of the first and the
-    last EIS sweep, equal axes.
+    axis, relative density. Right: the Nyquist plots (-Z'' against Z', equal axes) of the
+    first and the last EIS sweep, each on its own scale.
     """
     import matplotlib
     matplotlib.use("Agg")
@@ -40,7 +40,7 @@ def plot_run(rows, segments, spectra, path_base: str, title: str) -> list:
     top = figure.add_subplot(grid[0, 0])
     middle = figure.add_subplot(grid[1, 0], sharex=top)
     bottom = figure.add_subplot(grid[2, 0], sharex=top)
-    nyquist = figure.add_subplot(grid[:, 1])
+    nyquist = (figure.add_subplot(grid[0, 1]), figure.add_subplot(grid[1:, 1]))
 
     top.plot(t, column("setpoint_mpa"), "--", color="tab:gray", label="setpoint")
     top.plot(t, column("measured_mpa"), color="tab:blue", label="measured pressure")
@@ -76,22 +76,23 @@ def plot_run(rows, segments, spectra, path_base: str, title: str) -> list:
     bottom.set_xlabel("time [s]")
     bottom.grid(alpha=0.3)
 
-    shown = [spectra[0], spectra[-1]] if len(spectra) > 1 else list(spectra)
-    for number, spectrum, color in zip((1, len(spectra)), shown, ("tab:blue", "tab:red")):
-        nyquist.plot(spectrum.z_real_ohm, [-z for z in spectrum.z_imag_ohm], "o-",
-                     markersize=3, color=color,
-                     label=f"sweep {number}" + (f" ({spectrum.label})" if spectrum.label
-                                                else ""))
-    if shown:
-        nyquist.set_aspect("equal", adjustable="datalim")
-        nyquist.legend(loc="upper left")
-    else:
-        nyquist.text(0.5, 0.5, "no EIS sweep in this run", transform=nyquist.transAxes,
-                     ha="center", va="center", color="tab:gray")
-    nyquist.set_xlabel("Z' [ohm]")
-    nyquist.set_ylabel("-Z'' [ohm]")
-    nyquist.set_title("Nyquist plot")
-    nyquist.grid(alpha=0.3)
+    shown = [(1, spectra[0]), (len(spectra), spectra[-1])] if len(spectra) > 1 else \
+        [(1, spectra[0])] if spectra else []
+    for axes, color, entry in zip(nyquist, ("tab:blue", "tab:red"), shown + [None]):
+        if entry is None:
+            axes.text(0.5, 0.5, "no EIS sweep in this run" if not shown else
+                      "one sweep only", transform=axes.transAxes, ha="center", va="center",
+                      color="tab:gray")
+        else:
+            number, spectrum = entry
+            axes.plot(spectrum.z_real_ohm, [-z for z in spectrum.z_imag_ohm], "o-",
+                      markersize=3, color=color)
+            axes.set_aspect("equal", adjustable="datalim")
+            axes.set_title(f"Nyquist, sweep {number} of {len(spectra)}"
+                           + (f": {spectrum.label}" if spectrum.label else ""), fontsize=10)
+        axes.set_xlabel("Z' [ohm]")
+        axes.set_ylabel("-Z'' [ohm]")
+        axes.grid(alpha=0.3)
 
     paths = [f"{path_base}.png", f"{path_base}.svg"]
     figure.savefig(paths[0], dpi=90)

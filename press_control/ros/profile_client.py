@@ -84,6 +84,8 @@ class ProfileClient:
             if ended_since is None and (handle.status in TERMINAL or
                                         (ended is not None and ended())):
                 ended_since = now
+            if not self.node.context.ok():
+                raise ResultLost("ROS was shut down before the result came")
             if self.client.server_is_ready():
                 server_seen = now
             elif now - server_seen > server_gone_s:

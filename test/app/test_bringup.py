@@ -5,6 +5,7 @@ demo command in its short form.
 """
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -131,3 +132,22 @@ def test_the_readme_demo_command_runs_in_its_short_form(tmp_path):
     assert "== summary" in output and "press released: true 0.0" in output
     [record] = os.listdir(tmp_path)
     assert {"summary.json", "samples.csv", "plot.png"} <= set(os.listdir(tmp_path / record))
+
+
+def test_pressctl_cancels_on_sigterm_and_lists_the_run(started, tmp_path):
+    cell = started(record_dir=str(tmp_path), arm_interlock=False)
+    assert cell.wait_ready(90.0) == ""
+    pressctl = subprocess.Popen([sys.executable, "-m", "press_control.app.cli", "run-profile",
+                                 "demo_cell", "--cell", "term-1"], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+    wait_for(lambda: cell.sim.true_pressure_mpa() > 20.0 or pressctl.poll() is not None,
+             timeout=90, message="pressctl's goal to press")
+    pressctl.send_signal(signal.SIGTERM)
+    output, errors = pressctl.communicate(timeout=90)
+    assert pressctl.returncode == 1, errors[-2000:]
+    assert "outcome: CANCELED" in output, output[-500:]
+    assert "terminate called" not in errors
+    wait_for(lambda: cell.sim.true_pressure_mpa() < 1.0, timeout=60, message="released")
+    listed = subprocess.run([sys.executable, "-m", "press_control.app.cli", "runs", "--dir",
+                             str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert "term-1" in listed.stdout and "CANCELED" in listed.stdout, listed.stdout

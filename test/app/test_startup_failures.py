@@ -20,7 +20,7 @@ def test_a_driver_that_cannot_open_its_port_exits_non_zero():
 
 def test_bringup_stops_everything_and_says_why_when_the_driver_cannot_start():
     done = run("press_control.app.bringup", "--no-sim", "--press-port", "/nonexistent/tty9",
-               "--lcr-port", "/nonexistent/tty8", "--no-arm-interlock")
+               "--lcr-port", "/nonexistent/tty8", "--no-arm-interlock", "--no-panel")
     assert done.returncode == 1, done.stderr[-2000:]
     assert "bringup: cannot start: press_driver exited with code 1" in done.stderr
 

@@ -1,12 +1,13 @@
-"""The simulator's devices through real pseudo-terminals, with independent clients:
-pymodbus as the Modbus RTU master and raw SCPI lines over pyserial."""
+"""The simulator's devices with independent clients: pymodbus as the Modbus RTU master on
+the pseudo-terminal and as the Modbus TCP client on the controller's TCP port, and raw
+SCPI lines over pyserial."""
 import os
 import re
 import time
 
 import pytest
 import serial
-from pymodbus.client import ModbusSerialClient
+from pymodbus.client import ModbusSerialClient, ModbusTcpClient
 from pymodbus.exceptions import ModbusException
 
 from press_control.protocol.modbus_rtu import char_time_s
@@ -26,6 +27,22 @@ def sim(tmp_path):
 def modbus(sim):
     client = ModbusSerialClient(port=sim.config.press_path, baudrate=115200, timeout=1,
                                 retries=0)
+    assert client.connect()
+    yield client
+    client.close()
+
+
+@pytest.fixture(params=["rtu", "tcp"])
+def any_modbus(request, sim):
+    """pymodbus on the serial line, or on the controller's Modbus TCP port."""
+    if request.param == "rtu":
+        client = ModbusSerialClient(port=sim.config.press_path, baudrate=115200, timeout=1,
+                                    retries=0)
+    else:
+        address = open(sim.config.press_tcp_path).read().strip()
+        assert address.startswith("tcp://127.0.0.1:")
+        client = ModbusTcpClient("127.0.0.1", port=int(address.rsplit(":", 1)[1]), timeout=2,
+                                 retries=0)
     assert client.connect()
     yield client
     client.close()
@@ -51,15 +68,15 @@ def _query(port, line):
     return port.readline().decode().strip()
 
 
-def test_identity_registers_read_by_pymodbus(sim, modbus):
-    reply = modbus.read_holding_registers(0, count=4, device_id=1)
+def test_identity_registers_read_by_pymodbus(sim, any_modbus):
+    reply = any_modbus.read_holding_registers(0, count=4, device_id=1)
     assert not reply.isError()
     assert reply.registers[0] == sim.register_map.magic
     assert reply.registers[3] == sim.register_map.map_version
 
 
-def test_pymodbus_writes_a_setpoint_and_the_press_follows(sim, modbus):
-    codec = sim.register_map
+def test_pymodbus_writes_a_setpoint_and_the_press_follows(sim, any_modbus):
+    codec, modbus = sim.register_map, any_modbus
 
     def write(name, value):
         assert not modbus.write_registers(codec[name].address, codec.encode(name, value),
@@ -75,8 +92,8 @@ def test_pymodbus_writes_a_setpoint_and_the_press_follows(sim, modbus):
     assert codec.decode_poll_block(reply.registers)["force_setpoint_readback_kn"] == 2.0
 
 
-def test_writing_a_read_only_register_is_an_exception(sim, modbus):
-    reply = modbus.write_register(sim.register_map["force_kn"].address, 5, device_id=1)
+def test_writing_a_read_only_register_is_an_exception(sim, any_modbus):
+    reply = any_modbus.write_register(sim.register_map["force_kn"].address, 5, device_id=1)
     assert reply.isError()
     assert sim.register_map.decode("magic", sim.controller.words) == sim.register_map.magic
 
