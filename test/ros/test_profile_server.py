@@ -286,7 +286,7 @@ def test_a_dead_sequencer_leaves_the_press_released_and_its_record_readable(
         assert json.load(open(folder / "summary.json"))["status"] in ("running", "ABORTED")
         assert len(open(folder / "samples.csv").readlines()) > 20
         messages = read_bag(str(folder / "bag" / "run.mcap"))
-        assert any(topic == "feedback" for topic, _, _ in messages)
+        assert any(topic == "/run_profile/feedback" for topic, _, _ in messages)
 
 
 # ---- issue 12: defects that lived in the server, through the real nodes -----------------
