@@ -152,13 +152,9 @@ class DemoArmNode(Node):
             try:
                 result = self.client.run(goal, on_feedback=self.on_feedback,
                                          ended=lambda: self._press_is_done_with(cell_id))
-            except ResultLost as lost:           # the press says done: act on that
+            except ResultLost as lost:           # no answer, or the press says done
                 self.get_logger().error(f"{cell_id}: {lost}")
                 return CellOutcome(cell_id, RESULT_LOST, str(lost))
-            except TimeoutError as silent:       # no answer to the goal itself
-                self.get_logger().error(f"{cell_id}: {silent}")
-                return CellOutcome(cell_id, RESULT_LOST, f"{silent}; the handling state "
-                                   "decides what happens to the cell")
             except GoalRejected as rejection:
                 reason = str(rejection)
                 last = attempt + 1 == self.config.goal_attempts

@@ -1,8 +1,12 @@
 """Client side of run_profile: send a goal, follow it, cancel on Ctrl-C (used by pressctl)."""
 import threading
 import time
+import uuid
 
-from action_msgs.msg import GoalStatus
+from action_msgs.msg import GoalStatus, GoalStatusArray
+from rclpy.action.client import ClientGoalHandle
+from rclpy.qos import qos_profile_action_status_default
+from unique_identifier_msgs.msg import UUID
 
 from press_control.control.profile_runner import ABORTED, CANCELED, REJECTED, SUCCEEDED
 from press_control.ros.action_client import LockedActionClient
@@ -38,14 +42,63 @@ class ProfileClient:
         self.client = LockedActionClient(node, RunPressureProfile, action_name)
         self.rejections = []
         self.result_requests_resent = 0
+        self.goal_requests_resent = 0
+        self.statuses = {}               # goal id (bytes) -> latest status the server published
         node.create_subscription(GoalRejection, f"{action_name}/rejection",
                                  self.rejections.append, LATCHED)
+        node.create_subscription(GoalStatusArray, f"{action_name}/_action/status",
+                                 self._on_status, qos_profile_action_status_default)
+
+    def _on_status(self, message: GoalStatusArray) -> None:
+        self.statuses = {bytes(s.goal_info.goal_id.uuid): s.status for s in message.status_list}
 
     def wait_for_server(self, timeout_s: float) -> bool:
-        ready = self.client.wait_for_server(timeout_sec=timeout_s)
-        if ready:
-            time.sleep(0.5)      # let the server discover our reply readers (DDS race)
-        return ready
+        return self.client.wait_for_server(timeout_sec=timeout_s)
+
+    def send(self, goal, feedback_callback=None, reply_timeout_s: float = 2.0,
+             give_up_s: float = 30.0):
+        """Send goal and return its ClientGoalHandle, even if a reply is lost.
+
+        A server that has only just been discovered may not yet have discovered our reply
+        reader, and DDS drops a goal response sent before that. So the request is sent
+        again, with the same goal id, until a reply comes; and the server's status topic
+        is watched for that id: a goal that was accepted although its reply was lost (the
+        resent request is then refused as a duplicate) is taken over, never left running
+        unseen. Raises ResultLost after give_up_s without an answer.
+        """
+        goal_id = UUID(uuid=list(uuid.uuid4().bytes))
+        key = bytes(goal_id.uuid)
+        deadline = time.monotonic() + give_up_s
+        resent = False
+        while time.monotonic() < deadline:
+            future = self.client.send_goal_async(goal, feedback_callback, goal_uuid=goal_id)
+            answer_by = min(deadline, time.monotonic() + reply_timeout_s)
+            while not future.done() and key not in self.statuses and \
+                    time.monotonic() < answer_by:
+                time.sleep(0.02)
+            if key in self.statuses:
+                return future.result() if future.done() and future.result().accepted \
+                    else self._adopt(goal_id)
+            if future.done():
+                handle = future.result()
+                if handle.accepted or not resent:
+                    return handle
+                settle = time.monotonic() + 1.0   # refused as a duplicate of an accepted one?
+                while key not in self.statuses and time.monotonic() < settle:
+                    time.sleep(0.02)
+                return self._adopt(goal_id) if key in self.statuses else handle
+            resent = True
+            self.goal_requests_resent += 1
+        raise ResultLost(f"run_profile did not answer the goal within {give_up_s:g} s")
+
+    def _adopt(self, goal_id) -> ClientGoalHandle:
+        """A handle for our goal that the server accepted while its reply was lost.
+
+        rclpy does not know it (a late reply must not meet a second handle of the same id),
+        so its status is read from `statuses`; results, cancels and feedback go by goal id.
+        """
+        response = RunPressureProfile.Impl.SendGoalService.Response(accepted=True)
+        return ClientGoalHandle(self.client, goal_id, response)
 
     def run(self, goal, on_feedback=None, cancel_event: threading.Event = None,
             timeout_s: float = 86400.0, ended=None, result_retry_s: float = 2.0,
@@ -64,7 +117,7 @@ class ProfileClient:
         def forward(message) -> None:
             if on_feedback is not None:
                 on_feedback(message.feedback)
-        handle = self._wait(self.client.send_goal_async(goal, feedback_callback=forward), 30.0)
+        handle = self.send(goal, forward)
         if not handle.accepted:
             deadline = time.monotonic() + 2.0
             while len(self.rejections) == before and time.monotonic() < deadline:
@@ -81,7 +134,8 @@ class ProfileClient:
             if not canceled and ((cancel_event and cancel_event.is_set()) or now > deadline):
                 handle.cancel_goal_async()
                 canceled = True
-            if ended_since is None and (handle.status in TERMINAL or
+            status = self.statuses.get(bytes(handle.goal_id.uuid), handle.status)
+            if ended_since is None and (status in TERMINAL or
                                         (ended is not None and ended())):
                 ended_since = now
             if not self.node.context.ok():
@@ -100,12 +154,3 @@ class ProfileClient:
                 asked_s = now
             time.sleep(0.05)
         return next(request for request in requests if request.done()).result().result
-
-    @staticmethod
-    def _wait(future, timeout_s):
-        deadline = time.monotonic() + timeout_s
-        while not future.done():
-            if time.monotonic() > deadline:
-                raise TimeoutError("run_profile server did not answer the goal")
-            time.sleep(0.02)
-        return future.result()

@@ -75,6 +75,7 @@ class ProfileServerNode(Node):
         self._round_trip = False         # a command round trip to the driver has worked
         self._pinging = False
         self.kept = None                 # (owner, cell_id) of a cell kept loaded
+        self._goal_cell = self._goal_preset = ""     # of the running goal, for feedback
         group = ReentrantCallbackGroup()
         self.tap = RecordTap(self)
         self.hot_inputs = HotInputs(self)

@@ -44,15 +44,27 @@ class RecordTap:
                 self._latched[name] = message
             record = self.record
         if record is not None:
-            record.add_message(name, message, self._now_ns(), latched=latched)
+            try:
+                record.add_message(name, message, self._now_ns(), latched=latched)
+            except OSError as error:
+                self._failed(record, error)
 
     def write_spectrum(self, topic: str, message) -> None:
         """An ImpedanceSpectrum: into the bag, and kept as a CSV file and for the plot."""
         self.write(topic, message, latched=True)
         record = self.record
         if record is not None:
-            record.add_spectrum(Spectrum(message.frequency_hz, message.z_real_ohm,
-                                         message.z_imag_ohm, _fit_label(message)))
+            try:
+                record.add_spectrum(Spectrum(message.frequency_hz, message.z_real_ohm,
+                                             message.z_imag_ohm, _fit_label(message)))
+            except OSError as error:
+                self._failed(record, error)
+
+    def _failed(self, record, error) -> None:
+        """A full disk, say: stop writing here; the goal loop aborts on its own."""
+        self.stop()
+        self.node.get_logger().error(f"run record {record.folder}: {error}; no more "
+                                     "messages are written to it")
 
     def _now_ns(self) -> int:
         return self.node.get_clock().now().nanoseconds

@@ -107,3 +107,60 @@ def test_a_result_that_never_comes_ends_once_the_press_says_done(ros_context, sp
         client.run(RunPressureProfile.Goal(cell_id="c1"), ended=lambda: True,
                    result_retry_s=0.2, result_grace_s=1.0)
     assert time.monotonic() - started < 30.0
+
+
+class DroppedGoalResponses:
+    """The client's handle, losing the first `drop` goal responses on the way back."""
+
+    def __init__(self, handle, drop: int):
+        self._handle, self.drop, self.dropped = handle, drop, 0
+
+    def __getattr__(self, name):
+        return getattr(self._handle, name)
+
+    def take_goal_response(self, response_type):
+        sequence, response = self._handle.take_goal_response(response_type)
+        if sequence is not None and self.dropped < self.drop:
+            self.dropped += 1
+            return 10 ** 9 + self.dropped, response    # a reply rclpy never asked for
+        return sequence, response
+
+
+def test_a_goal_whose_reply_is_lost_is_taken_over_not_sent_twice(ros_context, spin):
+    import rclpy
+    from press_control.ros.profile_client import ProfileClient
+    server_node = rclpy.create_node("goal_server", context=ros_context)
+    client_node = rclpy.create_node("goal_client", context=ros_context)
+    executed = []
+
+    def execute(handle):
+        executed.append(bytes(handle.goal_id.uuid))
+        time.sleep(0.5)
+        handle.succeed()
+        return RunPressureProfile.Result(outcome=RunPressureProfile.Result.SUCCEEDED,
+                                         reason="pressed")
+    ActionServer(server_node, RunPressureProfile, "run_profile", execute_callback=execute)
+    client = ProfileClient(client_node)
+    spin(server_node, client_node)
+    assert client.wait_for_server(30.0)
+    client.client._client_handle = DroppedGoalResponses(client.client._client_handle, 1)
+    result = client.run(RunPressureProfile.Goal(cell_id="c1"))
+    assert result.reason == "pressed"
+    assert client.client._client_handle.dropped == 1 and len(executed) == 1
+
+
+def test_a_refused_goal_is_reported_as_refused(ros_context, spin):
+    import rclpy
+    from rclpy.action import GoalResponse
+    from press_control.ros.profile_client import GoalRejected, ProfileClient
+    server_node = rclpy.create_node("refusing_server", context=ros_context)
+    client_node = rclpy.create_node("refused_client", context=ros_context)
+    ActionServer(server_node, RunPressureProfile, "run_profile",
+                 execute_callback=lambda handle: RunPressureProfile.Result(),
+                 goal_callback=lambda goal: GoalResponse.REJECT)
+    client = ProfileClient(client_node)
+    spin(server_node, client_node)
+    assert client.wait_for_server(30.0)
+    with pytest.raises(GoalRejected):
+        client.run(RunPressureProfile.Goal(cell_id="c1"))
+    assert client.goal_requests_resent == 0
