@@ -20,6 +20,7 @@ from rclpy.qos import DurabilityPolicy, QoSProfile
 
 from press_control.ros.press_driver import PressDriverNode
 from press_control.control.handshake import FAULT, READY_TO_UNLOAD
+from press_control.ros.profile_client import ProfileClient
 from press_control.ros.profile_server import ProfileServerNode
 from press_control.control.profile_runner import ProfileRunner
 from press_control.records.bag_reader import read_bag
@@ -72,7 +73,7 @@ class Cell:
             Parameter("port", value=sim.config.press_path),
             Parameter("arm_interlock", value=False)])
         spin(self.driver, self.server, self.client_node)
-        assert self.client.wait_for_server(timeout_sec=20.0)
+        assert self.client.wait_for_server(timeout_sec=60.0)   # discovery, loaded host
         wait_for(lambda: self.server.readiness_problem() is None, timeout=60,
                  message=lambda: f"press ready ({self.server.readiness_problem()})")
 
@@ -242,7 +243,7 @@ def test_a_dead_sequencer_leaves_the_press_released_and_its_record_readable(
                                    "-p", "require_loaded_cell:=false"],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         client_node = rclpy.create_node("kill_client", context=context)
-        client = ActionClient(client_node, RunPressureProfile, "run_profile")
+        client = ProfileClient(client_node)       # resends a goal whose reply DDS lost
         states = []
         client_node.create_subscription(PressState, "state", states.append, 10)
         driver = PressDriverNode(context=context, parameter_overrides=[
@@ -252,8 +253,7 @@ def test_a_dead_sequencer_leaves_the_press_released_and_its_record_readable(
         executor.add_node(driver)
         threading.Thread(target=executor.spin, daemon=True).start()
         try:
-            assert client.wait_for_server(timeout_sec=60.0)
-            time.sleep(1.0)     # let the new server discover the client's response reader
+            assert client.wait_for_server(60.0)
             feedback = []
             goal = RunPressureProfile.Goal(segments=[seg(RAMP, 100, rate_mpa_s=20.0),
                                                      seg(HOLD, 100, duration_s=120.0),
@@ -261,9 +261,7 @@ def test_a_dead_sequencer_leaves_the_press_released_and_its_record_readable(
                                            cell_id="killed-cell", die_id="d10")
 
             def accepted():         # a new server rejects goals until the press is ready
-                future = client.send_goal_async(goal, feedback_callback=feedback.append)
-                wait_for(future.done, message="goal response")
-                return future.result().accepted or time.sleep(0.5)
+                return client.send(goal, feedback.append).accepted or time.sleep(0.5)
             wait_for(accepted, timeout=60.0, message="goal accepted")
             wait_for(lambda: feedback and feedback[-1].feedback.phase == "holding",
                      timeout=60.0, message=lambda: f"hold; last feedback "
