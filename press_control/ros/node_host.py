@@ -97,6 +97,10 @@ class NodeHost:
         for close in self.closers:
             close()
         self.closers = []
+        for node in self.nodes:           # running goals end (and release) while ROS runs
+            end_goals = getattr(node, "end_goals", None)
+            if end_goals is not None:
+                end_goals()
         if self.driver is not None:
             self.driver.release_and_close("bringup stopping")
         for executor, spinner in self.executors:

@@ -76,6 +76,7 @@ class ProfileServerNode(Node):
         self._pinging = False
         self.kept = None                 # (owner, cell_id) of a cell kept loaded
         self._goal_cell = self._goal_preset = ""     # of the running goal, for feedback
+        self._stopping = threading.Event()
         group = ReentrantCallbackGroup()
         self.tap = RecordTap(self)
         self.hot_inputs = HotInputs(self)
@@ -102,6 +103,17 @@ class ProfileServerNode(Node):
                                    cancel_callback=lambda _: CancelResponse.ACCEPT,
                                    callback_group=group)
         self.get_logger().info(f"run_profile ready; presets: {', '.join(sorted(self.presets))}")
+
+    def end_goals(self, timeout_s: float = 10.0) -> None:
+        """Before shutdown: abort a running goal (it releases while ROS still runs), wait.
+
+        Destroying the node under a running goal would leave its thread calling destroyed
+        handles; the driver's owner lease would release the press, but the run would end
+        with a traceback instead of a reason.
+        """
+        self._stopping.set()
+        if self.busy.acquire(timeout=timeout_s):
+            self.busy.release()
 
     def destroy_node(self):
         self.handling.close()
@@ -352,6 +364,8 @@ class ProfileServerNode(Node):
                 runner.cancel()
             if self.handling.state == FAULT and not runner.done:
                 runner.abort(f"handling fault: {self.handling.machine.reason}")
+            if self._stopping.is_set() and not runner.done:
+                runner.abort("profile_server is shutting down")
             observation = self.observe()
             for command in runner.step(observation):
                 accepted, reason = self.send(command, owner)
@@ -441,7 +455,7 @@ class ProfileServerNode(Node):
 
 
 def main(args=None) -> int:
-    return spin_node(ProfileServerNode, args)
+    return spin_node(ProfileServerNode, args, before_destroy=lambda node: node.end_goals())
 
 
 if __name__ == "__main__":

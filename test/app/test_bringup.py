@@ -15,7 +15,7 @@ from rclpy.qos import DurabilityPolicy, QoSProfile
 from std_srvs.srv import Trigger
 
 from press_control.control.handshake import INTENT_LOAD, INTENT_NONE, INTENT_UNLOAD
-from press_control.ros.profile_client import ProfileClient
+from press_control.ros.profile_client import ProfileClient, ResultLost
 from press_control_interfaces.action import RunPressureProfile
 from press_control_interfaces.msg import ArmHeartbeat, HandlingState
 from waiting import wait_for
@@ -151,3 +151,25 @@ def test_pressctl_cancels_on_sigterm_and_lists_the_run(started, tmp_path):
     listed = subprocess.run([sys.executable, "-m", "press_control.app.cli", "runs", "--dir",
                              str(tmp_path)], capture_output=True, text=True, timeout=60)
     assert "term-1" in listed.stdout and "CANCELED" in listed.stdout, listed.stdout
+
+
+def test_stopping_bringup_mid_goal_ends_the_goal_with_a_reason(started, tmp_path):
+    cell = started(record_dir=str(tmp_path), arm_interlock=False)
+    assert cell.wait_ready(90.0) == ""
+    client = ProfileClient(cell.world_node)
+    assert client.wait_for_server(30.0)
+    goal = RunPressureProfile.Goal(preset="demo_cell", cell_id="stop-1")
+
+    def follow():
+        try:
+            client.run(goal)
+        except ResultLost:            # the cell's node goes away with bringup
+            pass
+    threading.Thread(target=follow, daemon=True).start()
+    wait_for(lambda: cell.sim.true_pressure_mpa() > 20.0, timeout=90, message="pressing")
+    cell.stop()
+    [record] = os.listdir(tmp_path)
+    with open(os.path.join(tmp_path, record, "summary.json")) as stream:
+        summary = json.load(stream)
+    assert summary["status"] == "ABORTED", summary
+    assert "profile_server is shutting down" in summary["reason"], summary["reason"]
