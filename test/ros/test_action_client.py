@@ -74,13 +74,17 @@ class DroppedResultRequests:
         return self._handle.send_result_request(request)
 
 
-def profile_client_with(drop, ros_context, spin):
+def profile_client_with(wrap_handle, ros_context, spin, executed=None):
+    """A ProfileClient whose rclpy handle is wrapped by wrap_handle, and a server whose
+    goals take 0.5 s and succeed (their ids appended to `executed`)."""
     import rclpy
     from press_control.ros.profile_client import ProfileClient
-    server_node = rclpy.create_node("result_server", context=ros_context)
-    client_node = rclpy.create_node("result_client", context=ros_context)
+    server_node = rclpy.create_node("lossy_server", context=ros_context)
+    client_node = rclpy.create_node("lossy_client", context=ros_context)
 
     def execute(handle):
+        if executed is not None:
+            executed.append(bytes(handle.goal_id.uuid))
         time.sleep(0.5)
         handle.succeed()
         return RunPressureProfile.Result(outcome=RunPressureProfile.Result.SUCCEEDED,
@@ -89,19 +93,20 @@ def profile_client_with(drop, ros_context, spin):
     client = ProfileClient(client_node)
     spin(server_node, client_node)
     assert client.wait_for_server(30.0)
-    client.client._client_handle = DroppedResultRequests(client.client._client_handle, drop)
+    client.client._client_handle = wrap_handle(client.client._client_handle)
     return client
 
 
 def test_a_lost_result_reply_is_asked_for_again(ros_context, spin):
-    client = profile_client_with(1, ros_context, spin)
+    client = profile_client_with(lambda h: DroppedResultRequests(h, 1), ros_context, spin)
     result = client.run(RunPressureProfile.Goal(cell_id="c1"), result_retry_s=0.5)
     assert result.reason == "pressed" and client.result_requests_resent >= 1
 
 
 def test_a_result_that_never_comes_ends_once_the_press_says_done(ros_context, spin):
     from press_control.ros.profile_client import ResultLost
-    client = profile_client_with(10 ** 6, ros_context, spin)
+    client = profile_client_with(lambda h: DroppedResultRequests(h, 10 ** 6), ros_context,
+                                 spin)
     started = time.monotonic()
     with pytest.raises(ResultLost, match="press reported the goal over"):
         client.run(RunPressureProfile.Goal(cell_id="c1"), ended=lambda: True,
@@ -127,23 +132,9 @@ class DroppedGoalResponses:
 
 
 def test_a_goal_whose_reply_is_lost_is_taken_over_not_sent_twice(ros_context, spin):
-    import rclpy
-    from press_control.ros.profile_client import ProfileClient
-    server_node = rclpy.create_node("goal_server", context=ros_context)
-    client_node = rclpy.create_node("goal_client", context=ros_context)
     executed = []
-
-    def execute(handle):
-        executed.append(bytes(handle.goal_id.uuid))
-        time.sleep(0.5)
-        handle.succeed()
-        return RunPressureProfile.Result(outcome=RunPressureProfile.Result.SUCCEEDED,
-                                         reason="pressed")
-    ActionServer(server_node, RunPressureProfile, "run_profile", execute_callback=execute)
-    client = ProfileClient(client_node)
-    spin(server_node, client_node)
-    assert client.wait_for_server(30.0)
-    client.client._client_handle = DroppedGoalResponses(client.client._client_handle, 1)
+    client = profile_client_with(lambda h: DroppedGoalResponses(h, 1), ros_context, spin,
+                                 executed)
     result = client.run(RunPressureProfile.Goal(cell_id="c1"))
     assert result.reason == "pressed"
     assert client.client._client_handle.dropped == 1 and len(executed) == 1
