@@ -1,9 +1,10 @@
 """The `metadata.yaml` that makes a folder with an MCAP file a rosbag2 bag.
 
 `ros2 bag info/play` and the rosbags library open a bag folder through this file; rosbag2
-writes it when a recording closes. A run record rewrites it at every flush, so the bag of a
-run that was killed opens too (with the counts of its last flush). Format: rosbag2 metadata
-version 8 (Jazzy reads up to 9), QoS profiles as the YAML text rosbag2 stores.
+writes it when a recording closes. A run record rewrites it at every flush, so a run that
+was killed still has one (with the counts of its last flush); its torn MCAP file, without
+the closing summary, is read by records.bag_reader (rosbags wants a finished file). Format:
+rosbag2 metadata version 8 (Jazzy reads up to 9), QoS profiles as rosbag2 stores them.
 """
 import os
 
