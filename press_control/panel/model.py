@@ -69,6 +69,11 @@ class PanelModel:
     def now_s(self) -> float:
         return self.clock() - self.started
 
+    def _latest(self, attribute: str, values: dict) -> None:
+        """Keep `values` as the latest of one input, stamped with their arrival."""
+        with self._lock:
+            setattr(self, attribute, dict(values, received_s=self.now_s()))
+
     # ---- inputs (any thread) ----------------------------------------------------------
     def on_press(self, **values) -> None:
         now = self.now_s()
@@ -97,20 +102,16 @@ class PanelModel:
             self.goal = dict(self.goal, active=False)
 
     def on_rejection(self, **values) -> None:
-        with self._lock:
-            self.last_rejection = dict(values, received_s=self.now_s())
+        self._latest("last_rejection", values)
 
     def on_handling(self, **values) -> None:
-        with self._lock:
-            self.handling = dict(values, received_s=self.now_s())
+        self._latest("handling", values)
 
     def on_arm(self, **values) -> None:
-        with self._lock:
-            self.arm = dict(values, received_s=self.now_s())
+        self._latest("arm", values)
 
     def on_interface(self, **values) -> None:
-        with self._lock:
-            self.interface = dict(values, received_s=self.now_s())
+        self._latest("interface", values)
 
     def on_spectrum(self, **values) -> None:
         with self._lock:
