@@ -4,9 +4,12 @@ import threading
 
 import pytest
 
-# Each test run gets its own DDS domain and discovers only on this host, so parallel runs
-# on one machine never see each other. Set before rclpy is imported anywhere.
-os.environ.setdefault("ROS_DOMAIN_ID", str(1 + os.getpid() % 100))
+import dds_domains
+
+# Each test process (each pytest-xdist worker) gets its own DDS domain and discovers only
+# on this host, so workers and parallel runs never see each other. Set before rclpy is
+# imported anywhere; the processes the tests start inherit it.
+os.environ["ROS_DOMAIN_ID"] = str(dds_domains.FIRST)
 os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
 os.environ["ROS_LOCALHOST_ONLY"] = "1"
 

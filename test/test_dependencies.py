@@ -20,7 +20,7 @@ USED_WITHOUT_IMPORT = {
     "ament_copyright": "ament_python's standard linters", "ament_flake8": "see test_lint",
     "ament_pep257": "see test_lint",
 }
-LOCAL = {"press_control", "waiting", "network_hosts", "conftest"}
+LOCAL = {"press_control", "waiting", "network_hosts", "dds_domains", "conftest"}
 
 
 def third_party_imports(*folders) -> set:

@@ -53,9 +53,12 @@ class PressCell:
     def world_node(self):
         return self.host.world_node
 
-    def watch(self, **callbacks) -> None:
-        """Follow the cell: on_feedback, on_handling, on_event (see NodeHost.watch)."""
-        self.host.watch(**callbacks)
+    def watch(self, **callbacks):
+        """Follow the cell: on_feedback, on_handling, on_event (see NodeHost.watch).
+
+        Returns a function that ends this watch.
+        """
+        return self.host.watch(**callbacks)
 
     def start(self) -> "PressCell":
         try:

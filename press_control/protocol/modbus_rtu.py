@@ -153,8 +153,6 @@ class ModbusRtuMaster(RegisterMaster):
         if gap > 0:
             time.sleep(gap)
         self.port.reset_input_buffer()
-        if self.port.timeout != self.timeout_s:
-            self.port.timeout = self.timeout_s
         self.port.write(with_crc(body))
         try:
             reply = self._read_reply(body[1], reply_length)
@@ -165,18 +163,19 @@ class ModbusRtuMaster(RegisterMaster):
         return check_reply(reply, body, self.slave_id)
 
     def _read_reply(self, function: int, reply_length: int) -> bytes:
-        """Read one reply within timeout_s (the port's read timeout is narrowed to fit)."""
-        deadline = time.monotonic() + self.timeout_s
-        reply = b""
+        """Read one reply: its first three bytes within timeout_s, the rest within timeout_s.
+
+        The port's read timeout is set once: changing it reconfigures the serial device
+        (termios calls), which was a tenth of the driver's CPU at 100 Hz (profiled).
+        """
+        if self.port.timeout != self.timeout_s:
+            self.port.timeout = self.timeout_s
+        reply = self.port.read(3)
         expected = 3
-        while len(reply) < expected:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise ModbusTimeout(f"{len(reply)} of {expected} reply bytes after "
-                                    f"{self.timeout_s * 1000:.0f} ms")
-            if self.port.timeout is None or self.port.timeout > remaining:
-                self.port.timeout = remaining
-            reply += self.port.read(expected - len(reply))
-            if len(reply) >= 3:
-                expected = 5 if reply[1] == function | 0x80 else reply_length
+        if len(reply) == 3:
+            expected = 5 if reply[1] == function | 0x80 else reply_length
+            reply += self.port.read(expected - 3)
+        if len(reply) < expected:
+            raise ModbusTimeout(f"{len(reply)} of {expected} reply bytes after "
+                                f"{self.timeout_s * 1000:.0f} ms")
         return reply

@@ -64,6 +64,13 @@ class RegisterMap:
         first = min(self[name].address for name in self.poll_names)
         last = max(self[name].address + self[name].width for name in self.poll_names)
         self.poll_start, self.poll_count = first, last - first
+        # The poll block is decoded 100 times a second: its layout is worked out once.
+        self._poll_words = struct.Struct(f">{self.poll_count}H")
+        self._poll_layout = [
+            (name, 2 * (self[name].address - first), struct.Struct(_STRUCT[self[name].type]),
+             self[name].scale, self[name].type == "float32",
+             self.word_order == "little" and self[name].width == 2)
+            for name in self.poll_names]
 
     @classmethod
     def load(cls, path) -> "RegisterMap":
@@ -121,7 +128,19 @@ class RegisterMap:
         return raw * register.scale if register.scale != 1.0 else raw
 
     def decode_poll_block(self, words) -> dict:
-        return {name: self.decode(name, words, self.poll_start) for name in self.poll_names}
+        """Every poll-block value from the words read at poll_start (as decode() gives them)."""
+        if len(words) != self.poll_count:
+            raise RegisterMapError(f"poll block of {len(words)} words, expected "
+                                   f"{self.poll_count}")
+        data = self._poll_words.pack(*words)
+        values = {}
+        for name, offset, layout, scale, is_float, swap_words in self._poll_layout:
+            if swap_words:
+                raw = layout.unpack(data[offset + 2:offset + 4] + data[offset:offset + 2])[0]
+            else:
+                raw = layout.unpack_from(data, offset)[0]
+            values[name] = raw * scale if is_float or scale != 1.0 else raw
+        return values
 
     def has_bit(self, status: int, bit_name: str) -> bool:
         return bool(status >> self.status_bits[bit_name] & 1)

@@ -6,6 +6,7 @@ was killed still has one (with the counts of its last flush); its torn MCAP file
 the closing summary, is read by records.bag_reader (rosbags wants a finished file). Format:
 rosbag2 metadata version 8 (Jazzy reads up to 9), QoS profiles as rosbag2 stores them.
 """
+import functools
 import os
 
 import yaml
@@ -16,6 +17,11 @@ TRANSIENT_LOCAL, VOLATILE = 1, 2
 _INFINITE = {"sec": 2147483647, "nsec": 4294967295}
 
 
+# metadata.yaml is rewritten at every flush of a record: libyaml's emitter when present.
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+@functools.lru_cache(maxsize=2)
 def offered_qos_yaml(latched: bool = False) -> str:
     """rosbag2's text for the QoS a topic was offered with (reliable, depth unknown)."""
     profile = {"history": 3, "depth": 0, "reliability": RELIABLE,
@@ -23,7 +29,7 @@ def offered_qos_yaml(latched: bool = False) -> str:
                "deadline": dict(_INFINITE), "lifespan": dict(_INFINITE), "liveliness": 1,
                "liveliness_lease_duration": dict(_INFINITE),
                "avoid_ros_namespace_conventions": False}
-    return yaml.safe_dump([profile], sort_keys=False)
+    return yaml.dump([profile], Dumper=_DUMPER, sort_keys=False)
 
 
 class TopicTally:
@@ -65,5 +71,5 @@ def write_metadata(folder: str, document: dict) -> None:
     """Write metadata.yaml atomically (a reader never sees half of it)."""
     temporary = os.path.join(folder, "metadata.yaml.tmp")
     with open(temporary, "w") as stream:
-        yaml.safe_dump(document, stream, sort_keys=False)
+        yaml.dump(document, stream, Dumper=_DUMPER, sort_keys=False)
     os.replace(temporary, os.path.join(folder, "metadata.yaml"))

@@ -20,7 +20,11 @@ from press_control_interfaces.msg import ProfileSegment
 
 
 def goal_accept_latency(goals):
-    """Seconds from sending each of `goals` small goals to its acceptance, sorted."""
+    """Seconds from sending each of `goals` small goals to its acceptance, in sending order.
+
+    The first goal goes out the moment the server says it is ready (it has seen the
+    driver's state and a command round trip): no pause for discovery.
+    """
     os.environ.setdefault("ROS_DOMAIN_ID", str(150 + os.getpid() % 50))
     latencies = []
     with SimulatorProcess(tempfile.mkdtemp(prefix="bench_sim_")) as sim:
@@ -38,10 +42,13 @@ def goal_accept_latency(goals):
             executor.add_node(each)
         threading.Thread(target=executor.spin, daemon=True).start()
         try:
-            client.wait_for_server(timeout_sec=30.0)
-            time.sleep(1.0)
+            if not client.wait_for_server(timeout_sec=60.0):
+                raise RuntimeError("no run_profile server after 60 s")
+            deadline = time.monotonic() + 60.0
             while server.readiness_problem():
-                time.sleep(0.1)
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"server not ready: {server.readiness_problem()}")
+                time.sleep(0.005)
             goal = RunPressureProfile.Goal(cell_id="bench", die_id="d10", segments=[
                 ProfileSegment(type=ProfileSegment.RAMP, target_mpa=5.0, rate_mpa_s=5.0),
                 ProfileSegment(type=ProfileSegment.RELEASE, target_mpa=0.0, rate_mpa_s=20.0)])
@@ -52,10 +59,16 @@ def goal_accept_latency(goals):
                     time.sleep(0.0005)
                 latencies.append(time.monotonic() - sent)
                 handle = future.result()
+                if not handle.accepted:
+                    raise RuntimeError("bench goal refused (the server logged why)")
                 result = handle.get_result_async()
                 while not result.done():
                     time.sleep(0.01)
         finally:
-            executor.shutdown()
+            server.end_goals()
+            driver.release_and_close("bench done")
+            executor.shutdown(timeout_sec=2.0)
+            for each in (node, server, driver):
+                each.destroy_node()
             rclpy.try_shutdown()
-    return sorted(latencies)
+    return latencies

@@ -31,11 +31,15 @@ class HotInputs:
                                        daemon=True)
         self.thread.start()
 
-    def add(self, message_type, topic: str, callback, depth: int = 100, qos=None) -> None:
-        """Take `topic` here; qos defaults to KEEP_LAST(depth), volatile."""
+    def add(self, message_type, topic: str, callback, depth: int = 100, qos=None,
+            raw: bool = False) -> None:
+        """Take `topic` here; qos defaults to KEEP_LAST(depth), volatile.
+
+        raw: the callback gets the CDR bytes as they came (no Python message is built).
+        """
         subscription = self.node.create_subscription(
             message_type, topic, lambda _: None,
-            qos or QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=depth))
+            qos or QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=depth), raw=raw)
         with self._lock:
             self.inputs.append((subscription, callback))
 
@@ -58,6 +62,9 @@ class HotInputs:
                 raise
 
     def close(self) -> None:
+        """Stop draining and destroy the companion node (a second call does nothing)."""
+        if self._stop.is_set():
+            return
         self._stop.set()
         self.thread.join(timeout=2.0)
         self.node.destroy_node()

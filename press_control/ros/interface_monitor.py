@@ -79,8 +79,10 @@ class InterfaceMonitorNode(Node):
         self.spectrum_publisher = self.create_publisher(ImpedanceSpectrum, "interface/spectrum",
                                                         LATCHED)
         self.diagnostics = DiagnosticsPort(self, "analyzer")
-        self.hot_inputs = HotInputs(self)
-        self.hot_inputs.add(PressState, "state", guarded(self, self.on_state))
+        # The press state is sampled at 20 Hz, the latest message only: health goes out at
+        # 2 Hz and a Heckel fit needs tens of points per ramp, not the driver's 100 Hz.
+        self.hot_inputs = HotInputs(self, period_s=0.05)
+        self.hot_inputs.add(PressState, "state", guarded(self, self.on_state), depth=1)
         self.create_subscription(HandlingState, "handling/state",
                                  guarded(self, self.on_handling), LATCHED, callback_group=group)
         self.create_subscription(Bool, "interface/cycling", guarded(self, self.on_cycling), 10,

@@ -54,8 +54,11 @@ class NodeHost:
                                                 **self.common), threads=4)
         return self.driver
 
-    def watch(self, on_feedback=None, on_handling=None, on_event=None) -> None:
-        """Callbacks on the action feedback, handling/state and interface/events."""
+    def watch(self, on_feedback=None, on_handling=None, on_event=None):
+        """Callbacks on the action feedback, handling/state and interface/events.
+
+        Returns a function that ends this watch (stop() ends it too).
+        """
         node = rclpy.create_node("cell_watch", **self.common)   # spun by no executor:
         self.nodes.append(node)                                 # see ros/hot_input.py
         inputs = HotInputs(node, period_s=0.02)
@@ -67,6 +70,7 @@ class NodeHost:
             inputs.add(HandlingState, "handling/state", on_handling, qos=LATCHED)
         if on_event is not None:
             inputs.add(InterfaceEvent, "interface/events", on_event)
+        return inputs.close
 
     def spin(self) -> "NodeHost":
         """Each node on an executor and thread of its own.

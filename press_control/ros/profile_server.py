@@ -15,6 +15,7 @@ import rclpy
 from rclpy.action import ActionServer, CancelResponse, GoalResponse
 from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.node import Node
+from rclpy.serialization import deserialize_message
 from diagnostic_msgs.msg import DiagnosticArray
 from std_msgs.msg import String
 
@@ -22,6 +23,7 @@ from press_control.ros.qos import LATCHED
 from press_control.control.dies import parse_die_table
 from press_control.control.handshake import FAULT
 from press_control.ros.guard import guarded
+from press_control.ros.bag_codec import Serialized
 from press_control.ros.hot_input import HotInputs
 from press_control.ros.handling import HandlingPort, press_interlocks
 from press_control.ros.parameters import PROFILE_SERVER_PARAMETERS, declare
@@ -64,7 +66,8 @@ class ProfileServerNode(Node):
                                    self.config.max_temperature_c,
                                    self.config.min_ramp_rate_mpa_s,
                                    self.config.min_temperature_c)
-        self.state = None
+        self._state_wire = None          # the latest `state` as it came (CDR bytes)
+        self._state_decoded = (None, None)
         self.state_seen = 0.0
         self.installed_die = ""
         self.health = None
@@ -80,7 +83,7 @@ class ProfileServerNode(Node):
         group = ReentrantCallbackGroup()
         self.tap = RecordTap(self)
         self.hot_inputs = HotInputs(self)
-        self.hot_inputs.add(PressState, "state", guarded(self, self.on_state))
+        self.hot_inputs.add(PressState, "state", guarded(self, self.on_state), raw=True)
         self.create_subscription(String, "installed_die", guarded(self, self.on_installed_die),
                                  LATCHED, callback_group=group)
         self.create_subscription(InterfaceHealth, "interface/health",
@@ -104,15 +107,19 @@ class ProfileServerNode(Node):
                                    callback_group=group)
         self.get_logger().info(f"run_profile ready; presets: {', '.join(sorted(self.presets))}")
 
-    def end_goals(self, timeout_s: float = 10.0) -> None:
+    def end_goals(self) -> None:
         """Before shutdown: abort a running goal (it releases while ROS still runs), wait.
 
-        Destroying the node under a running goal would leave its thread calling destroyed
-        handles; the driver's owner lease would release the press, but the run would end
-        with a traceback instead of a reason.
+        The wait lasts as long as releasing the present pressure at the safe rate takes,
+        plus 10 s. Destroying the node under a running goal would leave its thread calling
+        destroyed handles; the driver's owner lease would release the press, but the run
+        would end with a traceback ("exception was never retrieved") instead of a reason.
         """
         self._stopping.set()
-        if self.busy.acquire(timeout=timeout_s):
+        pressure = self.state.pressure_mpa if self.state is not None else 0.0
+        release_s = max(0.0, pressure) / self.config.safe_release_rate_mpa_s \
+            if math.isfinite(pressure) else 60.0
+        if self.busy.acquire(timeout=10.0 + release_s):
             self.busy.release()
 
     def destroy_node(self):
@@ -121,9 +128,24 @@ class ProfileServerNode(Node):
         super().destroy_node()
 
     # ---- inputs ------------------------------------------------------------------------
-    def on_state(self, message: PressState) -> None:
-        self.state, self.state_seen = message, time.monotonic()
-        self.tap.write("state", message)
+    def on_state(self, data: bytes) -> None:
+        """Keep and record `state` as it came (CDR bytes); it becomes a message when read.
+
+        It arrives at the driver's 100 Hz; profiled, building and re-serializing every one
+        was most of this node's work.
+        """
+        self._state_wire, self.state_seen = data, time.monotonic()
+        self.tap.write("state", Serialized(PressState, data))
+
+    @property
+    def state(self):
+        """The latest PressState from press_driver, or None before the first."""
+        wire = self._state_wire
+        decoded_from, message = self._state_decoded
+        if wire is not decoded_from:
+            message = deserialize_message(wire, PressState) if wire is not None else None
+            self._state_decoded = (wire, message)
+        return message
 
     def on_installed_die(self, message: String) -> None:
         self.installed_die = message.data

@@ -18,7 +18,7 @@ class SimWorldPort:
         self.world = SimWorld(inject)
         self.cycling_publisher = node.create_publisher(Bool, "interface/cycling", 10)
         node.create_subscription(HandlingState, "handling/state", self.on_handling, LATCHED)
-        self.inputs = HotInputs(node, period_s=0.02)
+        self.inputs = HotInputs(node, period_s=0.05)          # the feedback's 20 Hz
         self.inputs.add(RunPressureProfile.Impl.FeedbackMessage, "run_profile/_action/feedback",
                         self.on_feedback)
 

@@ -3,8 +3,10 @@ import os
 import subprocess
 import sys
 
-# A DDS domain of their own: nodes left by other tests of this session must not answer.
-ALONE = {**os.environ, "ROS_DOMAIN_ID": str(150 + os.getpid() % 80)}
+import dds_domains
+
+# A DDS domain of their own: nodes left by other tests of this process must not answer.
+ALONE = {**os.environ, "ROS_DOMAIN_ID": str(dds_domains.spare(2))}
 
 
 def run(*command, timeout_s=120):

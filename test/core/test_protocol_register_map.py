@@ -1,5 +1,6 @@
 """Register map codec: scaled integers and float32 in both word orders."""
 import copy
+import struct
 
 import pytest
 import yaml
@@ -38,6 +39,34 @@ def test_poll_block_covers_the_polled_registers(spec):
     codec = RegisterMap(spec)
     assert codec.poll_start == codec["status"].address
     assert codec.poll_count == codec["heartbeat_echo"].address + 1 - codec.poll_start
+
+
+@pytest.mark.parametrize("word_order", ["big", "little"])
+def test_the_poll_block_decodes_every_polled_value(spec, word_order):
+    """Words packed here with struct, independently of the codec."""
+    spec = copy.deepcopy(spec)
+    spec["word_order"] = word_order
+    codec = RegisterMap(spec)
+    expected, words = {}, [0] * codec.poll_count
+    for number, name in enumerate(codec.poll_names):
+        register = spec["registers"][name]
+        scale = float(register.get("scale", 1.0))
+        value = {"float32": 1.5 + number, "uint16": 7 + number, "int16": -3 - number,
+                 "uint32": 70000 + number, "int32": -70000 - number}[register["type"]]
+        fmt = {"float32": ">f", "uint16": ">H", "int16": ">h", "uint32": ">I",
+               "int32": ">i"}[register["type"]]
+        chunk = list(struct.unpack(f">{struct.calcsize(fmt) // 2}H", struct.pack(fmt, value)))
+        if word_order == "little":
+            chunk.reverse()
+        offset = int(register["address"]) - codec.poll_start
+        words[offset:offset + len(chunk)] = chunk
+        expected[name] = value * scale
+    decoded = codec.decode_poll_block(words)
+    assert decoded.keys() == expected.keys()
+    for name, value in expected.items():
+        assert decoded[name] == pytest.approx(value, rel=1e-6), name
+    with pytest.raises(RegisterMapError, match="poll block of"):
+        codec.decode_poll_block(words[:-1])
 
 
 def test_bad_maps_are_refused_with_a_reason(spec):

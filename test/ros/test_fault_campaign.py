@@ -46,9 +46,8 @@ def assert_safe_and_recorded(rig, result, outcome=Result.ABORTED):
     assert read_bag(os.path.join(result.record_dir, "bag", "run.mcap"))
 
 
-@pytest.mark.parametrize("segment, phase", [
-    pytest.param(0, None, marks=pytest.mark.long), (1, "holding"),
-    pytest.param(2, None, marks=pytest.mark.long)], ids=["ramp", "hold", "release"])
+@pytest.mark.parametrize("segment, phase", [(0, None), (1, "holding"), (2, None)],
+                         ids=["ramp", "hold", "release"])
 def test_serial_unplug_ends_safe_aborted_and_recorded(rig, segment, phase):
     handle = rig.send(PROFILE)
     wait_for(reached(rig, segment, phase), timeout=90, message=f"segment {segment}")
@@ -78,7 +77,6 @@ def test_press_faults_end_safe_aborted_and_recorded(
         rig.sim.inject(*undo.split())
 
 
-@pytest.mark.long            # about 25 s each; the default set stays under 15 minutes
 @pytest.mark.parametrize("storm", [{"crc_error_rate": 0.02, "garbage_rate": 0.005},
                                    {"delay_ms": 20.0}], ids=["crc+garbage", "slow replies"])
 def test_line_storms_do_not_make_the_press_unsafe(rig, storm):

@@ -1,6 +1,5 @@
 """interface_monitor as a real node against the simulator process (with press_driver)."""
 import math
-import os
 import time
 
 import pytest
@@ -14,6 +13,7 @@ from press_control.ros.press_driver import PressDriverNode
 from press_control.sim.process import SimulatorProcess
 from press_control_interfaces.msg import InterfaceEvent, InterfaceHealth
 from press_control_interfaces.srv import PressCommand
+import dds_domains
 from waiting import wait_for
 
 
@@ -24,7 +24,7 @@ def ros_context():
     from rclpy.context import Context
 
     context = Context()
-    rclpy.init(context=context, domain_id=120 + os.getpid() % 100)
+    rclpy.init(context=context, domain_id=dds_domains.spare(3))
     yield context
     if context.ok():
         rclpy.shutdown(context=context)

@@ -1,5 +1,6 @@
 """Scale-out and soak: two presses in two namespaces of one DDS domain at the same time, and
-many cells in a row through the demo arm (`long`: ./scripts/test.sh -m long)."""
+many cells in a row through the demo arm (10 in the default set; 50, with a memory check,
+are `long`: ./scripts/test.sh -m long)."""
 import os
 
 import pytest
@@ -21,7 +22,7 @@ def rss_mib(pid: int) -> float:
     raise ValueError(f"no VmRSS for {pid}")
 
 
-@pytest.mark.long        # 45 s; the default set stays under 15 minutes
+@pytest.mark.timeout(900)
 def test_two_presses_in_two_namespaces_run_at_once_without_crosstalk(started, tmp_path):
     cells, handling, states = {}, {}, {}
     for number, namespace in enumerate(("press_1", "press_2")):
@@ -52,21 +53,29 @@ def test_two_presses_in_two_namespaces_run_at_once_without_crosstalk(started, tm
         assert cell.sim.true_pressure_mpa() < 1.0
 
 
-@pytest.mark.long
-def test_soak_fifty_cells_through_the_demo_arm(started, tmp_path):
+SOAKS = [pytest.param(10, marks=pytest.mark.timeout(900)),
+         pytest.param(50, marks=[pytest.mark.long, pytest.mark.timeout(3000)])]
+
+
+@pytest.mark.parametrize("cells", SOAKS)
+def test_soak_cells_through_the_demo_arm(started, tmp_path, cells):
     cell = started(record_dir=str(tmp_path), demo_arm=True,
-                   arm_parameters={**QUICK_ARM, "cells": 50, "seed": 5})
+                   arm_parameters={**QUICK_ARM, "cells": cells, "seed": 5})
     assert cell.wait_ready(120.0) == ""
     processes = {"press_driver": cell.driver.pid, "demo_arm": cell.arm.pid,
                  "bring-up (profile_server, interface_monitor)": os.getpid()}
-    wait_for(lambda: len(os.listdir(tmp_path)) >= 5, timeout=300, message="five cells")
+    early_cells = max(2, cells // 10)
+    wait_for(lambda: len(os.listdir(tmp_path)) >= early_cells, timeout=300,
+             message=f"{early_cells} cells")
     early = {name: rss_mib(pid) for name, pid in processes.items()}
-    wait_for(lambda: len(os.listdir(tmp_path)) >= 49, timeout=3600, message="49 cells")
+    wait_for(lambda: len(os.listdir(tmp_path)) >= cells - 1, timeout=60 * cells,
+             message=lambda: f"{cells - 1} cells (have {len(os.listdir(tmp_path))})")
     late = {name: rss_mib(pid) for name, pid in processes.items()}
-    wait_for(lambda: cell.arm.poll() is not None, timeout=600, message="the arm to finish")
+    wait_for(lambda: cell.arm.poll() is not None, timeout=120, message="the arm to finish")
     results = cell.arm_results()
-    assert len(results) == 50 and all(r["outcome"] == "SUCCEEDED" for r in results)
+    assert [r["outcome"] for r in results] == ["SUCCEEDED"] * cells, results
     for result in results:
         assert read_bag(os.path.join(result["record_dir"], "bag", "run.mcap")), result
-    for name in processes:
-        assert late[name] <= 1.10 * early[name], (name, early[name], late[name])
+    if cells >= 50:          # memory settles over the first few cells; a leak shows by 50
+        for name in processes:
+            assert late[name] <= 1.10 * early[name], (name, early[name], late[name])

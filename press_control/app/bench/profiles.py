@@ -71,15 +71,19 @@ def regulate(seed, seconds):
                    p99(steady[:, 2] - 50.0), "MPa", baseline=p99(base[:, 2] - 50.0))]
 
 
-def run(hold_s: float = 120.0, regulate_s: float = 240.0, goals: int = 20,
+def run(hold_s: float = 120.0, regulate_s: float = 240.0, goals: int = 50,
         seed: int = 1) -> list:
     """Tracking figures against the baseline and the goal-accept latency."""
     figures = ramp_and_hold(seed, hold_s) + regulate(seed, regulate_s)
     from press_control.ros.bench_goal_accept import goal_accept_latency
     latencies = goal_accept_latency(goals)
     section = "Action server"
-    figures += [Figure(section, f"goal accepted after, p50 of {len(latencies)}",
-                       percentile(latencies, 0.5) * 1e3, "ms"),
-                Figure(section, f"goal accepted after, p99 of {len(latencies)}",
-                       percentile(latencies, 0.99) * 1e3, "ms", "<= 50")]
+    ordered = sorted(latencies)
+    note = "sent the moment the server reported ready, no pause for discovery"
+    figures += [Figure(section, "goal accepted after, first goal after start",
+                       latencies[0] * 1e3, "ms", "<= 50", note=note),
+                Figure(section, f"goal accepted after, p50 of {len(latencies)}",
+                       percentile(ordered, 0.5) * 1e3, "ms"),
+                Figure(section, f"goal accepted after, p99 of {len(latencies)} (first included)",
+                       percentile(ordered, 0.99) * 1e3, "ms", "<= 50")]
     return figures

@@ -15,9 +15,9 @@ def run_benchmarks(out_dir: str, quick: bool = False) -> int:
         ("safety paths", lambda: safety.run(samples=20 if quick else 100)),
         ("profile tracking and goal acceptance", lambda: profiles.run(
             hold_s=30.0 if quick else 120.0, regulate_s=60.0 if quick else 240.0,
-            goals=5 if quick else 20)),
+            goals=5 if quick else 50)),
         ("interface monitor", monitor.run),
-        ("whole cell", lambda: cell.run(cells=2 if quick else 3)),
+        ("whole cell", lambda: cell.run(cells=2 if quick else 20)),
         ("CPU while a profile runs", lambda: cpu.run(seconds=15.0 if quick else 30.0)),
     ]
     figures = []
