@@ -15,6 +15,7 @@ import time
 
 import yaml
 
+from press_control.children import ends_with_parent
 from press_control.control.safety import ARM_IN_WORKSPACE
 from press_control.resources import config_path
 
@@ -122,7 +123,8 @@ class PressCell:
                    "--params-file", self.params_file, "--params-file", overrides]
         if self.namespace:
             command += ["-r", f"__ns:={self._fully_qualified('')}"]
-        return subprocess.Popen(command, stdout=self.driver_output, stderr=self.driver_output)
+        return subprocess.Popen(command, stdout=self.driver_output, stderr=self.driver_output,
+                                preexec_fn=ends_with_parent(signal.SIGINT))
 
     def arm_results(self) -> list:
         """The demo arm's cell outcomes (dicts) once it has finished, else []."""

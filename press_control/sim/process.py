@@ -4,11 +4,13 @@ Drivers and tests in another process reach it through its serial paths and, for 
 injection and the true physical state, through its control socket.
 """
 import os
+import signal
 import subprocess
 import sys
 import tempfile
 import time
 
+from press_control.children import ends_with_parent
 from press_control.sim.control_socket import CONTROL_SOCKET, inject
 from press_control.sim.simulator import SimulatorConfig
 
@@ -31,7 +33,7 @@ class SimulatorProcess:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "press_control.sim.cli", "--dir", self.directory,
              "--seed", str(self.config.seed), *self.extra_args],
-            stdout=subprocess.DEVNULL)
+            stdout=subprocess.DEVNULL, preexec_fn=ends_with_parent(signal.SIGTERM))
         deadline = time.monotonic() + self.startup_timeout_s
         while not os.path.exists(socket_path):
             if self.process.poll() is not None or time.monotonic() > deadline:

@@ -1,0 +1,44 @@
+"""PressCell's child processes end with it: a killed bringup leaves no orphan driver,
+simulator or panel behind (one once kept a press and a DDS domain busy)."""
+import os
+import signal
+import subprocess
+import sys
+
+from waiting import wait_for
+
+PARENT = (
+    "import sys, time\n"
+    "from press_control.app.press_cell import PressCell\n"
+    "cell = PressCell(arm_interlock=False, record_dir=sys.argv[1],\n"
+    "                 panel_parameters={'port': 0}).start()\n"
+    "print(cell.wait_ready(120.0) or 'ready', cell.driver.pid, cell.sim.process.pid,\n"
+    "      cell.panel.pid, flush=True)\n"
+    "time.sleep(600)\n")
+
+
+def gone(pid: int) -> bool:
+    """No such process, or a zombie nobody has reaped yet (it runs nothing)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stream:
+            return stream.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+def test_killing_the_bringup_process_ends_its_children(tmp_path):
+    parent = subprocess.Popen([sys.executable, "-c", PARENT, str(tmp_path)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        ready, *pids = parent.stdout.readline().split()
+        assert ready == "ready", ready
+        children = [int(pid) for pid in pids]
+        assert not any(gone(pid) for pid in children)
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait(timeout=10)
+        wait_for(lambda: all(gone(pid) for pid in children), timeout=30,
+                 message=lambda: f"children {[p for p in children if not gone(p)]} to end")
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait()
