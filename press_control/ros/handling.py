@@ -96,8 +96,15 @@ class HandlingPort:
             self._apply(self.machine.goal_started(cell_id, time.monotonic()))
 
     def goal_finished(self, summary: str, kept_loaded: bool = False) -> None:
+        """The goal has ended; the handshake moves on now, before the result goes out.
+
+        Left to the next 20 Hz update, a client acting on the result could still find the
+        press PRESSING its cell (seen: the bench's next goal was refused for that).
+        """
         with self.lock:
-            self.machine.goal_finished(summary, time.monotonic(), kept_loaded)
+            now = time.monotonic()
+            self.machine.goal_finished(summary, now, kept_loaded)
+            self._apply(self.machine.update(press_report(self.state_source()), now))
 
     def close(self) -> None:
         self.updater.close()

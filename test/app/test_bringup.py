@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 
 import pytest
 from rclpy.qos import DurabilityPolicy, QoSProfile
@@ -76,7 +75,8 @@ def test_arm_entering_while_pressing_stops_the_press_and_latches(started, tmp_pa
     assert cell.wait_ready(90.0) == ""
     wait_for(lambda: seen and seen[-1][0] == "READY_TO_LOAD", message="ready to load")
     arm.pose = (True, "c-intrude", INTENT_LOAD)
-    time.sleep(0.5)
+    wait_for(lambda: cell.server.handling.machine.arms.anyone_inside() is not None,
+             message="the handshake to hear the arm inside")
     arm.pose = (False, "c-intrude", INTENT_NONE)
     wait_for(lambda: seen[-1][:2] == ("LOADED", "c-intrude"), message="loaded")
     client = ProfileClient(node)
@@ -112,7 +112,8 @@ def test_arm_entering_while_pressing_stops_the_press_and_latches(started, tmp_pa
     assert reply.success, reply.message
     wait_for(lambda: seen[-1][:2] == ("READY_TO_UNLOAD", "c-intrude"), message="unload")
     arm.pose = (True, "c-intrude", INTENT_UNLOAD)
-    time.sleep(0.5)
+    wait_for(lambda: cell.server.handling.machine.arms.anyone_inside() is not None,
+             message="the handshake to hear the arm inside")
     arm.pose = (False, "", INTENT_NONE)
     wait_for(lambda: seen[-1][0] in ("OPEN_IDLE", "READY_TO_LOAD"), message="open again")
 

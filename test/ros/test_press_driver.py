@@ -65,6 +65,13 @@ class Harness:
     def latest(self):
         return self.states[-1] if self.states else None
 
+    def wait_polls(self, count: int, why: str):
+        """Wait until `count` more states have come (polls of the controller since now)."""
+        seen = len(self.states)
+        wait_for(lambda: len(self.states) >= seen + count, timeout=30.0,
+                 message=f"{count} polls: {why}")
+        return self.states[seen:]
+
 
 @pytest.fixture
 def harness(ros_context, spin, sim):
@@ -119,7 +126,8 @@ def test_over_limit_commands_are_refused_with_reasons(harness, sim, fields, reas
     wait_for(harness.latest, message="first state")
     reply = harness.command(SET, **fields)
     assert not reply.accepted and reason in reply.reason
-    time.sleep(0.3)
+    polled = harness.wait_polls(10, "a refused command would show in the setpoint readback")
+    assert all(state.setpoint_mpa == 0.0 for state in polled)
     assert sim.truth()["force_setpoint_kn"] == 0.0
     assert sim.true_pressure_mpa() < 0.5
 
@@ -193,8 +201,9 @@ def test_unplug_during_hold_ends_safe_and_reconnects(harness, sim):
     sim.inject("replug")
     wait_for(lambda: harness.latest().connected, message="reconnect")
     assert harness.latest().fault_code == 1          # the watchdog fault is reported
-    time.sleep(1.0)
-    assert sim.true_pressure_mpa() < 1.0              # and pressing did not resume
+    polled = harness.wait_polls(50, "one second of polls after the reconnect")
+    assert all(state.pressure_mpa < 1.0 for state in polled)      # pressing did not resume
+    assert sim.true_pressure_mpa() < 1.0
 
 
 def overrides_file(folder, node, parameters) -> str:
@@ -241,7 +250,9 @@ def test_sigkill_leaves_the_controller_releasing_within_the_watchdog_period(
         wait_for(lambda: states and states[-1].connected, timeout=60, message="reconnect")
         assert states[-1].fault_code == 1 and "watchdog" in states[-1].fault_text
         assert not states[-1].commands_enabled
-        time.sleep(1.0)
+        seen = len(states)                                   # one second of polls (100 Hz)
+        wait_for(lambda: len(states) >= seen + 100, message="polls after the reconnect")
+        assert all(state.pressure_mpa < 1.0 for state in states[seen:])
         assert sim.true_pressure_mpa() < 1.0                 # and pressing did not resume
     finally:
         if driver.poll() is None:

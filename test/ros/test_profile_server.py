@@ -253,8 +253,8 @@ def test_a_dead_sequencer_leaves_the_press_released_and_its_record_readable(
                                            cell_id="killed-cell", die_id="d10")
 
             def accepted():         # a new server rejects goals until the press is ready
-                return client.send(goal, feedback.append).accepted or time.sleep(0.5)
-            wait_for(accepted, timeout=60.0, message="goal accepted")
+                return client.send(goal, feedback.append).accepted
+            wait_for(accepted, timeout=60.0, interval=0.5, message="goal accepted")
             wait_for(lambda: feedback and feedback[-1].feedback.phase == "holding",
                      timeout=60.0, message=lambda: f"hold; last feedback "
                      f"{feedback[-1].feedback if feedback else None}")
@@ -367,21 +367,22 @@ def test_keep_loaded_hands_the_cell_only_to_the_next_goal_for_it(cell):
 
 
 def test_a_hung_sequencer_loses_the_press_and_the_handshake_says_why(cell, monkeypatch):
-    original, hung = ProfileRunner.step, threading.Event()
+    original, hung, resume = ProfileRunner.step, threading.Event(), threading.Event()
 
     def step_or_hang(runner, observation):
         if runner.phase == "holding" and not hung.is_set():
             hung.set()
-            time.sleep(6.0)                      # the run loop stops: no owner heartbeat
+            resume.wait(60.0)                    # the run loop stops: no owner heartbeat
         return original(runner, observation)
     monkeypatch.setattr(ProfileRunner, "step", step_or_hang)
     handle = cell.send([seg(RAMP, 60, rate_mpa_s=20.0), seg(HOLD, 60, duration_s=60.0),
                         seg(RELEASE, 0, rate_mpa_s=20.0)])
     assert handle.accepted
     wait_for(hung.is_set, timeout=30.0, message="the hold")
-    wait_for(lambda: cell.server.handling.state == FAULT, timeout=5.0,
+    wait_for(lambda: cell.server.handling.state == FAULT, timeout=20.0,
              message="handshake FAULT while the sequencer hangs")
     assert "owner lease expired" in cell.server.handling.machine.reason
     wait_for(lambda: cell.sim.true_pressure_mpa() < 1.0, timeout=30.0, message="released")
+    resume.set()
     result = cell.result(handle)
     assert result.outcome == Result.ABORTED

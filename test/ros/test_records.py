@@ -4,7 +4,6 @@ import math
 import os
 import subprocess
 import sys
-import time
 
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from press_control.records.bag_reader import read_bag
 from press_control.records.run_record import RunRecord, Spectrum
 from press_control.ros.bag_codec import RosMessageCodec
 from press_control_interfaces.msg import HandlingState, PressState
+from waiting import wait_for
 
 
 def _fill(record, seconds=3.0):
@@ -74,7 +74,15 @@ def test_a_killed_run_keeps_its_record(tmp_path):
     process = subprocess.Popen([sys.executable, "-c", script, str(tmp_path)],
                                stdout=subprocess.PIPE, text=True)
     folder = process.stdout.readline().strip()
-    time.sleep(3.0)
+
+    def flushed_with_ten_messages():         # metadata.yaml is written at every flush
+        try:
+            with open(os.path.join(folder, "bag", "metadata.yaml")) as stream:
+                document = yaml.safe_load(stream)
+        except (OSError, yaml.YAMLError):
+            return False
+        return document["rosbag2_bagfile_information"]["message_count"] > 10
+    wait_for(flushed_with_ten_messages, timeout=60.0, message="a flush of more than 10")
     process.kill()
     process.wait()
     assert json.load(open(os.path.join(folder, "summary.json")))["status"] == "running"
