@@ -1,5 +1,7 @@
-"""Child processes that end with their parent (Linux), so no orphan keeps a press or a DDS
-domain when the process that started it is killed."""
+"""Child processes that end with their parent (Linux).
+
+No orphan keeps a press or a DDS domain busy when the process that started it is killed.
+"""
 import ctypes
 import ctypes.util
 import os

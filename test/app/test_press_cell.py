@@ -1,5 +1,8 @@
-"""PressCell's child processes end with it: a killed bringup leaves no orphan driver,
-simulator or panel behind (one once kept a press and a DDS domain busy)."""
+"""PressCell's child processes end with it.
+
+A killed bringup leaves no orphan driver, simulator or panel behind (one once kept a press
+and a DDS domain busy).
+"""
 import os
 import signal
 import subprocess
