@@ -23,7 +23,7 @@ from press_control.ros.qos import LATCHED
 from press_control.control.dies import parse_die_table
 from press_control.control.handshake import FAULT
 from press_control.ros.guard import guarded
-from press_control.ros.bag_codec import Serialized
+from press_control.ros.bag_codec import RosMessageCodec, Serialized
 from press_control.ros.hot_input import HotInputs
 from press_control.ros.handling import HandlingPort, press_interlocks
 from press_control.ros.parameters import PROFILE_SERVER_PARAMETERS, declare
@@ -35,7 +35,6 @@ from press_control.control.profiles import (REJECT_BUSY, REJECT_HANDLING, REJECT
                                             REJECT_WRONG_DIE, SEGMENT_TYPES, ProfileError,
                                             assemble, load_presets, validate)
 from press_control.records.run_record import RunRecord
-from press_control.ros.bag_codec import RosMessageCodec
 from press_control.ros.record_tap import RecordTap
 from press_control.resources import config_path
 from press_control.control.safety import (NO_PRESS_STATE, NO_ROUND_TRIP, REFUSED_INTERLOCK,
@@ -116,7 +115,8 @@ class ProfileServerNode(Node):
         would end with a traceback ("exception was never retrieved") instead of a reason.
         """
         self._stopping.set()
-        pressure = self.state.pressure_mpa if self.state is not None else 0.0
+        state = self.state
+        pressure = state.pressure_mpa if state is not None else 0.0
         release_s = max(0.0, pressure) / self.config.safe_release_rate_mpa_s \
             if math.isfinite(pressure) else 60.0
         if self.busy.acquire(timeout=10.0 + release_s):
