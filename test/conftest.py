@@ -1,6 +1,5 @@
 """Shared fixtures: DDS isolation and rclpy contexts for the integration tests."""
 import os
-import threading
 
 import pytest
 
@@ -32,21 +31,20 @@ def spin(ros_context):
     """Spin the given nodes in a background executor for the test's duration."""
     from rclpy.executors import MultiThreadedExecutor
 
-    executor = MultiThreadedExecutor(num_threads=4, context=ros_context)
-    thread = threading.Thread(target=executor.spin, daemon=True)
-    started = []
+    from press_control.ros.spin import ExecutorThread
+
+    spinner = ExecutorThread(MultiThreadedExecutor(num_threads=4, context=ros_context))
 
     def add(*nodes):
         for node in nodes:
-            executor.add_node(node)
-        if not started:
-            thread.start()
-            started.append(True)
-        return executor
+            spinner.executor.add_node(node)
+        if not spinner.is_alive():
+            spinner.start()
+        return spinner.executor
 
     yield add
-    nodes = list(executor.get_nodes())        # shutdown() forgets them
-    executor.shutdown(timeout_sec=2.0)
+    nodes = list(spinner.executor.get_nodes())        # shutdown() forgets them
+    spinner.stop()
     for node in nodes:
         node.destroy_node()
 

@@ -4,7 +4,6 @@ The bench's figures are made from them in press_control.app.bench.driver.
 """
 import subprocess
 import sys
-import threading
 import time
 
 import rclpy
@@ -12,6 +11,7 @@ from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.executors import SingleThreadedExecutor
 
 from press_control.procfs import process_cpu_s, process_rss_mib
+from press_control.ros.spin import ExecutorThread
 from press_control_interfaces.msg import PressState
 
 
@@ -45,8 +45,7 @@ def measure_driver_node(press_path: str, seconds: float, poll_rate_hz: float):
     node.create_subscription(DiagnosticArray, "/diagnostics", on_diagnostics, 10)
     executor = SingleThreadedExecutor()
     executor.add_node(node)
-    spinner = threading.Thread(target=executor.spin, daemon=True)
-    spinner.start()
+    spinner = ExecutorThread(executor).start()
     try:
         deadline = time.monotonic() + 30.0
         while len(arrivals) < 50 and time.monotonic() < deadline:
@@ -63,7 +62,7 @@ def measure_driver_node(press_path: str, seconds: float, poll_rate_hz: float):
     finally:
         driver.terminate()
         driver.wait(timeout=10)
-        executor.shutdown()
+        spinner.stop()
         node.destroy_node()
         rclpy.try_shutdown()
     return received, elapsed, sorted(delays), cpu, rss, diagnostics

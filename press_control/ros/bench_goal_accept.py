@@ -4,7 +4,6 @@ The bench's figures are made from it in press_control.app.bench.profiles.
 """
 import os
 import tempfile
-import threading
 import time
 
 import rclpy
@@ -14,6 +13,7 @@ from rclpy.parameter import Parameter
 from press_control.ros.action_client import LockedActionClient
 from press_control.ros.press_driver import PressDriverNode
 from press_control.ros.profile_server import ProfileServerNode
+from press_control.ros.spin import ExecutorThread
 from press_control.sim.process import SimulatorProcess
 from press_control_interfaces.action import RunPressureProfile
 from press_control_interfaces.msg import ProfileSegment
@@ -40,7 +40,7 @@ def goal_accept_latency(goals):
         executor = MultiThreadedExecutor(num_threads=6)
         for each in (driver, server, node):
             executor.add_node(each)
-        threading.Thread(target=executor.spin, daemon=True).start()
+        spinner = ExecutorThread(executor).start()
         try:
             if not client.wait_for_server(timeout_sec=60.0):
                 raise RuntimeError("no run_profile server after 60 s")
@@ -67,7 +67,7 @@ def goal_accept_latency(goals):
         finally:
             server.end_goals()
             driver.release_and_close("bench done")
-            executor.shutdown(timeout_sec=2.0)
+            spinner.stop()
             for each in (node, server, driver):
                 each.destroy_node()
             rclpy.try_shutdown()

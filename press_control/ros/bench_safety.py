@@ -13,6 +13,7 @@ from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.executors import MultiThreadedExecutor
 from std_srvs.srv import Trigger
 
+from press_control.ros.spin import ExecutorThread
 from press_control.sim.process import SimulatorProcess
 from press_control_interfaces.msg import ArmHeartbeat
 from press_control_interfaces.srv import PressCommand
@@ -49,7 +50,7 @@ def measure_safety_paths(samples: int):
         node.create_subscription(DiagnosticArray, "/diagnostics", on_diagnostics, 10)
         executor = MultiThreadedExecutor(num_threads=4)
         executor.add_node(node)
-        threading.Thread(target=executor.spin, daemon=True).start()
+        spinner = ExecutorThread(executor).start()
         pose = {"inside": False}
         stop = threading.Event()
 
@@ -98,7 +99,7 @@ def measure_safety_paths(samples: int):
             time.sleep(1.5)                                   # one more /diagnostics
         finally:
             stop.set()
-            executor.shutdown()
+            spinner.stop()
             node.destroy_node()
             rclpy.try_shutdown()
             driver.terminate()

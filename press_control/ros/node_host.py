@@ -1,5 +1,4 @@
 """The nodes `bringup` runs in its own process: one context, one executor thread."""
-import threading
 
 import rclpy
 from rclpy.executors import MultiThreadedExecutor, SingleThreadedExecutor
@@ -11,6 +10,7 @@ from press_control.ros.press_driver import PressDriverNode
 from press_control.ros.profile_server import ProfileServerNode
 from press_control.ros.qos import LATCHED
 from press_control.ros.sim_world import SimWorldPort
+from press_control.ros.spin import ExecutorThread
 from press_control_interfaces.action import RunPressureProfile
 from press_control_interfaces.msg import HandlingState, InterfaceEvent
 
@@ -88,10 +88,7 @@ class NodeHost:
         executor = MultiThreadedExecutor(num_threads=threads, context=self.context) \
             if threads > 1 else SingleThreadedExecutor(context=self.context)
         executor.add_node(node)
-        spinner = threading.Thread(target=executor.spin, name=f"{node.get_name()}-executor",
-                                   daemon=True)
-        spinner.start()
-        self.executors.append((executor, spinner))
+        self.executors.append(ExecutorThread(executor, f"{node.get_name()}-executor").start())
 
     def readiness_problem(self):
         """profile_server's readiness problem (a Refusal with a cause) or None."""
@@ -107,9 +104,8 @@ class NodeHost:
                 end_goals()
         if self.driver is not None:
             self.driver.release_and_close("bringup stopping")
-        for executor, spinner in self.executors:
-            executor.shutdown(timeout_sec=2.0)
-            spinner.join(timeout=5.0)
+        for spinner in self.executors:
+            spinner.stop()
         self.executors = []
         for node in self.nodes:
             node.destroy_node()

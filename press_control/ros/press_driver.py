@@ -14,7 +14,7 @@ import time
 import rclpy
 from geometry_msgs.msg import WrenchStamped
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
-from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
+from rclpy.executors import SingleThreadedExecutor
 from rclpy.lifecycle import Node as LifecycleNode
 from rclpy.lifecycle import TransitionCallbackReturn
 from rclpy.publisher import Publisher
@@ -33,7 +33,7 @@ from press_control.ros.diagnostics import LEVEL_ERROR, LEVEL_OK, LEVEL_WARN, Dia
 from press_control.ros.hot_input import HotInputs
 from press_control.ros.guard import guarded, guarded_service
 from press_control.ros.parameters import DRIVER_PARAMETERS, declare, read_config
-from press_control.ros.spin import spin_node
+from press_control.ros.spin import ExecutorThread, spin_node
 from press_control.protocol.register_map import RegisterMap, RegisterMapError
 from press_control.resources import default_register_map_path
 from press_control.control.safety import (OK, REFUSED_INTERLOCK, UNKNOWN_COMMAND, Refusal,
@@ -201,17 +201,15 @@ class PressDriverNode(LifecycleNode):
                                  start_parameter_services=False)
         executor = SingleThreadedExecutor(context=self.context)
         executor.add_node(node)
-        threading.Thread(target=self._spin_aside, args=(executor,), name=name,
-                         daemon=True).start()
-        self._aside_nodes.append((node, executor))
+        self._aside_nodes.append((node, ExecutorThread(executor, name).start()))
         return node
 
     def _destroy_interfaces(self) -> None:
         if self.hot_inputs is not None:
             self.hot_inputs.close()
             self.hot_inputs = None
-        for node, executor in self._aside_nodes:
-            executor.shutdown(timeout_sec=1.0)
+        for node, spinner in self._aside_nodes:
+            spinner.stop(timeout_s=1.0)
             node.destroy_node()
         self._aside_nodes = []
         for entity in self._entities:
@@ -235,13 +233,6 @@ class PressDriverNode(LifecycleNode):
         self._stop_io()
         self._destroy_interfaces()
         super().destroy_node()
-
-    @staticmethod
-    def _spin_aside(executor) -> None:
-        try:
-            executor.spin()
-        except (ExternalShutdownException, RuntimeError):
-            pass                            # the context is shutting down
 
     def _stop_io(self) -> None:
         self._stop.set()

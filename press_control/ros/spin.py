@@ -1,12 +1,79 @@
-"""Spinning our nodes, in the foreground or in the background.
+"""Spinning our nodes, in the foreground or in the background, and stopping them cleanly.
 
 Foreground for a node's own process; background for a program that does its work beside
-the node (pressctl, the demo arm).
+the node (pressctl, the demo arm, bringup).
+
+rclpy 7.1's Executor.shutdown() destroys the executor's guard condition without waiting
+for the callbacks it has handed out (its wait is skipped once it has marked itself shut
+down). A callback that ends afterwards triggers the destroyed guard: "cannot use
+Destroyable because destruction was requested", in a thread or as "exception was never
+retrieved". So the spin loop is ours: it ends first, the callbacks already handed out
+finish, and only then is the executor shut down.
 """
 import threading
+import time
 
 import rclpy
 from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+
+
+def finish_callbacks(executor, timeout_s: float = 5.0) -> bool:
+    """Wait (up to timeout_s) for the callbacks an executor has handed out; then shut it down.
+
+    Call only once nothing spins the executor any more. Returns whether all finished.
+    """
+    deadline = time.monotonic() + timeout_s
+    # MultiThreadedExecutor keeps the tasks it gave its thread pool in _futures.
+    pending = list(getattr(executor, "_futures", ()))
+    while any(not task.done() for task in pending) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    finished = all(task.done() for task in pending)
+    executor.shutdown(timeout_sec=0)
+    return finished
+
+
+class ExecutorThread:
+    """An executor spun on a thread of its own; stop() ends it without racing shutdown."""
+
+    def __init__(self, executor, name: str = "executor"):
+        self.executor = executor
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._spin, name=name, daemon=True)
+
+    def start(self) -> "ExecutorThread":
+        self._thread.start()
+        return self
+
+    def is_alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def join(self, timeout_s: float = None) -> None:
+        """Wait for the spin loop to end (stop(), or the context shut down)."""
+        self._thread.join(timeout_s)
+
+    def _spin(self) -> None:
+        executor, stopping = self.executor, self._stopping.is_set
+        try:
+            while not stopping() and executor.context.ok():
+                # spin_once() waits until a callback is ready, whatever wakes it; the one
+                # wait that a condition ends is this (rclpy 7.1, both executors).
+                executor._spin_once_impl(None, stopping)
+        except (ExternalShutdownException, KeyboardInterrupt):
+            pass                                # the context is shutting down
+        except Exception:                       # noqa: B902 - re-raised unless shutting down
+            if executor.context.ok() and not self._stopping.is_set():
+                raise
+
+    def stop(self, timeout_s: float = 5.0) -> bool:
+        """End the spin loop, let running callbacks finish, shut the executor down."""
+        self._stopping.set()
+        if self._thread.is_alive():
+            try:
+                self.executor.wake()            # out of its wait at once
+            except Exception:                   # noqa: B902 - a shut-down context: no wait
+                pass
+            self._thread.join(timeout=timeout_s)
+        return finish_callbacks(self.executor, timeout_s)
 
 
 def spin_node(node_factory, args=None, before_destroy=None, startup_problem=None) -> int:
@@ -32,7 +99,7 @@ def spin_node(node_factory, args=None, before_destroy=None, startup_problem=None
     finally:
         if before_destroy is not None:
             before_destroy(node)
-        executor.shutdown(timeout_sec=2.0)
+        finish_callbacks(executor, 2.0)
         node.destroy_node()
         rclpy.try_shutdown()
     return 1 if problem else 0
@@ -50,14 +117,12 @@ class SpinningNode:
         self.node = node_factory()
         self.executor = MultiThreadedExecutor()
         self.executor.add_node(self.node)
-        self.spinner = threading.Thread(target=self.executor.spin, daemon=True)
-        self.spinner.start()
+        self.spinner = ExecutorThread(self.executor).start()
 
     def alive(self) -> bool:
         return self.spinner.is_alive()
 
     def close(self) -> None:
-        self.executor.shutdown(timeout_sec=2.0)
-        self.spinner.join(timeout=5.0)
+        self.spinner.stop()
         self.node.destroy_node()
         rclpy.try_shutdown()

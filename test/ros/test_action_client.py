@@ -155,3 +155,52 @@ def test_a_refused_goal_is_reported_as_refused(ros_context, spin):
     with pytest.raises(GoalRejected):
         client.run(RunPressureProfile.Goal(cell_id="c1"))
     assert client.goal_requests_resent == 0
+
+
+class StaleGraph:
+    """The client's handle answering as rcl does when the graph still lists servers of
+    participants this process has ended: never ready, whatever is matched."""
+
+    def __init__(self, handle):
+        self._handle = handle
+
+    def __getattr__(self, name):
+        return getattr(self._handle, name)
+
+    def is_action_server_available(self):
+        return False
+
+
+def stale_graph_client(client_type, ros_context, spin, with_server: bool):
+    import rclpy
+    client_node = rclpy.create_node("stale_client", context=ros_context)
+    nodes = [client_node]
+    if with_server:
+        server_node = rclpy.create_node("stale_server", context=ros_context)
+        ActionServer(server_node, RunPressureProfile, "run_profile",
+                     execute_callback=lambda handle: RunPressureProfile.Result())
+        nodes.append(server_node)
+    client = client_type(client_node, RunPressureProfile, "run_profile")
+    client._client_handle = StaleGraph(client._client_handle)
+    spin(*nodes)
+    return client
+
+
+def test_rclpy_alone_never_finds_a_server_behind_a_stale_graph(ros_context, spin):
+    client = stale_graph_client(ActionClient, ros_context, spin, with_server=True)
+    assert not client.wait_for_server(timeout_sec=3.0)
+
+
+def test_the_locked_client_finds_the_server_that_answers(ros_context, spin):
+    client = stale_graph_client(LockedActionClient, ros_context, spin, with_server=True)
+    assert client.wait_for_server(timeout_sec=30.0)
+    future = client.send_goal_async(RunPressureProfile.Goal(cell_id="after the probe"))
+    wait_for(future.done, timeout=30.0, message="the goal's reply")
+    assert future.result().accepted
+
+
+def test_without_a_server_the_locked_client_waits_out_its_timeout(ros_context, spin):
+    client = stale_graph_client(LockedActionClient, ros_context, spin, with_server=False)
+    started = time.monotonic()
+    assert not client.wait_for_server(timeout_sec=1.0)
+    assert time.monotonic() - started >= 1.0

@@ -22,6 +22,7 @@ from press_control.ros.press_driver import PressDriverNode
 from press_control.control.handshake import FAULT, READY_TO_UNLOAD
 from press_control.ros.profile_client import ProfileClient
 from press_control.ros.profile_server import ProfileServerNode
+from press_control.ros.spin import ExecutorThread
 from press_control.control.profile_runner import ProfileRunner
 from press_control.records.bag_reader import read_bag
 from press_control.records.run_record import RunRecord
@@ -214,10 +215,10 @@ def fresh_domain(monkeypatch):
     monkeypatch.setenv("ROS_DOMAIN_ID", str(domain))
     context = Context()
     rclpy.init(context=context, domain_id=domain)
-    executor = MultiThreadedExecutor(num_threads=4, context=context)
-    yield context, executor
-    nodes = list(executor.get_nodes())        # shutdown() forgets them
-    executor.shutdown(timeout_sec=2.0)
+    spinner = ExecutorThread(MultiThreadedExecutor(num_threads=4, context=context))
+    yield context, spinner
+    nodes = list(spinner.executor.get_nodes())        # shutdown() forgets them
+    spinner.stop()
     for node in nodes:
         node.destroy_node()
     rclpy.try_shutdown(context=context)
@@ -227,7 +228,7 @@ def fresh_domain(monkeypatch):
 def test_a_dead_sequencer_leaves_the_press_released_and_its_record_readable(
         fresh_domain, tmp_path, how):
     """profile_server in its own process dies mid-hold: the owner lease releases the press."""
-    context, executor = fresh_domain
+    context, spinner = fresh_domain
     with SimulatorProcess(str(tmp_path / "sim"), seed=12) as sim:
         records = tmp_path / "runs"
         server = subprocess.Popen([sys.executable, "-m", "press_control.ros.profile_server",
@@ -241,9 +242,9 @@ def test_a_dead_sequencer_leaves_the_press_released_and_its_record_readable(
         driver = PressDriverNode(context=context, parameter_overrides=[
             Parameter("port", value=sim.config.press_path),
             Parameter("arm_interlock", value=False)])
-        executor.add_node(client_node)
-        executor.add_node(driver)
-        threading.Thread(target=executor.spin, daemon=True).start()
+        spinner.executor.add_node(client_node)
+        spinner.executor.add_node(driver)
+        spinner.start()
         try:
             assert client.wait_for_server(60.0)
             feedback = []
