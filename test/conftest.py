@@ -13,6 +13,12 @@ os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
 os.environ["ROS_LOCALHOST_ONLY"] = "1"
 
 
+def pytest_collection_modifyitems(items):
+    """Tests marked `minutes` first (longest first): the workers then share the long ones
+    and the run does not end with one worker finishing a long test alone."""
+    items.sort(key=lambda item: item.get_closest_marker("minutes") is None)
+
+
 @pytest.fixture
 def ros_context():
     """A fresh rclpy context, shut down after the test."""

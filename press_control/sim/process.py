@@ -14,6 +14,26 @@ from press_control.children import ends_with_parent
 from press_control.sim.control_socket import CONTROL_SOCKET, inject
 from press_control.sim.simulator import SimulatorConfig
 
+# A press controller has a processor of its own; on a shared, loaded host the nearest
+# thing is a higher scheduling priority. Without it a CPU-bound neighbour starved the
+# simulator past the driver's 250 ms reply timeout three times in a row, and the driver
+# rightly reported the press disconnected. Needs root or CAP_SYS_NICE; otherwise unchanged.
+DEVICE_NICE = -10
+
+
+def _as_a_device():
+    """A Popen preexec_fn: end with the parent, and run at the priority of a device."""
+    end_with_parent = ends_with_parent(signal.SIGTERM)
+
+    def arrange() -> None:
+        if end_with_parent is not None:
+            end_with_parent()
+        try:
+            os.nice(DEVICE_NICE)
+        except OSError:
+            pass                            # not permitted: run at the default priority
+    return arrange
+
 
 class SimulatorProcess:
     """Start `press_sim` in a child process; inject faults and read the truth over a socket."""
@@ -33,7 +53,7 @@ class SimulatorProcess:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "press_control.sim.cli", "--dir", self.directory,
              "--seed", str(self.config.seed), *self.extra_args],
-            stdout=subprocess.DEVNULL, preexec_fn=ends_with_parent(signal.SIGTERM))
+            stdout=subprocess.DEVNULL, preexec_fn=_as_a_device())
         deadline = time.monotonic() + self.startup_timeout_s
         while not os.path.exists(socket_path):
             if self.process.poll() is not None or time.monotonic() > deadline:

@@ -86,6 +86,7 @@ def live(ros_context, spin, tmp_path):
         yield Cell(ros_context, spin, sim, tmp_path)
 
 
+@pytest.mark.minutes
 @settings(max_examples=30, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(goal=GOAL)

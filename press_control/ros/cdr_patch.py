@@ -1,0 +1,89 @@
+"""CDR bytes of a flat ROS message whose strings seldom change, refreshed by patching numbers.
+
+rclpy's publish converts every field of a Python message to C and serializes it: profiled
+at 100 Hz, a third of publishing press_driver's `state`. Between two polls only numbers
+change (pressure, force, stamp, flags); the strings (frame, mode, die, fault, owner) keep
+their lengths and so every number keeps its byte offset. This serializer lets rclpy
+serialize the message when a string changes, works out where each number sits, and
+otherwise writes the new numbers into a copy of those bytes. rclpy publishes the bytes as
+they are (Publisher.publish accepts a serialized message).
+
+The layout is XCDR1, as rmw_fastrtps writes it: a 4-byte encapsulation header, then every
+primitive aligned to its own size counted from the end of that header, and a string as a
+uint32 length (the terminating NUL included), its bytes and the NUL.
+"""
+import struct
+
+PRIMITIVES = {"bool": "?", "boolean": "?", "octet": "B", "byte": "B", "char": "B",
+              "uint8": "B", "int8": "b", "uint16": "H", "int16": "h", "uint32": "I",
+              "int32": "i", "uint64": "Q", "int64": "q", "float": "f", "float32": "f",
+              "double": "d", "float64": "d"}
+ENCAPSULATION_BYTES = 4
+
+
+class UnsupportedLayout(ValueError):
+    """The message has fields this serializer does not lay out (arrays, sequences...)."""
+
+
+def _leaves(message_type, prefix=()):
+    """(attribute path, 'string' or a struct code) of every field, in wire order."""
+    for name, kind in message_type.get_fields_and_field_types().items():
+        path = prefix + (name,)
+        if kind in PRIMITIVES:
+            yield path, PRIMITIVES[kind]
+        elif kind == "string":
+            yield path, "string"
+        elif "/" in kind and "[" not in kind and "<" not in kind:
+            nested = type(getattr(message_type(), name))
+            yield from _leaves(nested, path)
+        else:
+            raise UnsupportedLayout(f"field {'.'.join(path)} of type {kind}")
+
+
+def _value(message, path):
+    for name in path:
+        message = getattr(message, name)
+    return message
+
+
+class PatchingSerializer:
+    """serialize(message) -> the CDR bytes rclpy would give, cheaply while strings stay."""
+
+    def __init__(self, message_type, serialize):
+        """serialize(message) -> bytes: the reference serializer (rclpy's serialize_message)."""
+        self._serialize = serialize
+        leaves = list(_leaves(message_type))
+        self._string_paths = [path for path, code in leaves if code == "string"]
+        self._leaves = leaves
+        self._strings = None
+        self._template = None
+        self._numbers = []                 # (path, struct.Struct, offset)
+
+    def serialize(self, message) -> bytes:
+        strings = [_value(message, path) for path in self._string_paths]
+        if strings != self._strings:
+            self._template = bytearray(self._serialize(message))
+            self._numbers = self._layout(message)
+            self._strings = strings
+            return bytes(self._template)
+        template = self._template
+        for path, packer, offset in self._numbers:
+            packer.pack_into(template, offset, _value(message, path))
+        return bytes(template)
+
+    def _layout(self, message) -> list:
+        order = "<" if self._template[1] == 1 else ">"      # CDR_LE or CDR_BE
+        numbers, offset = [], 0
+        for path, code in self._leaves:
+            if code == "string":
+                offset += -offset % 4
+                offset += 4 + len(_value(message, path).encode("utf-8")) + 1
+                continue
+            packer = struct.Struct(order + code)
+            offset += -offset % packer.size
+            numbers.append((path, packer, ENCAPSULATION_BYTES + offset))
+            offset += packer.size
+        if ENCAPSULATION_BYTES + offset > len(self._template):
+            raise UnsupportedLayout(f"laid out {ENCAPSULATION_BYTES + offset} bytes, "
+                                    f"serialized {len(self._template)}")
+        return numbers

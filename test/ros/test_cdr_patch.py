@@ -1,0 +1,62 @@
+"""The patching serializer gives rclpy's own bytes for every message, strings changing or not."""
+import math
+import random
+
+import pytest
+from rclpy.serialization import deserialize_message, serialize_message
+
+from diagnostic_msgs.msg import DiagnosticArray
+from press_control.ros.cdr_patch import PatchingSerializer, UnsupportedLayout
+from press_control_interfaces.msg import PressState
+
+WORDS = ["", "HOLD", "RAMP", "d10", "d13", "press", "profile_server/3f2a",
+         "emergency stop: pressure released, fault LATCHED", "é"]
+
+
+def random_state(rng, strings=None):
+    state = PressState()
+    state.header.stamp.sec = rng.randrange(-2 ** 31, 2 ** 31)
+    state.header.stamp.nanosec = rng.randrange(0, 10 ** 9)
+    for name in ("pressure_mpa", "force_kn", "setpoint_mpa", "ramp_rate_mpa_s",
+                 "platen_position_mm", "platen_temperature_c",
+                 "platen_temperature_setpoint_c", "die_area_mm2"):
+        setattr(state, name, rng.choice([rng.uniform(-1e3, 1e3), 0.0, math.inf, -0.0]))
+    state.mode = rng.randrange(0, 256)
+    state.fault_code = rng.randrange(0, 2 ** 16)
+    for name in ("connected", "commands_enabled", "guard_closed", "estop_pressed",
+                 "arm_clear"):
+        setattr(state, name, rng.random() < 0.5)
+    for name, value in (strings or {}).items():
+        setattr(state, name, value)
+    return state
+
+
+def string_fields(rng):
+    return {"mode_name": rng.choice(WORDS), "die_id": rng.choice(WORDS),
+            "fault_text": rng.choice(WORDS), "owner": rng.choice(WORDS)}
+
+
+def test_the_bytes_are_rclpys_while_strings_stay_and_when_they_change():
+    rng = random.Random(4)
+    serializer = PatchingSerializer(PressState, serialize_message)
+    strings = string_fields(rng)
+    for index in range(600):
+        if index % 50 == 0:
+            strings = string_fields(rng)
+        state = random_state(rng, strings)
+        state.header.frame_id = "press" if index % 200 < 100 else "press_2_frame"
+        assert serializer.serialize(state) == serialize_message(state), index
+
+
+def test_a_nan_reading_goes_out_as_rclpy_writes_it():
+    serializer = PatchingSerializer(PressState, serialize_message)
+    serializer.serialize(PressState(pressure_mpa=1.0))
+    sent = serializer.serialize(PressState(pressure_mpa=math.nan, force_kn=math.nan))
+    received = deserialize_message(sent, PressState)
+    assert math.isnan(received.pressure_mpa) and math.isnan(received.force_kn)
+    assert sent == serialize_message(PressState(pressure_mpa=math.nan, force_kn=math.nan))
+
+
+def test_a_message_with_sequences_is_refused():
+    with pytest.raises(UnsupportedLayout):
+        PatchingSerializer(DiagnosticArray, serialize_message)
