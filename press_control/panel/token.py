@@ -8,6 +8,7 @@ import hmac
 import os
 import secrets
 import stat
+import tempfile
 
 
 class TokenProblem(Exception):
@@ -17,14 +18,7 @@ class TokenProblem(Exception):
 def load_or_create_token(path: str) -> str:
     path = os.path.expanduser(path)
     if not os.path.exists(path):
-        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-        try:
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass                      # made by another process a moment ago
-        else:
-            with os.fdopen(descriptor, "w") as stream:
-                stream.write(secrets.token_urlsafe(24) + "\n")
+        _create(path)
     mode = os.stat(path).st_mode
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise TokenProblem(f"{path} can be read by others (mode {stat.S_IMODE(mode):o}); "
@@ -34,6 +28,22 @@ def load_or_create_token(path: str) -> str:
     if len(token) < 16:
         raise TokenProblem(f"{path} holds no token of at least 16 characters")
     return token
+
+
+def _create(path: str) -> None:
+    """Make the file whole or not at all: whoever sees it exist can read the token."""
+    directory = os.path.dirname(path) or "."
+    os.makedirs(directory, exist_ok=True)
+    descriptor, draft = tempfile.mkstemp(dir=directory, prefix=".panel_token.")   # 0600
+    try:
+        with os.fdopen(descriptor, "w") as stream:
+            stream.write(secrets.token_urlsafe(24) + "\n")
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass                      # made by another process a moment ago
+    finally:
+        os.unlink(draft)
 
 
 def token_matches(expected: str, authorization: str) -> bool:

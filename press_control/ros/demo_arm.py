@@ -94,7 +94,11 @@ class DemoArmNode(Node):
         message = ArmHeartbeat(arm_id=self.config.arm_id, in_workspace=inside,
                                cell_id=cell_id, intent=intent)
         message.header.stamp = self.get_clock().now().to_msg()
-        self.heartbeat.publish(message)
+        try:
+            self.heartbeat.publish(message)
+        except Exception:                   # noqa: B902 - re-raised unless ROS is shutting down
+            if self.context.ok():           # Ctrl-C ends the context under the arm's last move
+                raise
 
     # ---- the robot program -------------------------------------------------------------
     def _work(self) -> None:

@@ -274,7 +274,8 @@ class PressDriverNode(LifecycleNode):
                     self._publish_disconnected()
                     self._stop.wait(0.05)
             except Exception as error:          # noqa: B902 - the loop must outlive any bug
-                self.get_logger().error(f"I/O loop: {type(error).__name__}: {error}")
+                if self.context.ok():           # else a publish raced the shutdown
+                    self.get_logger().error(f"I/O loop: {type(error).__name__}: {error}")
             next_poll += period
             delay = next_poll - time.monotonic()
             if delay > 0:

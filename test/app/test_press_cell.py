@@ -29,6 +29,15 @@ def gone(pid: int) -> bool:
         return True
 
 
+def described(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as stream:
+            command = stream.read().replace(b"\0", b" ").decode()
+        return f"{pid} ({command[:120]})"
+    except FileNotFoundError:
+        return f"{pid} (gone)"
+
+
 def test_killing_the_bringup_process_ends_its_children(tmp_path):
     parent = subprocess.Popen([sys.executable, "-c", PARENT, str(tmp_path)],
                               stdout=subprocess.PIPE, text=True)
@@ -40,7 +49,8 @@ def test_killing_the_bringup_process_ends_its_children(tmp_path):
         os.kill(parent.pid, signal.SIGKILL)
         parent.wait(timeout=10)
         wait_for(lambda: all(gone(pid) for pid in children), timeout=30,
-                 message=lambda: f"children {[p for p in children if not gone(p)]} to end")
+                 message=lambda: "children to end: " + ", ".join(
+                     described(pid) for pid in children if not gone(pid)))
     finally:
         if parent.poll() is None:
             parent.kill()

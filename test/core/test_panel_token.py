@@ -34,3 +34,20 @@ def test_only_the_exact_bearer_token_matches():
                    "Bearer s3cret-token-value-and-more"):
         assert not token_matches("s3cret-token-value", header)
     assert not token_matches("", "Bearer ")
+
+
+def test_the_file_never_exists_without_its_token(tmp_path, monkeypatch):
+    # The panel test read an empty token once: it waited for the file to exist, and the
+    # file was created before the token was written into it.
+    import secrets
+    path = tmp_path / "panel" / "token"
+    made = secrets.token_urlsafe
+
+    def token_while_checking(length):
+        assert not path.exists(), "the file exists before its token is written"
+        return made(length)
+    monkeypatch.setattr(secrets, "token_urlsafe", token_while_checking)
+    token = load_or_create_token(str(path))
+    assert path.read_text().strip() == token and len(token) >= 16
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert os.listdir(path.parent) == ["token"]          # no draft left behind
