@@ -11,6 +11,8 @@ import termios
 
 import serial
 
+from press_control.hardware.device_port import DevicePort
+
 # What a broken or vanished line raises while open.
 LINE_ERRORS = (serial.SerialException, OSError, termios.error)
 
@@ -44,8 +46,8 @@ class SerialLine:
                 url = "socket://" + self.url[len("tcp://"):] if self.modbus_tcp else self.url
                 return serial.serial_for_url(url, baudrate=self.baud, parity=self.parity,
                                              timeout=timeout_s)
-            return serial.Serial(self.url, self.baud, parity=self.parity, timeout=timeout_s,
-                                 exclusive=self.exclusive)
+            return DevicePort(serial.Serial(self.url, self.baud, parity=self.parity,
+                                            timeout=timeout_s, exclusive=self.exclusive))
         except (ValueError, *LINE_ERRORS) as error:
             raise LineError(f"cannot open {self.url}: {error}") from None
 

@@ -12,6 +12,7 @@ The layout is XCDR1, as rmw_fastrtps writes it: a 4-byte encapsulation header, t
 primitive aligned to its own size counted from the end of that header, and a string as a
 uint32 length (the terminating NUL included), its bytes and the NUL.
 """
+import operator
 import struct
 
 PRIMITIVES = {"bool": "?", "boolean": "?", "octet": "B", "byte": "B", "char": "B",
@@ -40,10 +41,14 @@ def _leaves(message_type, prefix=()):
             raise UnsupportedLayout(f"field {'.'.join(path)} of type {kind}")
 
 
-def _value(message, path):
-    for name in path:
-        message = getattr(message, name)
-    return message
+def _dotted(path) -> str:
+    return ".".join(path)
+
+
+def _getter(paths):
+    """A function message -> tuple of the values at paths (one C call: attrgetter)."""
+    get = operator.attrgetter(*map(_dotted, paths))
+    return get if len(paths) > 1 else lambda message: (get(message),)
 
 
 class PatchingSerializer:
@@ -53,37 +58,55 @@ class PatchingSerializer:
         """serialize(message) -> bytes: the reference serializer (rclpy's serialize_message)."""
         self._serialize = serialize
         leaves = list(_leaves(message_type))
-        self._string_paths = [path for path, code in leaves if code == "string"]
         self._leaves = leaves
+        self._get_strings = _getter([path for path, code in leaves if code == "string"]) \
+            if any(code == "string" for _, code in leaves) else lambda message: ()
         self._strings = None
         self._template = None
-        self._numbers = []                 # (path, struct.Struct, offset)
+        self._runs = []              # (struct.Struct, offset, getter) of adjacent numbers
 
     def serialize(self, message) -> bytes:
-        strings = [_value(message, path) for path in self._string_paths]
+        strings = self._get_strings(message)
         if strings != self._strings:
             self._template = bytearray(self._serialize(message))
-            self._numbers = self._layout(message)
+            self._runs = self._layout(strings)
             self._strings = strings
             return bytes(self._template)
         template = self._template
-        for path, packer, offset in self._numbers:
-            packer.pack_into(template, offset, _value(message, path))
+        for packer, offset, values in self._runs:
+            packer.pack_into(template, offset, *values(message))
         return bytes(template)
 
-    def _layout(self, message) -> list:
+    def _layout(self, strings) -> list:
+        """Runs of adjacent numbers, each packed by one Struct at one offset."""
         order = "<" if self._template[1] == 1 else ">"      # CDR_LE or CDR_BE
-        numbers, offset = [], 0
+        runs, offset, texts = [], 0, iter(strings)
+        run_start, run_format, run_paths = None, "", []
+
+        def close_run():
+            if run_paths:
+                runs.append((struct.Struct(order + run_format),
+                             ENCAPSULATION_BYTES + run_start, _getter(run_paths)))
         for path, code in self._leaves:
             if code == "string":
+                close_run()
+                run_start, run_format, run_paths = None, "", []
                 offset += -offset % 4
-                offset += 4 + len(_value(message, path).encode("utf-8")) + 1
+                offset += 4 + len(next(texts).encode("utf-8")) + 1
                 continue
-            packer = struct.Struct(order + code)
-            offset += -offset % packer.size
-            numbers.append((path, packer, ENCAPSULATION_BYTES + offset))
-            offset += packer.size
+            size = struct.calcsize(order + code)
+            padding = -offset % size
+            if padding:             # pad bytes stay as serialized: a run ends before them
+                close_run()
+                run_start, run_format, run_paths = None, "", []
+                offset += padding
+            if run_start is None:
+                run_start = offset
+            run_format += code
+            run_paths.append(path)
+            offset += size
+        close_run()
         if ENCAPSULATION_BYTES + offset > len(self._template):
             raise UnsupportedLayout(f"laid out {ENCAPSULATION_BYTES + offset} bytes, "
                                     f"serialized {len(self._template)}")
-        return numbers
+        return runs

@@ -68,8 +68,8 @@ class HandlingPort:
             node, self.on_reset, _fill_failed_reset), callback_group=callback_group)
         self.updater = ThreadTimer(0.05, guarded(node, self.update), "handshake-update",
                                    alive=node.context.ok)
-        node.create_timer(config.handling_period_s, guarded(node, self.publish),
-                          callback_group=callback_group)
+        self.republisher = ThreadTimer(config.handling_period_s, guarded(node, self.republish),
+                                       "handshake-publish", alive=node.context.ok)
         self._since = node.get_clock().now()
         self.publish()
 
@@ -108,6 +108,7 @@ class HandlingPort:
 
     def close(self) -> None:
         self.updater.close()
+        self.republisher.close()
 
     def on_reset(self, request, response):
         with self.lock:
@@ -127,6 +128,11 @@ class HandlingPort:
             else:
                 self.node.get_logger().info(f"handling {transition}")
         if transitions:
+            self.publish()
+
+    def republish(self) -> None:
+        """The periodic copy; under the lock, so it never overtakes a transition's message."""
+        with self.lock:
             self.publish()
 
     def publish(self) -> None:

@@ -8,7 +8,9 @@ EventsExecutor of Jazzy holds the interpreter lock while it waits, so it cannot 
 a thread. HotInputs therefore take their subscriptions' messages themselves: the subscriptions
 live on a companion node (`<node>_inputs`, no parameter services) that no executor spins,
 and a thread drains their queues every `period_s`, calling the callback for each message in
-order. Callbacks run in that thread: they must be short and thread-safe.
+order; or, without a period, a loop that wakes anyway calls drain() (press_driver's I/O
+loop, which so needs no thread of its own for its inputs). Callbacks run in the draining
+thread: they must be short and thread-safe.
 """
 import threading
 
@@ -20,6 +22,7 @@ class HotInputs:
     """Subscriptions of `node` drained by one thread of their own every period_s."""
 
     def __init__(self, node, period_s: float = 0.01):
+        """period_s None: no thread; the owner calls drain() from a loop of its own."""
         self.node = rclpy.create_node(f"{node.get_name()}_inputs",
                                       namespace=node.get_namespace(), context=node.context,
                                       start_parameter_services=False)
@@ -27,9 +30,11 @@ class HotInputs:
         self.inputs = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self.thread = threading.Thread(target=self._drain, name=f"{node.get_name()}-inputs",
-                                       daemon=True)
-        self.thread.start()
+        self.thread = None
+        if period_s is not None:
+            self.thread = threading.Thread(target=self._drain_periodically,
+                                           name=f"{node.get_name()}-inputs", daemon=True)
+            self.thread.start()
 
     def add(self, message_type, topic: str, callback, depth: int = 100, qos=None,
             raw: bool = False) -> None:
@@ -43,19 +48,23 @@ class HotInputs:
         with self._lock:
             self.inputs.append((subscription, callback))
 
-    def _drain(self) -> None:
+    def drain(self) -> None:
+        """Call the callbacks of every message waiting, topic by topic, in arrival order."""
+        with self._lock:
+            inputs = list(self.inputs)
+        for subscription, callback in inputs:
+            with subscription.handle:
+                while True:
+                    taken = subscription.handle.take_message(subscription.msg_type,
+                                                             subscription.raw)
+                    if taken is None:
+                        break
+                    callback(taken[0])
+
+    def _drain_periodically(self) -> None:
         while not self._stop.wait(self.period_s):
-            with self._lock:
-                inputs = list(self.inputs)
             try:
-                for subscription, callback in inputs:
-                    with subscription.handle:
-                        while True:
-                            taken = subscription.handle.take_message(subscription.msg_type,
-                                                                     subscription.raw)
-                            if taken is None:
-                                break
-                            callback(taken[0])
+                self.drain()
             except Exception:           # noqa: BLE001 - destroyed while shutting down
                 if self._stop.is_set() or not self.node.context.ok():
                     return
@@ -66,7 +75,8 @@ class HotInputs:
         if self._stop.is_set():
             return
         self._stop.set()
-        self.thread.join(timeout=2.0)
+        if self.thread is not None:
+            self.thread.join(timeout=2.0)
         self.node.destroy_node()
 
 

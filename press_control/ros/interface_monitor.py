@@ -24,7 +24,7 @@ from press_control.hardware.transports import SerialLine
 from press_control.hardware.impedance_analyzer import (AnalyzerError, ImpedanceAnalyzer,
                                                        log_frequencies, magnitude_phase)
 from press_control.ros.diagnostics import LEVEL_ERROR, LEVEL_OK, DiagnosticsPort
-from press_control.ros.hot_input import HotInputs
+from press_control.ros.hot_input import HotInputs, ThreadTimer
 from press_control.ros.guard import guarded, guarded_service
 from press_control.ros.parameters import MONITOR_PARAMETERS, declare
 from press_control.ros.spin import spin_node
@@ -83,19 +83,24 @@ class InterfaceMonitorNode(Node):
         # 2 Hz and a Heckel fit needs tens of points per ramp, not the driver's 100 Hz.
         self.hot_inputs = HotInputs(self, period_s=0.05)
         self.hot_inputs.add(PressState, "state", guarded(self, self.on_state), depth=1)
-        self.create_subscription(HandlingState, "handling/state",
-                                 guarded(self, self.on_handling), LATCHED, callback_group=group)
-        self.create_subscription(Bool, "interface/cycling", guarded(self, self.on_cycling), 10,
-                                 callback_group=group)
+        self.hot_inputs.add(HandlingState, "handling/state", guarded(self, self.on_handling),
+                            qos=LATCHED)
+        self.hot_inputs.add(Bool, "interface/cycling", guarded(self, self.on_cycling), depth=10)
         self.create_service(Trigger, "interface/sweep", guarded_service(
             self, self.on_sweep, _fill_failed_sweep), callback_group=group)
-        self.create_timer(1.0 / self.config.health_rate_hz, guarded(self, self.publish_health),
-                          callback_group=group)
-        self.create_timer(1.0, guarded(self, self.publish_diagnostics), callback_group=group)
+        # Periodic output on threads of their own: the executor then wakes only for the
+        # sweep service (and parameter services), not five times a second.
+        self.periodic = [
+            ThreadTimer(1.0 / self.config.health_rate_hz, guarded(self, self.publish_health),
+                        "monitor-health", alive=self.context.ok),
+            ThreadTimer(1.0, guarded(self, self.publish_diagnostics), "monitor-diagnostics",
+                        alive=self.context.ok)]
         self._thread = threading.Thread(target=self._instrument_loop, name="lcr", daemon=True)
         self._thread.start()
 
     def destroy_node(self):
+        for timer in self.periodic:
+            timer.close()
         self.hot_inputs.close()
         self._stop.set()
         self._thread.join(timeout=5.0)
