@@ -262,22 +262,24 @@ class PressDriverNode(LifecycleNode):
         period = 1.0 / self.config.poll_rate_hz
         next_poll = time.monotonic()
         inputs = self.hot_inputs
-        while not self._stop.is_set() and self.context.ok():
+        while not self._stop.is_set():
             try:
                 inputs.drain()
                 reading = supervisor.tick()
+                if not self.context.ok():       # Ctrl-C: the shutdown path releases
+                    break
                 if reading is not None:
                     self._poll_times.append(time.monotonic())
                     self._latencies.append(reading.latency_s)
-                    if self.context.ok():       # Ctrl-C: the shutdown path releases
-                        self._publish(reading)
-                        self._publish_delays.append(time.monotonic() - reading.received_s)
+                    self._publish(reading)
+                    self._publish_delays.append(time.monotonic() - reading.received_s)
                 elif not supervisor.press.connected:
                     self._publish_disconnected()
                     self._stop.wait(0.05)
             except Exception as error:          # noqa: B902 - the loop must outlive any bug
-                if self.context.ok():           # else a publish raced the shutdown
-                    self.get_logger().error(f"I/O loop: {type(error).__name__}: {error}")
+                if not self.context.ok():       # a publish raced the shutdown
+                    break
+                self.get_logger().error(f"I/O loop: {type(error).__name__}: {error}")
             next_poll += period
             delay = next_poll - time.monotonic()
             if delay > 0:
