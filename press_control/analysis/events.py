@@ -20,7 +20,7 @@ class EventThresholds:
     short_below_ohm: float = 5.0             # |Z| collapse
     short_clear_above_ohm: float = 10.0
     delamination_rise: float = 0.5           # interface resistance 50 % above its minimum
-    stack_band_low_mpa: float = 25.0         # during cycling, stack pressure under this
+    delamination_clear_rise: float = 0.25    # ... cleared once back under 25 % above it
     plateau_density_rate_per_s: float = 2e-4  # |dD/dt| under this while pressurized
     pressure_loss_mpa: float = 5.0           # below the setpoint by this much in HOLD
     debounce_s: float = 1.0
@@ -118,14 +118,14 @@ class EventDetector:
         z = x.impedance_ohm
         check(SHORT_CIRCUIT, math.isfinite(z) and z < t.short_below_ohm,
               math.isfinite(z) and z > t.short_clear_above_ohm, f"|Z| {z:.2f} ohm", z)
-        rising = known and self.min_interface_ohm < math.inf and \
-            r > (1 + t.delamination_rise) * self.min_interface_ohm
-        low_stack = x.cycling and math.isfinite(x.stack_pressure_mpa) and \
-            x.stack_pressure_mpa < t.stack_band_low_mpa
-        check(DELAMINATION, x.cycling and (rising or low_stack),
-              not (rising or low_stack),
-              f"interface resistance {r:.1f} ohm (min {self.min_interface_ohm:.1f}), "
-              f"stack {x.stack_pressure_mpa:.1f} MPa", r)
+        # Judged on the measured interface only: a low stack pressure is a legitimate choice
+        # (Li|Li6PS5Cl|Li cycles for 1000 h at 5 MPa: Doux et al., Adv. Energy Mater. 2020).
+        baseline = self.min_interface_ohm
+        seen = known and baseline < math.inf
+        check(DELAMINATION, x.cycling and seen and r > (1 + t.delamination_rise) * baseline,
+              not x.cycling or (seen and r < (1 + t.delamination_clear_rise) * baseline),
+              f"interface resistance {r:.1f} ohm (lowest since cycling began "
+              f"{baseline:.1f} ohm), stack {x.stack_pressure_mpa:.1f} MPa", r)
         loss = x.holding and math.isfinite(x.setpoint_mpa) and \
             x.stack_pressure_mpa < x.setpoint_mpa - t.pressure_loss_mpa
         check(PRESSURE_LOSS, loss, not loss,

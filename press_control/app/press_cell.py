@@ -79,6 +79,9 @@ class PressCell:
             self.press_port = self.press_port or self.sim.config.press_path
             self.lcr_port = self.lcr_port or self.sim.config.analyzer_path
         driver_parameters = {"arm_interlock": self.arm_interlock}
+        if self.use_sim:              # the simulated press comes with its force table
+            driver_parameters["force_calibration_file"] = config_path(
+                "force_calibration_sim.yaml")
         if self.press_port:
             driver_parameters["port"] = self.press_port
         if not self.driver_in_process:

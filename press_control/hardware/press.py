@@ -4,8 +4,10 @@ Transport failures raise typed exceptions and are counted; the caller decides wh
 reconnect. Nothing here retries a command.
 """
 import dataclasses
+import math
 import time
 
+from press_control.hardware.force_calibration import NO_CALIBRATION
 from press_control.hardware.transports import LINE_ERRORS, LineError, close_quietly
 from press_control.protocol import modbus_rtu as rtu
 from press_control.protocol.modbus_tcp import ModbusTcpMaster
@@ -65,6 +67,7 @@ class PressReading:
     boot_count: int
     flags: dict
     latency_s: float
+    raw_force_kn: float = math.nan    # the press's own load cell, before the force table
 
 
 @dataclasses.dataclass
@@ -86,11 +89,14 @@ class Press:
     """Modbus client (RTU, or TCP over a tcp:// line) of one press controller."""
 
     def __init__(self, line, slave_id: int, register_map: RegisterMap, timeout_s: float = 0.1,
-                 open_master=None):
+                 open_master=None, force_calibration=NO_CALIBRATION):
         """Talk to the controller over `line` (a transports.SerialLine or a scripted line).
 
         open_master(press) -> a Modbus master; by default RTU over the opened line.
+        force_calibration: the press's load cell against a reference (force_calibration.py);
+        every force read or written here is on the reference's scale.
         """
+        self.force_calibration = force_calibration
         self.line = line
         self.slave_id = slave_id
         self.map = register_map
@@ -195,14 +201,18 @@ class Press:
         status = values["status"]
         flags = {name: self.map.has_bit(status, name) for name in self.map.status_bits}
         fault = values["fault_code"]
+        table = self.force_calibration
+        setpoint_kn = table.reference_from_press(values["force_setpoint_readback_kn"])
         return PressReading(
             received_s=time.monotonic(), mode=self.map.mode_names.get(values["mode"], "UNKNOWN"),
             fault_code=fault, fault_text=self.map.fault_codes.get(fault, f"fault {fault}"),
-            force_kn=values["force_kn"], platen_position_mm=values["platen_position_mm"],
-            platen_temperature_c=values["platen_temperature_c"],
-            setpoint_kn=values["force_setpoint_readback_kn"],
-            ramp_rate_kn_s=values["ramp_rate_readback_kn_s"],
-            boot_count=values["boot_count"], flags=flags, latency_s=latency)
+            force_kn=table.reference_from_press(values["force_kn"]),
+            platen_position_mm=values["platen_position_mm"],
+            platen_temperature_c=values["platen_temperature_c"], setpoint_kn=setpoint_kn,
+            ramp_rate_kn_s=values["ramp_rate_readback_kn_s"] /
+            table.press_per_reference(setpoint_kn),
+            boot_count=values["boot_count"], flags=flags, latency_s=latency,
+            raw_force_kn=values["force_kn"])
 
     def write(self, name: str, value: float) -> None:
         """Write one value; raises PressValueError (nothing sent) if it does not fit exactly."""
@@ -223,7 +233,11 @@ class Press:
 
     # ---- commands (limits are checked by the caller, see press_control.control.safety) --------
     def ramp_to(self, force_kn: float, rate_kn_s: float, releasing: bool = False) -> None:
-        self.write_all([("ramp_rate_kn_s", rate_kn_s), ("force_setpoint_kn", force_kn),
+        """Ramp to force_kn (reference scale) at rate_kn_s; the table gives the setpoint."""
+        table = self.force_calibration
+        setpoint_kn = max(0.0, table.press_for_reference(force_kn)) if force_kn > 0 else force_kn
+        rate_kn_s = rate_kn_s * table.press_per_reference(force_kn)
+        self.write_all([("ramp_rate_kn_s", rate_kn_s), ("force_setpoint_kn", setpoint_kn),
                         ("mode_command", self.map.modes["RELEASE" if releasing else "RAMP"])])
 
     def hold(self) -> None:

@@ -54,7 +54,6 @@ class InterfaceMonitorNode(Node):
             contact_clear_above_ohm=1.5 * self.config.contact_below_ohm,
             short_below_ohm=self.config.short_below_ohm,
             short_clear_above_ohm=2 * self.config.short_below_ohm,
-            stack_band_low_mpa=self.config.stack_band_low_mpa,
             debounce_s=self.config.event_debounce_s))
         self.lock = threading.Lock()
         self.state = None

@@ -66,6 +66,8 @@ DRIVER_PARAMETERS = LIMIT_PARAMETERS + [
     Spec("transaction_timeout_s", 0.25, "Modbus reply timeout (a loaded Python host jitters)",
          "s", 0.005, 2.0),
     Spec("die_id", "d10", "die in the press at start (later: the set_installed_die service)"),
+    Spec("force_calibration_file", "", "this press's force table (load cell against a "
+         "reference, docs/force_calibration.md); empty = the press's readings as they are"),
     Spec("owner_timeout_s", 1.0, "a goal owning the press must renew its lease this often, "
          "or the press is released", "s", 0.2, 2.0),
     Spec("watchdog_period_s", 2.0, "controller releases when the host is silent this long",
@@ -130,8 +132,6 @@ MONITOR_PARAMETERS = [
     Spec("contact_below_ohm", 40.0, "contact established under this interface resistance",
          "ohm", 0.01, 1e6),
     Spec("short_below_ohm", 5.0, "short circuit under this |Z|", "ohm", 0.001, 1e6),
-    Spec("stack_band_low_mpa", 25.0, "delamination: stack pressure under this while cycling",
-         "MPa", 0.0, 1000.0),
     Spec("event_debounce_s", 1.0, "an event must persist this long", "s", 0.0, 60.0),
     Spec("cycling", False, "the cell is being cycled (enables delamination checks)"),
     Spec("cell_id", "", "cell in the press (handling/state overrides it)"),

@@ -6,7 +6,9 @@ set_installed_die, estop, reset_fault, zero_position. Every rule lives in
 press_control/safety.py and press_control/supervisor.py; this node only translates.
 """
 import collections
+import json
 import math
+import os
 import sys
 import threading
 import time
@@ -29,6 +31,7 @@ from std_srvs.srv import Trigger
 from press_control.ros.cdr_patch import PatchingSerializer
 from press_control.ros.qos import LATCHED
 from press_control.control.dies import parse_die_table
+from press_control.hardware.force_calibration import NO_CALIBRATION, ForceCalibration
 from press_control.hardware.press import Press, PressError
 from press_control.hardware.transports import SerialLine
 from press_control.ros.diagnostics import LEVEL_ERROR, LEVEL_OK, LEVEL_WARN, DiagnosticsPort
@@ -130,9 +133,12 @@ class PressDriverNode(LifecycleNode):
                 failures_before_disconnect=self.config.failures_before_disconnect,
                 reconnect_backoff_s=self.config.reconnect_backoff_s,
                 reconnect_backoff_max_s=self.config.reconnect_backoff_max_s)
+            force_table = ForceCalibration.load(os.path.expanduser(
+                self.config.force_calibration_file)) if self.config.force_calibration_file \
+                else NO_CALIBRATION
             line = SerialLine(self.config.port, self.config.baud, self.config.parity)
             press = Press(line, self.config.slave_id, register_map,
-                          self.config.transaction_timeout_s)
+                          self.config.transaction_timeout_s, force_calibration=force_table)
             supervisor = PressSupervisor(press, config, log=self._log)
             identity = supervisor.connect()
         except (PressError, RegisterMapError, ValueError, OSError) as error:
@@ -146,6 +152,7 @@ class PressDriverNode(LifecycleNode):
                                f"{identity.firmware} on {press.port_name}; installed die "
                                f"{supervisor.die.die_id}")
         self._publish_installed_die()
+        self._publish_force_calibration()
         self._stop.clear()
         self._thread = threading.Thread(target=self._io_loop, name="press-io", daemon=True)
         self._thread.start()
@@ -176,6 +183,8 @@ class PressDriverNode(LifecycleNode):
         self.wrench_publisher = keep(self.create_publisher(WrenchStamped, "wrench", 10))
         self.temperature_publisher = keep(self.create_publisher(Temperature, "temperature", 10))
         self.die_publisher = keep(self.create_publisher(String, "installed_die", LATCHED))
+        self.force_table_publisher = keep(self.create_publisher(String, "force_calibration",
+                                                                LATCHED))
         services = MutuallyExclusiveCallbackGroup()
         keep(self.create_service(PressCommand, "command", guarded_service(
             self, self.on_command, _fill_failed_command), callback_group=services))
@@ -358,6 +367,13 @@ class PressDriverNode(LifecycleNode):
     def _publish_installed_die(self) -> None:
         self.die_publisher.publish(String(data=self.supervisor.die.die_id))
 
+    def _publish_force_calibration(self) -> None:
+        table = self.supervisor.press.force_calibration
+        self.force_table_publisher.publish(String(data=json.dumps(table.describe())))
+        if table.applied:
+            self.get_logger().info(f"force table {table.source}: {len(table.press_kn)} points, "
+                                   f"press {table.press or '?'}, measured {table.measured}")
+
     def _publish(self, reading) -> None:
         supervisor = self.supervisor
         die = supervisor.die
@@ -468,7 +484,8 @@ class PressDriverNode(LifecycleNode):
                 "max_ramp_rate_mpa_s": supervisor.limits.max_ramp_rate_mpa_s,
                 "max_temperature_c": supervisor.limits.max_temperature_c,
                 "installed_die": f"{die.die_id} {die.diameter_mm} mm, {die.rated_mpa} MPa",
-                "arm_problem": supervisor.arm_problem(), "owner": supervisor.owner})
+                "arm_problem": supervisor.arm_problem(), "owner": supervisor.owner,
+                "force_table": supervisor.press.force_calibration.source or "none"})
             urgent = list(supervisor.urgent_timings)
             if urgent:
                 waits, writes = (sorted(column) for column in zip(*urgent))

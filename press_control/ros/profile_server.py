@@ -6,6 +6,7 @@ with ProfileRunner at feedback_rate_hz, sends the runner's commands to press_dri
 its lease on `owner_heartbeat` every tick), and writes a record of every run. Rejections
 are logged and published on `run_profile/rejection` (GoalRejection, transient local).
 """
+import json
 import math
 import sys
 import threading
@@ -69,6 +70,7 @@ class ProfileServerNode(Node):
         self._state_decoded = (None, None)
         self.state_seen = 0.0
         self.installed_die = ""
+        self.force_calibration = None    # the driver's force table, as it announced it
         self.health = None
         self.plateau = False
         self.busy = threading.Lock()
@@ -87,6 +89,8 @@ class ProfileServerNode(Node):
         self.hot_inputs.add(PressState, "state", guarded(self, self.on_state), raw=True)
         self.hot_inputs.add(String, "installed_die", guarded(self, self.on_installed_die),
                             qos=LATCHED)
+        self.hot_inputs.add(String, "force_calibration",
+                            guarded(self, self.on_force_calibration), qos=LATCHED)
         self.hot_inputs.add(InterfaceHealth, "interface/health", guarded(self, self.on_health),
                             depth=10)
         self.hot_inputs.add(InterfaceEvent, "interface/events", guarded(self, self.on_event),
@@ -154,6 +158,13 @@ class ProfileServerNode(Node):
     def on_installed_die(self, message: String) -> None:
         self.installed_die = message.data
         self.tap.write("installed_die", message, latched=True)
+
+    def on_force_calibration(self, message: String) -> None:
+        try:
+            self.force_calibration = json.loads(message.data)
+        except ValueError:
+            self.force_calibration = {"unreadable": message.data}
+        self.tap.write("force_calibration", message, latched=True)
 
     def on_health(self, message: InterfaceHealth) -> None:
         self.health = message
@@ -350,6 +361,7 @@ class ProfileServerNode(Node):
             segments, die = self.plan(goal)
             record = RunRecord(self.config.record_dir, goal.cell_id, {
                 "preset": goal.preset, "die": die.die_id, "hold_scale": goal.hold_scale,
+                "force_calibration": self.force_calibration,
                 "keep_loaded": goal.keep_loaded, "owner": owner,
                 "segments": [vars(s) for s in segments]}, codec=RosMessageCodec())
         except (ProfileError, OSError) as error:   # the world changed since acceptance

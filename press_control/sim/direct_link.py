@@ -17,11 +17,11 @@ class DirectLine:
         raise OSError("a direct link has no line to open; pass open_master")
 
 
-def direct_press(controller, register_map, timeout_s: float = 0.1):
+def direct_press(controller, register_map, timeout_s: float = 0.1, **press_options):
     """A hardware.Press whose Modbus master is the controller itself (connect() it)."""
     from press_control.hardware.press import Press
     return Press(DirectLine(), 1, register_map, timeout_s,
-                 open_master=lambda _: ControllerLink(controller))
+                 open_master=lambda _: ControllerLink(controller), **press_options)
 
 
 class ControllerLink:

@@ -9,6 +9,7 @@ import numpy as np
 
 from press_control.control.dies import Die
 from press_control.control.profile_runner import Command, Observation
+from press_control.hardware.force_calibration import NO_CALIBRATION
 from press_control.protocol.register_map import RegisterMap
 from press_control.resources import default_register_map_path
 from press_control.sim.cell import PRESETS, CellModel
@@ -18,11 +19,15 @@ from press_control.sim.hydraulics import HydraulicPress
 from press_control.sim.sensors import Sensors
 
 
+HEARTBEAT_PERIOD_S = 0.1
+
+
 class SteppedPress:
     """Controller, hydraulics, cell and sensors advanced by explicit time steps."""
 
     def __init__(self, die: Die = Die("d10", 10.0, 500.0), seed: int = 0,
-                 cycling: bool = False, cell_preset: str = "li6ps5cl"):
+                 cycling: bool = False, cell_preset: str = "li6ps5cl",
+                 force_calibration=NO_CALIBRATION):
         self.die = die
         self.map = RegisterMap.load(default_register_map_path())
         self.hydraulics = HydraulicPress()
@@ -32,7 +37,8 @@ class SteppedPress:
                                           Sensors(seed=seed),
                                           ControllerParameters(die_area_mm2=die.area_mm2))
         self.time_s = 0.0
-        self.press = direct_press(self.controller, self.map)   # commanded as the driver does
+        self.press = direct_press(self.controller, self.map,      # commanded as the driver does
+                                  force_calibration=force_calibration)
         self.press.connect()
         self.press.set_motion_permit(True)
 
@@ -48,17 +54,27 @@ class SteppedPress:
     def true_pressure_mpa(self) -> float:
         return self.die.pressure_mpa(self.hydraulics.force_kn)
 
+    @property
+    def true_force_kn(self) -> float:
+        """What a reference load cell in the press would read."""
+        return self.hydraulics.force_kn
+
     def observe(self) -> Observation:
-        return Observation(time_s=self.time_s,
-                           pressure_mpa=self.die.pressure_mpa(self.controller.measured_force_kn),
+        measured_kn = self.press.force_calibration.reference_from_press(
+            self.controller.measured_force_kn)
+        return Observation(time_s=self.time_s, pressure_mpa=self.die.pressure_mpa(measured_kn),
                            fault_code=self.controller.fault_code,
                            relative_density=self.cell.relative_density,
                            interface_resistance_ohm=self.cell.interface_resistance_ohm())
 
     def advance(self, seconds: float, dt: float = 0.002) -> None:
-        for _ in range(int(round(seconds / dt))):
+        """Step the world; the host's watchdog heartbeat goes out every 0.1 s, as the driver's."""
+        steps_per_heartbeat = max(1, int(round(HEARTBEAT_PERIOD_S / dt)))
+        for step in range(1, int(round(seconds / dt)) + 1):
             self.controller.step(dt)
             self.time_s += dt
+            if step % steps_per_heartbeat == 0:
+                self.press.heartbeat()
         self.press.heartbeat()
 
     def run(self, runner, timeout_s: float = 3600.0, observe_period_s: float = 0.05,

@@ -35,6 +35,28 @@ def test_delamination_is_detected_within_seconds_of_onset():
     assert onset and onset[0].time_s - 300.0 <= 5.0
 
 
+def test_cycling_at_5_mpa_stack_pressure_raises_no_delamination():
+    # Doux et al. (Adv. Energy Mater. 2020) cycled Li|Li6PS5Cl|Li at 5 MPa for over 1000 h.
+    detector = EventDetector()
+    events = []
+    for i in range(200):
+        events += detector.update(Inputs(time_s=i * 0.5, interface_resistance_ohm=30.0 +
+                                         0.3 * math.sin(i), stack_pressure_mpa=5.0,
+                                         setpoint_mpa=5.0, cycling=True))
+    assert [e.name for e in events if e.name == DELAMINATION] == []
+
+
+def test_delamination_clears_only_well_below_its_raise_level():
+    detector = EventDetector()
+    trace = [30.0] * 10 + [50.0] * 10 + [42.0] * 10 + [36.0] * 10   # ohm, 0.5 s apart
+    events = [(i * 0.5, e.active) for i, r in enumerate(trace) for e in detector.update(
+        Inputs(time_s=i * 0.5, interface_resistance_ohm=r, cycling=True))
+        if e.name == DELAMINATION]
+    # raised 1 s (debounce) after 50 ohm came (> 1.5 x 30, at 5 s); 42 ohm (> 1.25 x 30)
+    # keeps it; cleared 1 s after 36 ohm came (at 15 s)
+    assert events == [(6.0, True), (16.0, False)]
+
+
 def test_short_is_detected_and_clears_with_hysteresis():
     cell, detector = CellModel(), EventDetector()
     _run(detector, cell, 50.0, 100.0)

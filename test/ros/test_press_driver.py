@@ -1,4 +1,5 @@
 """press_driver as a real node over real DDS against the simulator on pseudo-terminals."""
+import json
 import math
 import signal
 import subprocess
@@ -178,16 +179,43 @@ def test_lifecycle_deactivate_releases_and_refuses(harness, sim):
     assert harness.command(SET, target_mpa=10.0, rate_mpa_s=5.0).accepted
 
 
-@pytest.mark.parametrize("overrides", [{"port": "/nonexistent/ttyUSB9"}, {"slave_id": 9}])
-def test_configure_fails_on_a_wrong_port_or_slave(ros_context, sim, overrides):
+@pytest.mark.parametrize("overrides, named", [
+    ({"port": "/nonexistent/ttyUSB9"}, "/nonexistent/ttyUSB9"), ({"slave_id": 9}, "slave"),
+    ({"force_calibration_file": "/nonexistent/table.yaml"}, "/nonexistent/table.yaml")])
+def test_configure_fails_on_a_wrong_port_slave_or_force_table(
+        ros_context, sim, overrides, named):
     parameters = {"port": sim.config.press_path}
     parameters.update(overrides)
     node = PressDriverNode(context=ros_context, parameter_overrides=[
         Parameter(k, value=v) for k, v in parameters.items()])
     try:
         assert node.press is None and not node.active
+        assert named in node.configure_error, node.configure_error
     finally:
         node.destroy_node()
+
+
+def test_the_force_table_sets_the_press_and_scales_its_readings(
+        ros_context, spin, sim, tmp_path):
+    table = tmp_path / "press_force_table.yaml"      # this press reads 2 % high
+    table.write_text("press: press-3-1001\nreference: transfer standard\nmeasured: today\n"
+                     "points_kn: [[0.0, 0.0], [306.0, 300.0]]\n")
+    harness = Harness(ros_context, spin, sim, force_calibration_file=str(table))
+    announced = []
+    harness.client.create_subscription(String, "force_calibration", announced.append, LATCHED)
+    wait_for(lambda: announced and harness.latest(), message="force table and state")
+    described = json.loads(announced[-1].data)
+    assert described["applied"] and described["source"] == str(table)
+    assert described["points_kn"] == [[0.0, 0.0], [306.0, 300.0]]
+    area_mm2 = math.pi * 25.0
+    assert harness.command(SET, target_mpa=50.0, rate_mpa_s=20.0).accepted
+    assert sim.truth()["force_setpoint_kn"] == pytest.approx(50.0 * area_mm2 / 1000 * 1.02,
+                                                             rel=1e-5)
+    # The controller regulates on its own cell: the truth is 2 % above what the table reports.
+    wait_for(lambda: abs(sim.true_pressure_mpa() - 51.0) < 0.5, message="51 MPa true")
+    wait_for(lambda: abs(harness.latest().pressure_mpa - 50.0) < 0.5, message="50 MPa state")
+    assert harness.command(RELEASE, target_mpa=0.0, rate_mpa_s=20.0).accepted
+    wait_for(lambda: sim.true_pressure_mpa() < 1.0, message="release")
 
 
 def test_unplug_during_hold_ends_safe_and_reconnects(harness, sim):

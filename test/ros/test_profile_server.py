@@ -105,6 +105,7 @@ class Cell:
 
 
 def test_ramp_hold_release_succeeds_with_feedback_and_a_complete_record(cell):
+    wait_for(lambda: cell.server.force_calibration is not None, message="driver's force table")
     started = time.monotonic()
     result = cell.run(SHORT)
     elapsed = time.monotonic() - started
@@ -120,10 +121,12 @@ def test_ramp_hold_release_succeeds_with_feedback_and_a_complete_record(cell):
                         parse_constant=lambda name: pytest.fail(f"{name} in summary.json"))
     jsonschema.validate(summary, json.load(open(SUMMARY_SCHEMA)))
     assert summary["status"] == "SUCCEEDED" and summary["cell_id"] == "cell-1"
+    assert summary["goal"]["force_calibration"]["applied"] is False     # none configured
     with AnyReader([Path(result.record_dir, "bag")]) as reader:   # not our reader
         counts = {c.topic: c.msgcount for c in reader.connections}
         seconds = reader.duration / 1e9
-    assert {"/state", "/run_profile/feedback", "/handling/state", "/diagnostics"} <= set(counts)
+    assert {"/state", "/run_profile/feedback", "/handling/state", "/diagnostics",
+            "/force_calibration"} <= set(counts)
     assert counts["/state"] >= 50 * seconds, counts          # as it arrived: 100 Hz nominal
     assert 10 * seconds <= counts["/run_profile/feedback"] <= 25 * seconds, counts
     assert counts["/diagnostics"] <= 5 * seconds, counts      # 1 Hz, not resampled
