@@ -21,7 +21,7 @@ import re
 import threading
 import time
 
-from press_control.records.plot import plot_run
+from press_control.records.plot import plot_run_on_plot_thread
 from press_control.records.rosbag_metadata import (TopicTally, metadata, offered_qos_yaml,
                                                    write_metadata)
 
@@ -186,8 +186,8 @@ class RunRecord:
         self.summary["finished"] = datetime.datetime.now(datetime.timezone.utc).isoformat()
         self._write_summary()
         try:
-            plot_run(self.rows, segments, self.spectra, self.path("plot"),
-                     f"{self.summary['cell_id']}: {self.summary['status']}")
+            plot_run_on_plot_thread(self.rows, segments, self.spectra, self.path("plot"),
+                                    f"{self.summary['cell_id']}: {self.summary['status']}")
         except Exception as error:  # noqa: BLE001 - a plot must never lose the record
             self.summary["plot_error"] = str(error)
             self._write_summary()
