@@ -12,13 +12,14 @@ ROSDEP_KEYS = {"serial": "python3-serial", "numpy": "python3-numpy", "yaml": "py
                "hypothesis": "python3-hypothesis", "pymodbus": "python3-pymodbus",
                "pytest": "python3-pytest", "aiohttp": "python3-aiohttp",
                "rosbags": "python3-rosbags-pip", "jsonschema": "python3-jsonschema",
-               "selenium": "python3-selenium"}
+               "selenium": "python3-selenium", "pyvisa": "python3-pyvisa"}
 # Declared although no module imports them, each for a reason.
 USED_WITHOUT_IMPORT = {
     "lifecycle_msgs": "rclpy's LifecycleNode serves its lifecycle services",
     "action_msgs": "the run_profile action's status and cancel messages",
     "ament_copyright": "ament_python's standard linters", "ament_flake8": "see test_lint",
     "ament_pep257": "see test_lint",
+    "python3-pyvisa-py": "the pure-Python VISA backend pyvisa loads by name (@py)",
 }
 LOCAL = {"press_control", "waiting", "network_hosts", "dds_domains", "conftest"}
 

@@ -52,6 +52,16 @@ class SerialLine:
             raise LineError(f"cannot open {self.url}: {error}") from None
 
 
+def line_for(address: str, baud: int = 115200):
+    """The line an address names: a VISA resource or a serial device / pyserial URL.
+
+    VISA resources (TCPIP0::host::5025::SOCKET, USB0::...::INSTR, ASRL/dev/ttyUSB0::INSTR)
+    go through PyVISA (hardware/visa_line.py).
+    """
+    from press_control.hardware.visa_line import VisaLine, is_visa_resource
+    return VisaLine(address) if is_visa_resource(address) else SerialLine(address, baud)
+
+
 def close_quietly(stream) -> None:
     """Close a stream that may already be gone (unplugged device, dead pty)."""
     if stream is None:

@@ -20,7 +20,7 @@ from press_control.ros.qos import LATCHED
 from press_control.analysis.circuit_fit import fit_circuit
 from press_control.analysis.densification import Sample, heckel_fit
 from press_control.analysis.events import EventDetector, EventThresholds, Inputs
-from press_control.hardware.transports import SerialLine
+from press_control.hardware.transports import line_for
 from press_control.hardware.impedance_analyzer import (AnalyzerError, ImpedanceAnalyzer,
                                                        log_frequencies, magnitude_phase)
 from press_control.ros.diagnostics import LEVEL_ERROR, LEVEL_OK, DiagnosticsPort
@@ -47,7 +47,7 @@ class InterfaceMonitorNode(Node):
     def __init__(self, **kwargs):
         super().__init__("interface_monitor", **kwargs)
         self.config = declare(self, MONITOR_PARAMETERS)
-        self.analyzer = ImpedanceAnalyzer(SerialLine(self.config.lcr_port, self.config.lcr_baud),
+        self.analyzer = ImpedanceAnalyzer(line_for(self.config.lcr_port, self.config.lcr_baud),
                                           self.config.lcr_timeout_s)
         self.detector = EventDetector(EventThresholds(
             contact_below_ohm=self.config.contact_below_ohm,

@@ -110,7 +110,9 @@ PROFILE_SERVER_PARAMETERS = LIMIT_PARAMETERS + [
 
 
 MONITOR_PARAMETERS = [
-    Spec("lcr_port", "/tmp/press_sim/lcr", "serial device of the impedance analyzer"),
+    Spec("lcr_port", "/tmp/press_sim/lcr", "impedance analyzer: a serial device, a pyserial "
+         "URL or a VISA resource (TCPIP0::192.168.1.20::5025::SOCKET, USB0::...::INSTR, "
+         "ASRL/dev/ttyUSB0::INSTR; through PyVISA with pyvisa-py)"),
     Spec("lcr_baud", 115200, "analyzer baud rate", "bit/s", 1200, 921600),
     Spec("lcr_timeout_s", 2.0, "analyzer reply timeout", "s", 0.1, 30.0),
     Spec("test_level_v", 0.01, "test signal level", "V", 0.005, 2.0),

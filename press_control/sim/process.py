@@ -89,6 +89,12 @@ class SimulatorProcess:
         with open(self.config.press_tcp_path) as stream:
             return stream.read().strip()
 
+    @property
+    def analyzer_visa_resource(self) -> str:
+        """The analyzer's LAN port as pyvisa names it, TCPIP0::127.0.0.1::port::SOCKET."""
+        with open(self.config.analyzer_visa_path) as stream:
+            return stream.read().strip()
+
     def truth(self) -> dict:
         return inject(self.directory, "truth")["truth"]
 

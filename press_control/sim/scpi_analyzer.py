@@ -1,4 +1,4 @@
-"""A Keysight E4980A-class LCR meter subset, speaking SCPI over a serial line.
+"""A Keysight E4980A-class LCR meter subset, speaking SCPI over a serial line (and LAN).
 
 Commands: *IDN? *RST *CLS *OPC? :FREQ[:CW] :VOLT[:LEV] :FUNC:IMP[:TYPE] ZTD|RX
 :APER SHOR|MED|LONG :TRIG:SOUR :TRIG[:IMM] :INIT[:IMM] :FETC? :LIST:FREQ :DISP:PAGE
@@ -8,6 +8,7 @@ the measurement status as NR1, list sweeps as A,B,status,comparator per point.
 import cmath
 import math
 import re
+import threading
 import time
 
 from press_control.sim.served_device import ServedDevice
@@ -53,6 +54,7 @@ class Analyzer:
     def __init__(self, cell):
         self.cell = cell
         self.errors = []
+        self.lock = threading.RLock()
         self.reset()
 
     def reset(self) -> None:
@@ -72,8 +74,9 @@ class Analyzer:
 
     def handle(self, line: str):
         """Reply text to one command line, or None when the line asks for nothing."""
-        replies = [r for r in (self._one(part.strip()) for part in line.split(";"))
-                   if r is not None]
+        with self.lock:             # the serial and the LAN port drive one instrument
+            replies = [r for r in (self._one(part.strip()) for part in line.split(";"))
+                       if r is not None]
         return ";".join(replies) if replies else None
 
     def _one(self, command: str):
@@ -211,6 +214,13 @@ class Analyzer:
         return f"{nr3(a)},{nr3(b)},+0"
 
 
+def respond(analyzer: Analyzer, line: str):
+    """(reply or None, seconds the measurement it triggered takes) for one command line."""
+    measuring = re.search(r":?TRIG", line, re.I) is not None
+    reply = analyzer.handle(line)
+    return reply, analyzer.measurement_time_s() if measuring else 0.0
+
+
 class ScpiDevice(ServedDevice):
     """Serves an Analyzer on a PtyPort, paced at the configured line rate."""
 
@@ -236,9 +246,7 @@ class ScpiDevice(ServedDevice):
                 self._answer(raw.decode("ascii", "replace").strip(), time.monotonic(), len(raw))
 
     def _answer(self, line: str, received_at: float, length: int) -> None:
-        measuring = re.search(r":?TRIG", line, re.I) is not None
-        reply = self.analyzer.handle(line)
-        busy_s = self.analyzer.measurement_time_s() if measuring else 0.0
+        reply, busy_s = respond(self.analyzer, line)
         if reply is None:
             if busy_s:
                 time.sleep(busy_s)

@@ -15,6 +15,7 @@ from press_control.sim.modbus_slave import ModbusSlave
 from press_control.sim.modbus_tcp_server import ModbusTcpServer
 from press_control.sim.pty_port import PtyPort
 from press_control.sim.scpi_analyzer import Analyzer, ScpiDevice
+from press_control.sim.scpi_tcp_server import ScpiTcpServer
 from press_control.sim.sensors import Sensors
 
 
@@ -30,6 +31,7 @@ class SimulatorConfig:
     slave_id: int = 1
     modbus_tcp_port: int = 0          # the controller on Modbus TCP too (0: any free port)
     analyzer_baud: int = 115200
+    analyzer_tcp_port: int = 0        # the analyzer's SCPI on a raw TCP socket (0: any port)
     register_map: str = ""
     cell_preset: str = "li6ps5cl"
     die_diameter_mm: float = 10.0
@@ -51,6 +53,19 @@ class SimulatorConfig:
     def press_tcp_path(self) -> str:
         """File holding the Modbus TCP address of the controller (tcp://127.0.0.1:port)."""
         return os.path.join(self.directory, self.press_name + ".tcp")
+
+    @property
+    def analyzer_visa_path(self) -> str:
+        """File holding the analyzer's VISA resource (TCPIP0::127.0.0.1::port::SOCKET)."""
+        return os.path.join(self.directory, self.analyzer_name + ".visa")
+
+
+def _write_whole(path: str, line: str) -> None:
+    """Write path so that a reader never sees it half written."""
+    temporary = path + ".tmp"
+    with open(temporary, "w") as stream:
+        stream.write(line + "\n")
+    os.replace(temporary, path)
 
 
 class Simulator:
@@ -81,6 +96,7 @@ class Simulator:
         self.analyzer = Analyzer(self.cell)
         self.scpi = ScpiDevice(self.analyzer_port, self.analyzer, c.analyzer_baud,
                                self.analyzer_faults)
+        self.scpi_tcp = ScpiTcpServer(self.analyzer, "127.0.0.1", c.analyzer_tcp_port)
         self._stop = threading.Event()
         self._physics = threading.Thread(target=self._run_physics, name="physics", daemon=True)
 
@@ -88,11 +104,10 @@ class Simulator:
     def start(self) -> "Simulator":
         self.modbus.start()
         self.modbus_tcp.start()
-        temporary = self.config.press_tcp_path + ".tmp"
-        with open(temporary, "w") as stream:
-            stream.write(self.modbus_tcp.address + "\n")
-        os.replace(temporary, self.config.press_tcp_path)
+        _write_whole(self.config.press_tcp_path, self.modbus_tcp.address)
         self.scpi.start()
+        self.scpi_tcp.start()
+        _write_whole(self.config.analyzer_visa_path, self.scpi_tcp.visa_resource)
         self._physics.start()
         return self
 
@@ -102,6 +117,7 @@ class Simulator:
         self.modbus.stop()
         self.modbus_tcp.stop()
         self.scpi.stop()
+        self.scpi_tcp.stop()
         self.press_port.close()
         self.analyzer_port.close()
 

@@ -31,10 +31,13 @@ def ros_context():
 
 
 @pytest.fixture
-def rig(ros_context, spin, tmp_path):
+def rig(ros_context, spin, tmp_path, request):
+    """The analyzer on its serial line, or (parameter "lan") on its LAN port through PyVISA."""
     with SimulatorProcess(str(tmp_path / "sim"), seed=21) as sim:
+        lan = getattr(request, "param", "serial") == "lan"
         monitor = InterfaceMonitorNode(context=ros_context, parameter_overrides=[
-            Parameter("lcr_port", value=sim.config.analyzer_path),
+            Parameter("lcr_port", value=sim.analyzer_visa_resource if lan
+                      else sim.config.analyzer_path),
             Parameter("sweep_period_s", value=0.0), Parameter("cell_id", value="mon-1")])
         client = rclpy.create_node("monitor_test_client", context=ros_context)
         rig = type("Rig", (), {})()
@@ -61,6 +64,7 @@ def _call(client, request):
     return future.result()
 
 
+@pytest.mark.parametrize("rig", ["serial", "lan"], indirect=True)
 def test_health_flows_and_the_fit_matches_the_truth(rig):
     started = time.monotonic()
     wait_for(lambda: len(rig.health) >= 6 and math.isfinite(rig.health[-1].impedance_ohm),

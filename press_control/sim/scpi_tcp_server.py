@@ -1,0 +1,67 @@
+"""The simulated analyzer's LAN port: SCPI over a raw TCP socket, as an E4980A's port 5025.
+
+Newline-terminated commands in, newline-terminated replies out, no line-rate pacing (a LAN
+link): a reply waits only for the measurement it triggered. Every connection drives the
+one Analyzer the serial port drives too (the instrument has one state, as a real one).
+Its VISA resource string, TCPIP0::127.0.0.1::<port>::SOCKET, is what pyvisa opens.
+"""
+import socket
+import socketserver
+import threading
+import time
+
+from press_control.sim.scpi_analyzer import respond
+
+
+class _Connection(socketserver.BaseRequestHandler):
+    def handle(self) -> None:
+        stream = self.request
+        stream.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        pending = b""
+        while True:
+            try:
+                chunk = stream.recv(4096)
+            except OSError:
+                return
+            if not chunk:
+                return
+            pending += chunk
+            while b"\n" in pending:
+                raw, pending = pending.split(b"\n", 1)
+                reply, busy_s = respond(self.server.analyzer,
+                                        raw.decode("ascii", "replace").strip())
+                if busy_s:
+                    time.sleep(busy_s)
+                if reply is not None:
+                    try:
+                        stream.sendall((reply + "\n").encode("ascii"))
+                    except OSError:
+                        return
+                    self.server.lines_served += 1
+
+
+class ScpiTcpServer(socketserver.ThreadingTCPServer):
+    """Serves an Analyzer's SCPI on host:port (any free port by default)."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, analyzer, host: str = "127.0.0.1", port: int = 0):
+        super().__init__((host, port), _Connection)
+        self.analyzer = analyzer
+        self.lines_served = 0
+        self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.1},
+                                        name="scpi-tcp", daemon=True)
+
+    @property
+    def visa_resource(self) -> str:
+        host, port = self.server_address[:2]
+        return f"TCPIP0::{host}::{port}::SOCKET"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.shutdown()
+        self.server_close()
+        self._thread.join(timeout=2.0)
