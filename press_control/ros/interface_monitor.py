@@ -17,7 +17,7 @@ from std_msgs.msg import Bool
 from std_srvs.srv import Trigger
 
 from press_control.ros.qos import LATCHED
-from press_control.analysis.circuit_fit import fit_circuit
+from press_control.analysis.circuit_fit import area_specific_ohm_cm2, fit_circuit
 from press_control.analysis.densification import Sample, heckel_fit
 from press_control.analysis.events import EventDetector, EventThresholds, Inputs
 from press_control.hardware.transports import line_for
@@ -228,6 +228,8 @@ class InterfaceMonitorNode(Node):
         fit = self.fit
         health.interface_resistance_ohm = fit.interface_ohm if fit else math.nan
         health.interface_resistance_std_ohm = fit.interface_std_ohm if fit else math.nan
+        health.interface_asr_ohm_cm2 = area_specific_ohm_cm2(
+            health.interface_resistance_ohm, state.die_area_mm2 if state else math.nan)
         health.bulk_resistance_ohm = fit.bulk_ohm if fit else math.nan
         if self.fit_stamp is not None:
             health.fit_stamp = self.fit_stamp

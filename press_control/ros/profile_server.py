@@ -473,6 +473,8 @@ class ProfileServerNode(Node):
                 "final_relative_density": result.final_relative_density,
                 "final_interface_resistance_ohm": health.interface_resistance_ohm
                 if health else math.nan,
+                "final_interface_asr_ohm_cm2": health.interface_asr_ohm_cm2
+                if health else math.nan,
                 "final_impedance_ohm": result.final_impedance_ohm}, segments)
         except OSError as error:
             result.reason += f"; the run record could not be completed ({error})"

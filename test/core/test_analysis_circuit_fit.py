@@ -1,8 +1,10 @@
 """EIS circuit fit against the simulated cell (noise on)."""
+import math
+
 import numpy as np
 import pytest
 
-from press_control.analysis.circuit_fit import fit_circuit
+from press_control.analysis.circuit_fit import area_specific_ohm_cm2, fit_circuit
 from press_control.hardware.impedance_analyzer import log_frequencies
 from press_control.sim.cell import CellModel
 
@@ -41,3 +43,10 @@ def test_diffusion_term_is_kept_only_when_the_data_need_it():
     cell.p.warburg_sigma_ohm_s = 0.0
     without = fit_circuit(FREQUENCIES, [cell.impedance(f) for f in FREQUENCIES])
     assert with_tail.with_diffusion and not without.with_diffusion
+
+
+def test_area_specific_resistance_is_resistance_times_area():
+    # 30 ohm on a 10 mm die (78.54 mm^2 = 0.7854 cm^2), worked by hand
+    assert area_specific_ohm_cm2(30.0, 78.54) == pytest.approx(23.562)
+    assert math.isnan(area_specific_ohm_cm2(math.nan, 78.54))
+    assert math.isnan(area_specific_ohm_cm2(30.0, 0.0))

@@ -86,6 +86,10 @@ def test_health_flows_and_the_fit_matches_the_truth(rig):
     wait_for(lambda: rig.monitor.sweeps > sweeps, timeout=30.0, message="a sweep")
     truth = rig.sim.truth()["interface_resistance_ohm"]
     assert rig.monitor.fit.interface_ohm == pytest.approx(truth, rel=0.10)
+    wait_for(lambda: rig.health[-1].interface_resistance_ohm == rig.monitor.fit.interface_ohm,
+             message="health with the new fit")
+    assert rig.health[-1].interface_asr_ohm_cm2 == pytest.approx(
+        rig.health[-1].interface_resistance_ohm * math.pi * 0.5 ** 2)     # 10 mm die, cm^2
     assert rig.health[-1].relative_density > 0.3
     assert rig.health[-1].cell_id == "mon-1"
 
