@@ -7,7 +7,8 @@ framings see one controller. Tests reach it with a third-party client (pymodbus)
 import socket
 import socketserver
 import struct
-import threading
+
+from press_control.sim.tcp_service import DeviceTcpServer
 
 HEADER = struct.Struct(">HHHB")          # transaction id, protocol id, length, unit id
 
@@ -43,28 +44,15 @@ def _read_exactly(stream, count: int):
     return data
 
 
-class ModbusTcpServer(socketserver.ThreadingTCPServer):
+class ModbusTcpServer(DeviceTcpServer):
     """Serves `answer(body) -> reply body or None` (ModbusSlave.handle) on host:port."""
 
-    daemon_threads = True
-    allow_reuse_address = True
-
     def __init__(self, answer, host: str = "127.0.0.1", port: int = 0):
-        super().__init__((host, port), _Connection)
+        super().__init__(_Connection, host, port, "modbus-tcp")
         self.answer = answer
         self.frames_served = 0
-        self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.1},
-                                        name="modbus-tcp", daemon=True)
 
     @property
     def address(self) -> str:
-        host, port = self.server_address[:2]
+        host, port = self.host_and_port
         return f"tcp://{host}:{port}"
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self.shutdown()
-        self.server_close()
-        self._thread.join(timeout=2.0)

@@ -7,10 +7,10 @@ Its VISA resource string, TCPIP0::127.0.0.1::<port>::SOCKET, is what pyvisa open
 """
 import socket
 import socketserver
-import threading
 import time
 
 from press_control.sim.scpi_analyzer import respond
+from press_control.sim.tcp_service import DeviceTcpServer
 
 
 class _Connection(socketserver.BaseRequestHandler):
@@ -40,28 +40,15 @@ class _Connection(socketserver.BaseRequestHandler):
                     self.server.lines_served += 1
 
 
-class ScpiTcpServer(socketserver.ThreadingTCPServer):
+class ScpiTcpServer(DeviceTcpServer):
     """Serves an Analyzer's SCPI on host:port (any free port by default)."""
 
-    daemon_threads = True
-    allow_reuse_address = True
-
     def __init__(self, analyzer, host: str = "127.0.0.1", port: int = 0):
-        super().__init__((host, port), _Connection)
+        super().__init__(_Connection, host, port, "scpi-tcp")
         self.analyzer = analyzer
         self.lines_served = 0
-        self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.1},
-                                        name="scpi-tcp", daemon=True)
 
     @property
     def visa_resource(self) -> str:
-        host, port = self.server_address[:2]
+        host, port = self.host_and_port
         return f"TCPIP0::{host}::{port}::SOCKET"
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self.shutdown()
-        self.server_close()
-        self._thread.join(timeout=2.0)

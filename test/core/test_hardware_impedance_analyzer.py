@@ -5,45 +5,36 @@ from press_control.analysis.circuit_fit import fit_circuit
 from press_control.hardware.transports import SerialLine
 from press_control.hardware.impedance_analyzer import (AnalyzerConnectionError, AnalyzerReplyError,
                                                        ImpedanceAnalyzer, log_frequencies)
-from press_control.sim.simulator import Simulator, SimulatorConfig
 
 
-@pytest.fixture
-def sim(tmp_path):
-    with Simulator(SimulatorConfig(directory=str(tmp_path), seed=9)) as simulator:
-        simulator.cell.step(0.1, 392.0)
-        for _ in range(3000):
-            simulator.cell.step(0.2, 25.0)
-        yield simulator
-
-
-def test_identify_measure_and_sweep(sim):
-    analyzer = ImpedanceAnalyzer(SerialLine(sim.config.analyzer_path))
+def test_identify_measure_and_sweep(analyzer_sim):
+    analyzer = ImpedanceAnalyzer(SerialLine(analyzer_sim.config.analyzer_path))
     assert "E4980A" in analyzer.connect()
     z = analyzer.measure(1000.0)
-    assert abs(z) == pytest.approx(abs(sim.cell.impedance(1000.0, noise=False)), rel=0.02)
+    assert abs(z) == pytest.approx(abs(analyzer_sim.cell.impedance(1000.0, noise=False)), rel=0.02)
     frequencies = log_frequencies(20.0, 2.0e6, 8)
     sweep = analyzer.sweep(frequencies)
     fit = fit_circuit(frequencies, sweep)
-    assert fit.interface_ohm == pytest.approx(sim.cell.interface_resistance_ohm(), rel=0.10)
+    assert fit.interface_ohm == pytest.approx(analyzer_sim.cell.interface_resistance_ohm(),
+                                              rel=0.10)
     analyzer.close()
 
 
-def test_a_press_is_not_an_analyzer(sim):
+def test_a_press_is_not_an_analyzer(analyzer_sim):
     with pytest.raises(AnalyzerConnectionError):
-        ImpedanceAnalyzer(SerialLine(sim.config.press_path), timeout_s=0.3).connect()
+        ImpedanceAnalyzer(SerialLine(analyzer_sim.config.press_path), timeout_s=0.3).connect()
 
 
-def test_unplugged_analyzer_and_corrupted_replies(sim):
-    analyzer = ImpedanceAnalyzer(SerialLine(sim.config.analyzer_path), timeout_s=0.5)
+def test_unplugged_analyzer_and_corrupted_replies(analyzer_sim):
+    analyzer = ImpedanceAnalyzer(SerialLine(analyzer_sim.config.analyzer_path), timeout_s=0.5)
     analyzer.connect()
-    sim.analyzer_faults.crc_error_rate = 1.0          # every reply gets a byte flipped
+    analyzer_sim.analyzer_faults.crc_error_rate = 1.0          # every reply gets a byte flipped
     with pytest.raises((AnalyzerReplyError, AnalyzerConnectionError)):
         for _ in range(5):
             analyzer.measure(1000.0)
-    sim.analyzer_faults.crc_error_rate = 0.0
-    sim.inject("unplug_analyzer")
+    analyzer_sim.analyzer_faults.crc_error_rate = 0.0
+    analyzer_sim.inject("unplug_analyzer")
     with pytest.raises(AnalyzerConnectionError):
         analyzer.measure(1000.0)
     with pytest.raises(AnalyzerConnectionError, match="cannot open"):
-        ImpedanceAnalyzer(SerialLine(sim.config.analyzer_path)).connect()
+        ImpedanceAnalyzer(SerialLine(analyzer_sim.config.analyzer_path)).connect()

@@ -7,25 +7,15 @@ from press_control.hardware.impedance_analyzer import (AnalyzerConnectionError,
                                                        ImpedanceAnalyzer, log_frequencies)
 from press_control.hardware.transports import SerialLine, line_for
 from press_control.hardware.visa_line import VisaLine, is_visa_resource
-from press_control.sim.simulator import Simulator, SimulatorConfig
 
 
-@pytest.fixture
-def sim(tmp_path):
-    with Simulator(SimulatorConfig(directory=str(tmp_path), seed=9)) as simulator:
-        simulator.cell.step(0.1, 392.0)
-        for _ in range(3000):
-            simulator.cell.step(0.2, 25.0)
-        yield simulator
-
-
-def visa_resource(sim) -> str:
-    with open(sim.config.analyzer_visa_path) as stream:
+def visa_resource(analyzer_sim) -> str:
+    with open(analyzer_sim.config.analyzer_visa_path) as stream:
         return stream.read().strip()
 
 
-def test_the_lan_port_answers_a_plain_socket(sim):
-    host, port = visa_resource(sim).split("::")[1:3]
+def test_the_lan_port_answers_a_plain_socket(analyzer_sim):
+    host, port = visa_resource(analyzer_sim).split("::")[1:3]
     with socket.create_connection((host, int(port)), timeout=5) as client:
         client.sendall(b"*IDN?\n:FREQ 1 kHz;:FREQ?\n")
         replies = b""
@@ -36,24 +26,24 @@ def test_the_lan_port_answers_a_plain_socket(sim):
     assert float(frequency) == 1000.0
 
 
-def test_identify_measure_and_sweep_through_pyvisa(sim):
-    line = line_for(visa_resource(sim))
+def test_identify_measure_and_sweep_through_pyvisa(analyzer_sim):
+    line = line_for(visa_resource(analyzer_sim))
     assert isinstance(line, VisaLine)
     analyzer = ImpedanceAnalyzer(line)
     assert "E4980A" in analyzer.connect()
     z = analyzer.measure(1000.0)
-    assert abs(z) == pytest.approx(abs(sim.cell.impedance(1000.0, noise=False)), rel=0.02)
+    assert abs(z) == pytest.approx(abs(analyzer_sim.cell.impedance(1000.0, noise=False)), rel=0.02)
     frequencies = log_frequencies(20.0, 2.0e6, 4)
     sweep = analyzer.sweep(frequencies)
     assert len(sweep) == len(frequencies)
-    truth = [abs(sim.cell.impedance(f, noise=False)) for f in frequencies]
+    truth = [abs(analyzer_sim.cell.impedance(f, noise=False)) for f in frequencies]
     assert all(abs(abs(z) - t) < 0.05 * t for z, t in zip(sweep, truth))
     analyzer.close()
 
 
-def test_the_serial_and_the_lan_port_drive_one_instrument(sim):
-    lan = ImpedanceAnalyzer(line_for(visa_resource(sim)))
-    serial_port = ImpedanceAnalyzer(SerialLine(sim.config.analyzer_path))
+def test_the_serial_and_the_lan_port_drive_one_instrument(analyzer_sim):
+    lan = ImpedanceAnalyzer(line_for(visa_resource(analyzer_sim)))
+    serial_port = ImpedanceAnalyzer(SerialLine(analyzer_sim.config.analyzer_path))
     lan.connect()
     serial_port.connect()
     assert float(lan.query(":FREQ 2500;:FREQ?")) == 2500.0
@@ -62,8 +52,8 @@ def test_the_serial_and_the_lan_port_drive_one_instrument(sim):
     serial_port.close()
 
 
-def test_a_silent_lan_port_is_a_timeout_not_a_hang(sim):
-    analyzer = ImpedanceAnalyzer(line_for(visa_resource(sim)), timeout_s=0.3)
+def test_a_silent_lan_port_is_a_timeout_not_a_hang(analyzer_sim):
+    analyzer = ImpedanceAnalyzer(line_for(visa_resource(analyzer_sim)), timeout_s=0.3)
     analyzer.connect()
     with pytest.raises(AnalyzerConnectionError, match="no reply"):
         analyzer.query(":FREQ 1000")            # a command without a reply
