@@ -119,6 +119,11 @@ class ProfileRunner:
         return self.outcome is not None
 
     @property
+    def filtered_pressure_mpa(self) -> float:
+        """The measured pressure through the outer loop's filter (NaN before any)."""
+        return math.nan if self._filtered is None else self._filtered
+
+    @property
     def elapsed_s(self) -> float:
         return 0.0 if self._start_s is None else self._now - self._start_s
 

@@ -479,7 +479,8 @@ class ProfileServerNode(Node):
         except OSError as error:
             result.reason += f"; the run record could not be completed ({error})"
         if acquired:
-            self.handling.goal_finished(f"profile {outcome}: {reason}", kept_loaded=keep)
+            self.handling.goal_finished(f"profile {outcome}: {reason}", kept_loaded=keep,
+                                        pressure_mpa=runner.filtered_pressure_mpa)
         if outcome == SUCCEEDED:
             handle.succeed()
         elif outcome == CANCELED:
