@@ -9,10 +9,10 @@ import numpy as np
 
 from press_control.app.bench.report import Figure
 from press_control.control.dies import Die
-from press_control.control.force_table import TablePlan, measure_force_table, plan_levels
 from press_control.control.profile_runner import Command, ProfileRunner
 from press_control.control.profiles import Segment
 from press_control.hardware.force_calibration import NO_CALIBRATION
+from press_control.sim.reference_table import measure_simulator_table
 from press_control.sim.stepped import SteppedPress
 from press_control.control.stats import percentile
 
@@ -36,18 +36,6 @@ def p99(values):
     return percentile(np.sort(np.abs(values)), 0.99)
 
 
-def measured_force_table(seed):
-    """The simulated press's force table, measured as a lab measures a press's.
-
-    Its own load cell against a reference in the press (here the simulator's true force),
-    9 levels up to the die's rating, on a press of its own (another noise seed).
-    """
-    press = SteppedPress(DIE, seed=seed + 100)
-    return measure_force_table(press.press, lambda: press.true_force_kn, press.advance,
-                               TablePlan(plan_levels(DIE.force_kn(DIE.rated_mpa))),
-                               press_id="simulated press", reference_name="simulator truth")
-
-
 def settled_hold(seed, hold_s, force_calibration=NO_CALIBRATION):
     """(rows of the run, rows of the hold from 5 s after it began)."""
     ours = SteppedPress(DIE, seed=seed, force_calibration=force_calibration)
@@ -63,7 +51,7 @@ def ramp_and_hold(seed, hold_s):
     rows, settled = settled_hold(seed, hold_s)
     base = naive(SteppedPress(DIE, seed=seed), 392.0, rows[-1, 0])
     base_hold = base[base[:, 0] > rows[rows[:, 4] == 1][0, 0] + 5.0]
-    table = measured_force_table(seed)
+    table = measure_simulator_table(seed + 100)    # a press of its own: other noise
     _, corrected = settled_hold(seed, hold_s, table)
     corrections = [r - p for p, r in zip(table.press_kn, table.reference_kn)]
     section = SECTION
