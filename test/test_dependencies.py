@@ -12,7 +12,8 @@ ROSDEP_KEYS = {"serial": "python3-serial", "numpy": "python3-numpy", "yaml": "py
                "hypothesis": "python3-hypothesis", "pymodbus": "python3-pymodbus",
                "pytest": "python3-pytest", "aiohttp": "python3-aiohttp",
                "rosbags": "python3-rosbags-pip", "jsonschema": "python3-jsonschema",
-               "selenium": "python3-selenium", "pyvisa": "python3-pyvisa"}
+               "selenium": "python3-selenium", "pyvisa": "python3-pyvisa",
+               "impedance": "python3-impedance-pip"}
 # Declared although no module imports them, each for a reason.
 USED_WITHOUT_IMPORT = {
     "lifecycle_msgs": "rclpy's LifecycleNode serves its lifecycle services",

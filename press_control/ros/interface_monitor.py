@@ -17,7 +17,7 @@ from std_msgs.msg import Bool
 from std_srvs.srv import Trigger
 
 from press_control.ros.qos import LATCHED
-from press_control.analysis.circuit_fit import area_specific_ohm_cm2, fit_circuit
+from press_control.analysis.eis_fit import SpectrumFitter, area_specific_ohm_cm2
 from press_control.analysis.densification import Sample, heckel_fit
 from press_control.analysis.events import EventDetector, EventThresholds, Inputs
 from press_control.hardware.transports import line_for
@@ -60,12 +60,15 @@ class InterfaceMonitorNode(Node):
         self.cell_id = self.config.cell_id
         self.cycling = self.config.cycling
         self.z = math.nan + 0j
+        self.fitter = SpectrumFitter()
+        self._new_cell = threading.Event()
         self.fit = None
         self.fit_stamp = None
         self.fit_time_s = math.nan
         self.heckel = None
         self._ramp = []
         self.non_physical = 0
+        self.unfitted = 0                # sweeps whose interface resistance was not determined
         self.loop_errors = 0             # unexpected exceptions in the instrument loop
         self._faulted_until = 0.0
         self._last_error = ""
@@ -122,6 +125,7 @@ class InterfaceMonitorNode(Node):
         if message.cell_id and message.cell_id != self.cell_id:
             self.cell_id = message.cell_id
             self.detector.reset_cell()
+            self._new_cell.set()
 
     def on_cycling(self, message: Bool) -> None:
         self.cycling = message.data
@@ -187,31 +191,47 @@ class InterfaceMonitorNode(Node):
                                       self.config.points_per_decade)
         sweep_began = self.get_clock().now().to_msg()    # what a fit shows is no newer
         impedances = self.analyzer.sweep(frequencies)
+        if self._new_cell.is_set():
+            self._new_cell.clear()
+            self.fitter.forget()
+        area_mm2 = self._die_area_mm2()
         started = time.perf_counter()
-        fit = fit_circuit(frequencies, impedances)
+        fit = self.fitter.fit(frequencies, impedances,
+                              area_mm2 / 100.0 if math.isfinite(area_mm2) else 1.0)
         self.fit_time_s = time.perf_counter() - started
         self.sweeps += 1
         self.spectrum_publisher.publish(self._spectrum_message(
-            sweep_began, frequencies, impedances, fit))
+            sweep_began, frequencies, impedances, fit, area_mm2))
         if fit.ok:
             self.fit, self.fit_stamp = fit, sweep_began
         else:
-            self.non_physical += 1
-            self.get_logger().warning(
-                f"EIS fit rejected (residual {fit.rms_relative_residual:.3f})")
+            self.unfitted += 1
+            self.get_logger().warning(f"EIS sweep {self.sweeps}: no interface resistance: "
+                                      f"{fit.reason}")
+
+    def _die_area_mm2(self) -> float:
+        """The installed die's area; NaN before the driver has said (capacitances per cm^2)."""
+        with self.lock:
+            state = self.state
+        return state.die_area_mm2 if state and state.die_area_mm2 > 0 else math.nan
 
     # ---- outputs -----------------------------------------------------------------------
-    def _spectrum_message(self, began, frequencies, impedances, fit) -> ImpedanceSpectrum:
+    def _spectrum_message(self, began, frequencies, impedances, fit, area_mm2):
         message = ImpedanceSpectrum(cell_id=self.cell_id, fit_ok=bool(fit.ok),
+                                    model=fit.model, fit_reason=fit.reason,
                                     frequency_hz=[float(f) for f in frequencies],
                                     z_real_ohm=[float(z.real) for z in impedances],
                                     z_imag_ohm=[float(z.imag) for z in impedances])
         message.header.stamp = began
-        values = (fit.interface_ohm, fit.interface_std_ohm, fit.bulk_ohm) if fit.ok \
-            else (math.nan, math.nan, math.nan)
-        (message.interface_resistance_ohm, message.interface_resistance_std_ohm,
-         message.bulk_resistance_ohm) = (float(v) for v in values)
+        message.interface_resistance_ohm = float(fit.interface_ohm)
+        message.interface_resistance_std_ohm = float(fit.interface_std_ohm)
+        message.interface_asr_ohm_cm2 = float(area_specific_ohm_cm2(fit.interface_ohm,
+                                                                    area_mm2))
+        message.interface_capacitance_f = float(fit.interface_capacitance_f)
+        message.bulk_resistance_ohm = float(fit.bulk_ohm)
+        message.grain_boundary_resistance_ohm = float(fit.grain_boundary_ohm)
         message.rms_relative_residual = float(fit.rms_relative_residual)
+        message.chi_squared = float(fit.chi_squared)
         return message
 
     def publish_health(self) -> None:
@@ -274,6 +294,8 @@ class InterfaceMonitorNode(Node):
                   "last_error": self._last_error,
                   "fit_time_ms": f"{self.fit_time_s * 1e3:.1f}"
                   if math.isfinite(self.fit_time_s) else "",
+                  "fit_model": self.fit.model if self.fit else "",
+                  "sweeps_without_interface": self.unfitted,
                   "malformed_replies": self.analyzer.malformed_replies,
                   "timeouts": self.analyzer.timeouts, "non_physical_values": self.non_physical,
                   "active_events": ",".join(self.detector.active)}

@@ -141,7 +141,7 @@ class PressPanelNode(Node):
     def on_spectrum(self, m: ImpedanceSpectrum) -> None:
         self.model.on_spectrum(cell_id=m.cell_id, frequency_hz=list(m.frequency_hz),
                                z_real_ohm=list(m.z_real_ohm), z_imag_ohm=list(m.z_imag_ohm),
-                               fit_ok=m.fit_ok,
+                               fit_ok=m.fit_ok, model=m.model, fit_reason=m.fit_reason,
                                interface_resistance_ohm=m.interface_resistance_ohm,
                                interface_resistance_std_ohm=m.interface_resistance_std_ohm)
 

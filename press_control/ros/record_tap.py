@@ -72,5 +72,5 @@ class RecordTap:
 
 def _fit_label(message) -> str:
     if not message.fit_ok:
-        return "fit rejected"
-    return f"R_int {message.interface_resistance_ohm:.4g} ohm"
+        return "no R_int" + (f" ({message.model})" if message.model else "")
+    return f"R_int {message.interface_resistance_ohm:.4g} ohm, {message.model}"

@@ -1,11 +1,16 @@
 """The cell in the die: Heckel densification, spring-back, interface creep, impedance.
 
-Pressures are on the sample in MPa; lengths in mm; resistances in ohm.
+Pressures are on the sample in MPa; lengths in mm; resistances in ohm; temperatures in C.
+The electrolyte's bulk and grain boundaries follow Arrhenius in temperature; the interface
+resistance is an area-specific property, so it scales with the die; the impedance is
+R_bulk + (R_gb || CPE_gb) + (R_int || CPE_int) + Warburg (sources: docs/simulator.md).
 """
 import dataclasses
 import math
 
 import numpy as np
+
+BOLTZMANN_EV_K = 8.617333262e-5
 
 
 @dataclasses.dataclass
@@ -18,9 +23,14 @@ class CellPreset:
     heckel_k_per_mpa: float = 0.00369          # ln(1/(1-D)) = K P + A -> D(370 MPa) ~ 0.82
     heckel_a: float = 0.35                     # loose powder, D0 ~ 0.30
     elastic_modulus_mpa: float = 20000.0       # spring-back on release
-    bulk_conductivity_s_cm: float = 3.0e-3     # dense Li6PS5Cl at room temperature
+    bulk_conductivity_s_cm: float = 3.0e-3     # dense Li6PS5Cl at 25 C
     conductivity_density_exponent: float = 2.5  # Archie-like sigma = sigma0 D^n
-    interface_r_ref_ohm: float = 32.0          # settled interface resistance at p_ref
+    bulk_activation_ev: float = 0.35           # argyrodites: 0.3-0.4 eV
+    grain_boundary_asr_ohm_cm2: float = 4.0    # at 25 C, dense: its arc lies above 2 MHz
+    grain_boundary_capacitance_f_cm2: float = 2.0e-9  # 1e-11..1e-8 (Irvine et al. 1990)
+    grain_boundary_alpha: float = 0.95
+    grain_boundary_activation_ev: float = 0.40
+    interface_asr_ref_ohm_cm2: float = 25.13   # settled at p_ref: 32 ohm on a 10 mm die
     interface_p_ref_mpa: float = 25.0
     interface_pressure_exponent: float = -0.5  # R ~ P^-0.5 (arXiv 2501.00600)
     initial_contact_factor: float = 18.0       # fresh Li foil: R starts 18x higher (> 500 ohm)
@@ -63,6 +73,7 @@ class CellModel:
         self.cycling = False
         self.shorted = False
         self.pressure_mpa = 0.0
+        self.temperature_c = 25.0
 
     def density_at(self, pressure_mpa: float) -> float:
         """Relative density after pressing at pressure_mpa (Heckel)."""
@@ -95,23 +106,50 @@ class CellModel:
             omega * self.time_s)
         return self.p.stack_stiffness_kn_mm * displacement_rate_mm_s
 
+    @property
+    def area_cm2(self) -> float:
+        return self.die_area_mm2 / 100.0
+
+    def arrhenius(self, activation_ev: float) -> float:
+        """Resistance at the cell's temperature over that at 25 C."""
+        kelvin = self.temperature_c + 273.15
+        return math.exp(activation_ev / BOLTZMANN_EV_K * (1.0 / kelvin - 1.0 / 298.15))
+
     def interface_resistance_ohm(self) -> float:
         pressure = max(self.pressure_mpa, self.p.li_yield_mpa)
-        settled = self.p.interface_r_ref_ohm * (pressure / self.p.interface_p_ref_mpa) ** \
-            self.p.interface_pressure_exponent
+        settled = self.p.interface_asr_ref_ohm_cm2 / self.area_cm2 * \
+            (pressure / self.p.interface_p_ref_mpa) ** self.p.interface_pressure_exponent
         return settled * (1.0 + (self.p.initial_contact_factor - 1.0) * (1.0 - self.contact))
 
     def bulk_resistance_ohm(self) -> float:
         sigma = self.p.bulk_conductivity_s_cm * self.relative_density ** \
             self.p.conductivity_density_exponent
-        return (self.thickness_mm / 10.0) / (sigma * self.die_area_mm2 / 100.0)
+        return (self.thickness_mm / 10.0) / (sigma * self.area_cm2) * \
+            self.arrhenius(self.p.bulk_activation_ev)
+
+    def grain_boundary_resistance_ohm(self) -> float:
+        return self.p.grain_boundary_asr_ohm_cm2 / self.area_cm2 * \
+            self.arrhenius(self.p.grain_boundary_activation_ev)
+
+    def _grain_boundary_cpe_q(self, resistance_ohm: float) -> float:
+        """The CPE whose effective (Brug) capacitance with R is the grain boundaries'."""
+        capacitance = self.p.grain_boundary_capacitance_f_cm2 * self.area_cm2
+        alpha = self.p.grain_boundary_alpha
+        return capacitance ** alpha / resistance_ohm ** (1.0 - alpha)
 
     def impedance(self, frequency_hz: float, noise: bool = True) -> complex:
-        """Complex impedance at frequency_hz: R_bulk + (R_int || CPE) + Warburg, short across."""
+        """Complex impedance at frequency_hz: bulk, grain-boundary arc, interface arc, Warburg.
+
+        An injected short is across the whole cell.
+        """
         omega = 2.0 * math.pi * frequency_hz
         r_int = self.interface_resistance_ohm()
         cpe = 1.0 / (self.p.cpe_q * (1j * omega) ** self.p.cpe_alpha)
-        z = self.bulk_resistance_ohm() + r_int * cpe / (r_int + cpe)
+        r_gb = self.grain_boundary_resistance_ohm()
+        cpe_gb = 1.0 / (self._grain_boundary_cpe_q(r_gb) *
+                        (1j * omega) ** self.p.grain_boundary_alpha)
+        z = self.bulk_resistance_ohm() + r_gb * cpe_gb / (r_gb + cpe_gb) + \
+            r_int * cpe / (r_int + cpe)
         z += self.p.warburg_sigma_ohm_s * (1.0 - 1j) / math.sqrt(omega)
         if self.shorted:
             z = z * self.p.short_resistance_ohm / (z + self.p.short_resistance_ohm)

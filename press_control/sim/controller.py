@@ -198,6 +198,7 @@ class PressController:
             measured = self.sensors.force(self.hydraulics.force_kn)
             rate = self._loop_rate(dt, measured)
             pressure = self.hydraulics.force_kn * 1000.0 / self.p.die_area_mm2
+            self.cell.temperature_c = self.temperature_c
             breathing = self.cell.step(dt, pressure)
             pump_off = self.mode in (modes["IDLE"], modes["FAULT"], modes["ESTOP"])
             self.hydraulics.step(dt, rate, dump=self._dumping, external_rate_kn_s=breathing,

@@ -49,10 +49,15 @@ def _header_matches(header: str, pattern: str) -> bool:
 
 
 class Analyzer:
-    """Instrument state and command handling; measures a cell model."""
+    """Instrument state and command handling; measures a cell model through a test fixture.
 
-    def __init__(self, cell):
+    The fixture's leads add their inductance in series (0.2 uH: a few tens of cm of
+    coaxial leads to the die's current collectors), as a real cell on a press does.
+    """
+
+    def __init__(self, cell, lead_inductance_h: float = 2.0e-7):
         self.cell = cell
+        self.lead_inductance_h = lead_inductance_h
         self.errors = []
         self.lock = threading.RLock()
         self.reset()
@@ -184,7 +189,8 @@ class Analyzer:
         return f"{code:+d},\"{text}\""
 
     def _format(self, frequency_hz: float) -> tuple:
-        z = self.cell.impedance(frequency_hz)
+        z = self.cell.impedance(frequency_hz) + \
+            2j * math.pi * frequency_hz * self.lead_inductance_h
         if self.function == "RX":
             return z.real, z.imag
         if self.function == "ZTR":

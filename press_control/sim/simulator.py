@@ -155,6 +155,7 @@ class Simulator:
                 "thickness_mm": self.cell.thickness_mm,
                 "interface_resistance_ohm": self.cell.interface_resistance_ohm(),
                 "bulk_resistance_ohm": self.cell.bulk_resistance_ohm(),
+                "grain_boundary_resistance_ohm": self.cell.grain_boundary_resistance_ohm(),
                 "temperature_c": self.controller.temperature_c,
                 "temperature_setpoint_c": self.controller.get("temperature_setpoint_c"),
                 "force_setpoint_kn": self.controller.get("force_setpoint_kn"),

@@ -1,7 +1,7 @@
 """ImpedanceAnalyzer (SCPI client) against the simulated E4980A on a pseudo-terminal."""
 import pytest
 
-from press_control.analysis.circuit_fit import fit_circuit
+from press_control.analysis.eis_fit import fit_spectrum
 from press_control.hardware.transports import SerialLine
 from press_control.hardware.impedance_analyzer import (AnalyzerConnectionError, AnalyzerReplyError,
                                                        ImpedanceAnalyzer, log_frequencies)
@@ -14,7 +14,7 @@ def test_identify_measure_and_sweep(analyzer_sim):
     assert abs(z) == pytest.approx(abs(analyzer_sim.cell.impedance(1000.0, noise=False)), rel=0.02)
     frequencies = log_frequencies(20.0, 2.0e6, 8)
     sweep = analyzer.sweep(frequencies)
-    fit = fit_circuit(frequencies, sweep)
+    fit = fit_spectrum(frequencies, sweep, analyzer_sim.cell.die_area_mm2 / 100.0)
     assert fit.interface_ohm == pytest.approx(analyzer_sim.cell.interface_resistance_ohm(),
                                               rel=0.10)
     analyzer.close()

@@ -117,13 +117,12 @@ def test_analyzer_unplug_is_reported_and_recovered(rig):
 
 def test_an_unexpected_failure_in_the_instrument_loop_is_reported_and_survived(
         rig, monkeypatch):
-    import press_control.ros.interface_monitor as monitor_module
     wait_for(lambda: rig.monitor.analyzer.connected and rig.health and
              rig.health[-1].instrument_connected, message="analyzer connected")
 
-    def broken_fit(frequencies, impedances):
+    def broken_fit(frequencies, impedances, area_cm2):
         raise FloatingPointError("non-finite fit")      # nothing the client expects
-    monkeypatch.setattr(monitor_module, "fit_circuit", broken_fit)
+    monkeypatch.setattr(rig.monitor.fitter, "fit", broken_fit)
     assert _call(rig.sweep, Trigger.Request()).success
     wait_for(lambda: rig.monitor.loop_errors > 0, timeout=60.0, message="the failure")
     wait_for(lambda: not rig.health[-1].instrument_connected, message="health says so")

@@ -152,5 +152,9 @@ def test_every_sweep_is_kept_as_csv_and_drawn(tmp_path):
     assert len(rows) == 31 and float(rows[0][0]) == 1e6
     low = complex(float(rows[-1][1]), float(rows[-1][2]))
     assert abs(low - (100 + _arc(300.0, 1e-6, [frequencies[-1]])[0])) < 1e-9
+    from impedance.preprocessing import readCSV         # the field's own reader
+    read_frequencies, read_z = readCSV(record.path("spectra/sweep_002.csv"))
+    assert list(read_frequencies) == pytest.approx(frequencies)
+    assert list(read_z) == pytest.approx(z)
     assert "Nyquist" in open(record.path("plot.svg")).read() or \
         os.path.getsize(record.path("plot.svg")) > 10_000

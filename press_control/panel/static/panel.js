@@ -92,8 +92,8 @@ function showSpectrum(spectrum) {
   $("nyquist").dataset.points = String(xs.length);
   const fit = spectrum.fit_ok
     ? `R_interface ${fmt(spectrum.interface_resistance_ohm, 1)} ± ` +
-      `${fmt(spectrum.interface_resistance_std_ohm, 1)} Ω`
-    : "fit rejected";
+      `${fmt(spectrum.interface_resistance_std_ohm, 1)} Ω (${spectrum.model})`
+    : `no interface resistance: ${spectrum.fit_reason || "no fit"}`;
   setText("nyquist-caption", `cell ${spectrum.cell_id || "–"}: ${xs.length} points, ` +
           `${fmt(spectrum.frequency_hz[0], 0)} Hz to ` +
           `${fmt(spectrum.frequency_hz[xs.length - 1], 2)} Hz; ${fit}`);
