@@ -13,7 +13,7 @@ ROSDEP_KEYS = {"serial": "python3-serial", "numpy": "python3-numpy", "yaml": "py
                "pytest": "python3-pytest", "aiohttp": "python3-aiohttp",
                "rosbags": "python3-rosbags-pip", "jsonschema": "python3-jsonschema",
                "selenium": "python3-selenium", "pyvisa": "python3-pyvisa",
-               "impedance": "python3-impedance-pip"}
+               "impedance": "python3-impedance-pip", "pymeasure": "python3-pymeasure-pip"}
 # Declared although no module imports them, each for a reason.
 USED_WITHOUT_IMPORT = {
     "lifecycle_msgs": "rclpy's LifecycleNode serves its lifecycle services",

@@ -1,9 +1,12 @@
-"""A Keysight E4980A-class LCR meter subset, speaking SCPI over a serial line (and LAN).
+"""A Keysight E4980A-class LCR meter, speaking SCPI over a serial line (and LAN).
 
-Commands: *IDN? *RST *CLS *OPC? :FREQ[:CW] :VOLT[:LEV] :FUNC:IMP[:TYPE] ZTD|RX
-:APER SHOR|MED|LONG :TRIG:SOUR :TRIG[:IMM] :INIT[:IMM] :FETC? :LIST:FREQ :DISP:PAGE
-:SYST:ERR?. Replies use the instrument's ASCII format: NR3 values such as +1.23450E+02,
-the measurement status as NR1, list sweeps as A,B,status,comparator per point.
+Commands (the leading colon optional, short or long forms, any case, several joined by
+';'): *IDN? *RST *CLS *OPC? *TRG, FREQ[:CW], VOLT[:LEV], FUNC:IMP[:TYPE] (every function
+of the programming guide), APER, FORM[:DATA] ASC, TRIG:SOUR INT|EXT|BUS|HOLD,
+TRIG[:IMM], INIT[:IMM], INIT:CONT, FETC[:IMP][:FORM]?, LIST:FREQ, LIST:MODE SEQ|STEP,
+DISP:PAGE, SYST:ERR[:NEXT]?. Replies use the instrument's ASCII format: NR3 values such
+as +1.23450E+02, the measurement status as NR1, list sweeps as A,B,status,comparator per
+point. An unknown header queues -113 and answers nothing.
 """
 import cmath
 import math
@@ -17,6 +20,7 @@ IDENTITY = "Keysight Technologies,E4980A,MY54321098,A.02.20"
 MIN_FREQUENCY_HZ, MAX_FREQUENCY_HZ = 20.0, 2.0e6
 APERTURE_S = {"SHOR": 0.03, "MED": 0.09, "LONG": 0.27}
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*(HZ|KHZ|MHZ|V|MV)?$", re.I)
+_TRIGGER = re.compile(r"(^|;)\s*(:?TRIG(GER)?(:IMM(EDIATE)?)?|\*TRG)\s*($|;)", re.I)
 _MULTIPLIER = {"HZ": 1.0, "KHZ": 1e3, "MHZ": 1e6, "V": 1.0, "MV": 1e-3, None: 1.0}
 
 
@@ -32,8 +36,15 @@ def parse_number(text: str) -> float:
     return float(text.strip()[:match.start(3)] if unit else text) * _MULTIPLIER[unit]
 
 
+FUNCTIONS = ("CPD", "CPQ", "CPG", "CPRP", "CSD", "CSQ", "CSRS", "LPD", "LPQ", "LPG", "LPRP",
+             "LPRD", "LSD", "LSQ", "LSRS", "LSRD", "RX", "ZTD", "ZTR", "GB", "YTD", "YTR",
+             "VDID")
+
+
 def _header_matches(header: str, pattern: str) -> bool:
-    """SCPI short/long form matching: pattern like ':FREQuency[:CW]'."""
+    """SCPI short/long form matching: pattern like ':FREQuency[:CW]'; root colon optional."""
+    header = header.lstrip(":")
+    pattern = pattern[1:] if pattern.startswith(":") else pattern
     regex = ""
     for part in re.findall(r"\[?:?[A-Za-z*?]+\]?", pattern):
         optional = part.startswith("[")
@@ -69,13 +80,11 @@ class Analyzer:
         self.aperture = "MED"
         self.trigger_source = "INT"
         self.list_frequencies = []
+        self.list_mode = "SEQ"
+        self.continuous = True
         self.page = "MEAS"
         self.last = None
-
-    def measurement_time_s(self) -> float:
-        listed = self.page == "LIST" and self.list_frequencies
-        frequencies = self.list_frequencies if listed else [self.frequency_hz]
-        return sum(max(APERTURE_S[self.aperture], 2.0 / f) for f in frequencies)
+        self.step = 0
 
     def handle(self, line: str):
         """Reply text to one command line, or None when the line asks for nothing."""
@@ -98,6 +107,9 @@ class Analyzer:
         except ValueError:
             self.errors.append((-222, "Data out of range"))
             return None
+        except KeyError:
+            self.errors.append((-224, "Illegal parameter value"))
+            return None
         self.errors.append((-113, "Undefined header"))
         return None
 
@@ -107,6 +119,7 @@ class Analyzer:
             ("*RST", lambda a, q: self.reset()),
             ("*CLS", lambda a, q: self.errors.clear()),
             ("*OPC", lambda a, q: "1" if q else None),
+            ("*TRG", lambda a, q: self.trigger()),
             (":FREQuency[:CW]", self._frequency),
             (":VOLTage[:LEVel]", self._voltage),
             (":FUNCtion:IMPedance[:TYPE]", self._function),
@@ -114,7 +127,9 @@ class Analyzer:
             (":TRIGger:SOURce", self._trigger_source),
             (":TRIGger[:IMMediate]", lambda a, q: self.trigger()),
             (":INITiate[:IMMediate]", lambda a, q: None),
-            (":INITiate:CONTinuous", lambda a, q: None),
+            (":INITiate:CONTinuous", self._continuous),
+            (":FORMat[:DATA]", self._data_format),
+            (":LIST:MODE", self._list_mode),
             (":FETCh[:IMPedance][:FORMatted]", lambda a, q: self.fetch()),
             (":LIST:FREQuency", self._list_frequency),
             (":DISPlay:PAGE", self._page),
@@ -145,9 +160,31 @@ class Analyzer:
     def _function(self, argument, query):
         if query:
             return self.function
-        if argument.upper() not in ("ZTD", "ZTR", "RX", "CPD", "CSRS"):
-            raise ValueError(argument)
+        if argument.upper() not in FUNCTIONS:
+            raise KeyError(argument)
         self.function = argument.upper()
+        return None
+
+    def _continuous(self, argument, query):
+        if query:
+            return "1" if self.continuous else "0"
+        value = {"ON": True, "1": True, "OFF": False, "0": False}[argument.upper()]
+        self.continuous = value
+        return None
+
+    def _data_format(self, argument, query):
+        if query:
+            return "ASC"
+        if not "ASCII".startswith(argument.upper()[:3]) or len(argument) < 3:
+            raise KeyError(argument)        # REAL (binary) is not offered
+        return None
+
+    def _list_mode(self, argument, query):
+        if query:
+            return self.list_mode
+        mode = {"SEQ": "SEQ", "SEQUENCE": "SEQ", "STEP": "STEP"}[argument.upper()]
+        self.list_mode = mode
+        self.step = 0
         return None
 
     def _aperture(self, argument, query):
@@ -155,7 +192,7 @@ class Analyzer:
             return f"{self.aperture},+1"
         speed = argument.split(",")[0].strip().upper()[:4]
         if speed not in APERTURE_S:
-            raise ValueError(argument)
+            raise KeyError(argument)
         self.aperture = speed
         return None
 
@@ -163,7 +200,7 @@ class Analyzer:
         if query:
             return self.trigger_source
         if argument.upper()[:3] not in ("INT", "EXT", "BUS", "HOL"):
-            raise ValueError(argument)
+            raise KeyError(argument)
         self.trigger_source = argument.upper()[:4]
         return None
 
@@ -175,6 +212,7 @@ class Analyzer:
                 not MIN_FREQUENCY_HZ <= v <= MAX_FREQUENCY_HZ for v in values):
             raise ValueError(argument)
         self.list_frequencies = values
+        self.step = 0
         return None
 
     def _page(self, argument, query):
@@ -189,26 +227,31 @@ class Analyzer:
         return f"{code:+d},\"{text}\""
 
     def _format(self, frequency_hz: float) -> tuple:
+        """The two values of the measurement function at one frequency."""
         z = self.cell.impedance(frequency_hz) + \
             2j * math.pi * frequency_hz * self.lead_inductance_h
-        if self.function == "RX":
-            return z.real, z.imag
-        if self.function == "ZTR":
-            return abs(z), cmath.phase(z)
-        if self.function == "CPD":
-            omega = 2 * math.pi * frequency_hz
-            y = 1 / z
-            return y.imag / omega, y.real / (y.imag or 1e-30)
-        if self.function == "CSRS":
-            return -1 / (2 * math.pi * frequency_hz * (z.imag or -1e-30)), z.real
-        return abs(z), math.degrees(cmath.phase(z))
+        return measurement_function(self.function, z, frequency_hz)
 
     def trigger(self) -> None:
-        if self.page == "LIST" and self.list_frequencies:
-            self.last = [self._format(f) for f in self.list_frequencies]
-        else:
+        listed = self.page == "LIST" and self.list_frequencies
+        if not listed:
             self.last = [self._format(self.frequency_hz)]
+        elif self.list_mode == "STEP":          # one point a trigger
+            if self.step == 0 or self.last is None:
+                self.last = []
+            self.last.append(self._format(self.list_frequencies[self.step]))
+            self.step = (self.step + 1) % len(self.list_frequencies)
+        else:
+            self.last = [self._format(f) for f in self.list_frequencies]
         return None
+
+    def measurement_time_s(self) -> float:
+        listed = self.page == "LIST" and self.list_frequencies
+        if listed and self.list_mode == "STEP":
+            frequencies = [self.list_frequencies[self.step - 1]]
+        else:
+            frequencies = self.list_frequencies if listed else [self.frequency_hz]
+        return sum(max(APERTURE_S[self.aperture], 2.0 / f) for f in frequencies)
 
     def fetch(self) -> str:
         if self.last is None:
@@ -220,9 +263,49 @@ class Analyzer:
         return f"{nr3(a)},{nr3(b)},+0"
 
 
+def measurement_function(function: str, z: complex, frequency_hz: float) -> tuple:
+    """(A, B) of an E4980A measurement function for impedance z (SI units, degrees in *D).
+
+    Parallel forms use the admittance Y = G + jB, series forms Z = R + jX; D = 1/Q is the
+    loss over the stored part as the function sees it (G/B for Cp, -G/B for Lp, -R/X for
+    Cs, R/X for Ls: negative when the part is of the other kind).
+    """
+    omega = 2 * math.pi * frequency_hz
+    y = 1 / z
+    conductance, susceptance = y.real, y.imag
+    resistance, reactance = z.real, z.imag
+    kind, quantity = function[:2], function[2:]
+    if function == "RX":
+        return resistance, reactance
+    if function in ("ZTD", "ZTR"):
+        phase = cmath.phase(z)
+        return abs(z), math.degrees(phase) if function == "ZTD" else phase
+    if function in ("YTD", "YTR"):
+        phase = cmath.phase(y)
+        return abs(y), math.degrees(phase) if function == "YTD" else phase
+    if function == "GB":
+        return conductance, susceptance
+    if function == "VDID":                  # DC bias monitor: no DC bias applied
+        return 0.0, 0.0
+    if kind == "CP":
+        first = susceptance / omega
+    elif kind == "LP":
+        first = -1 / (omega * (susceptance or -1e-30))
+    elif kind == "CS":
+        first = -1 / (omega * (reactance or -1e-30))
+    else:                                   # LS
+        first = reactance / omega
+    stored = {"CP": susceptance, "LP": -susceptance, "CS": -reactance, "LS": reactance}[kind]
+    loss = (conductance if kind[1] == "P" else resistance) / (stored or 1e-30)
+    second = {"D": loss, "Q": 1 / (loss or 1e-30), "G": conductance,
+              "RP": 1 / (conductance or 1e-30), "RS": resistance,
+              "RD": resistance}       # Rdc approximated by the series resistance at f
+    return first, second[quantity]
+
+
 def respond(analyzer: Analyzer, line: str):
     """(reply or None, seconds the measurement it triggered takes) for one command line."""
-    measuring = re.search(r":?TRIG", line, re.I) is not None
+    measuring = _TRIGGER.search(line) is not None
     reply = analyzer.handle(line)
     return reply, analyzer.measurement_time_s() if measuring else 0.0
 
