@@ -23,7 +23,8 @@ def run_profile(args: argparse.Namespace) -> int:
         print("\r" + progress_line(feedback, segments[0]), end="", flush=True)
     try:
         result = operator.run_profile(args.preset, args.cell, args.die, args.hold_scale,
-                                      args.wait_s, on_feedback=show, cancel_event=cancel)
+                                      args.wait_s, on_feedback=show, cancel_event=cancel,
+                                      stack=(args.electrolyte, args.mass_mg, args.anode))
     except (NoAnswer, ResultLost) as missing:
         print(f"\npressctl: {missing}", file=sys.stderr)
         return 2
@@ -74,6 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="shorten holds by this factor (0 or 1 = as written)")
     run.add_argument("--namespace", default="", help="namespace of the press, e.g. press_1")
     run.add_argument("--wait-s", type=float, default=20.0, help="wait this long for the server")
+    run.add_argument("--electrolyte", default="",
+                     help="electrolyte in the die, e.g. li6ps5cl (its density)")
+    run.add_argument("--mass-mg", type=float, default=0.0,
+                     help="electrolyte powder mass in mg (the monitor's relative density)")
+    run.add_argument("--anode", default="",
+                     help="anode in the die: none, li_metal, li_in (caps the platen temperature)")
     run.set_defaults(handler=run_profile)
     die = commands.add_parser("set-die", help="record the die fitted in the press "
                               "(only while released, unowned and the arm clear)")

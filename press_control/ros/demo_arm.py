@@ -151,7 +151,10 @@ class DemoArmNode(Node):
     def _press(self, cell_id: str) -> CellOutcome:
         goal = RunPressureProfile.Goal(preset=self.config.preset, cell_id=cell_id,
                                        die_id=self.config.die_id,
-                                       hold_scale=self.config.hold_scale)
+                                       hold_scale=self.config.hold_scale,
+                                       electrolyte=self.config.electrolyte,
+                                       electrolyte_mass_mg=self.config.electrolyte_mass_mg,
+                                       anode=self.config.anode)
         for attempt in range(self.config.goal_attempts):
             try:
                 result = self.client.run(goal, on_feedback=self.on_feedback,

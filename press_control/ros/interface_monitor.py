@@ -28,8 +28,8 @@ from press_control.ros.hot_input import HotInputs, ThreadTimer
 from press_control.ros.guard import guarded, guarded_service
 from press_control.ros.parameters import MONITOR_PARAMETERS, declare
 from press_control.ros.spin import spin_node
-from press_control_interfaces.msg import (HandlingState, ImpedanceSpectrum, InterfaceEvent,
-                                          InterfaceHealth, PressState)
+from press_control_interfaces.msg import (CellStack, HandlingState, ImpedanceSpectrum,
+                                          InterfaceEvent, InterfaceHealth, PressState)
 
 MAX_PHYSICAL_OHM = 1.0e9
 
@@ -57,6 +57,7 @@ class InterfaceMonitorNode(Node):
             debounce_s=self.config.event_debounce_s))
         self.lock = threading.Lock()
         self.state = None
+        self.stack = None
         self.cell_id = self.config.cell_id
         self.cycling = self.config.cycling
         self.z = math.nan + 0j
@@ -88,6 +89,7 @@ class InterfaceMonitorNode(Node):
         self.hot_inputs.add(HandlingState, "handling/state", guarded(self, self.on_handling),
                             qos=LATCHED)
         self.hot_inputs.add(Bool, "interface/cycling", guarded(self, self.on_cycling), depth=10)
+        self.hot_inputs.add(CellStack, "cell/stack", guarded(self, self.on_stack), qos=LATCHED)
         self.create_service(Trigger, "interface/sweep", guarded_service(
             self, self.on_sweep, _fill_failed_sweep), callback_group=group)
         # Periodic output on threads of their own: the executor then wakes only for the
@@ -127,6 +129,10 @@ class InterfaceMonitorNode(Node):
             self.detector.reset_cell()
             self._new_cell.set()
 
+    def on_stack(self, message: CellStack) -> None:
+        """The running goal's electrolyte mass and density: the density needs them."""
+        self.stack = message
+
     def on_cycling(self, message: Bool) -> None:
         self.cycling = message.data
 
@@ -141,7 +147,11 @@ class InterfaceMonitorNode(Node):
     def density_of(self, state) -> float:
         if state is None or not state.connected or not state.die_area_mm2:
             return math.nan
-        sample = Sample(self.config.electrolyte_mass_mg, self.config.true_density_g_cm3,
+        stack = self.stack
+        if stack is None or not (stack.electrolyte_mass_mg > 0 and
+                                 stack.true_density_g_cm3 > 0):
+            return math.nan                   # the goal did not say what is in the die
+        sample = Sample(stack.electrolyte_mass_mg, stack.true_density_g_cm3,
                         state.die_area_mm2, self.config.frame_stiffness_kn_mm,
                         self.config.elastic_modulus_mpa)
         return sample.relative_density(sample.plastic_thickness_mm(state.platen_position_mm,

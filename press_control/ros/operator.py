@@ -28,17 +28,20 @@ class PressOperator:
         self.spinning.close()
 
     def run_profile(self, preset: str, cell_id: str, die_id: str = "", hold_scale: float = 0.0,
-                    wait_s: float = 20.0, on_feedback=None, cancel_event=None):
+                    wait_s: float = 20.0, on_feedback=None, cancel_event=None, stack=None):
         """Run a preset to its end and return the action Result.
 
-        Raises NoAnswer when no server appears within wait_s, GoalRejected (with its code)
-        when it refuses.
+        `stack` is (electrolyte, electrolyte_mass_mg, anode), what is in the die. Raises
+        NoAnswer when no server appears within wait_s, GoalRejected (with its code) when
+        it refuses.
         """
         client = ProfileClient(self.spinning.node)
         if not client.wait_for_server(wait_s):
             raise NoAnswer(f"no run_profile server in namespace '{self.namespace}'")
         goal = RunPressureProfile.Goal(preset=preset, cell_id=cell_id, die_id=die_id,
                                        hold_scale=hold_scale)
+        if stack is not None:
+            goal.electrolyte, goal.electrolyte_mass_mg, goal.anode = stack
         return client.run(goal, on_feedback=on_feedback, cancel_event=cancel_event)
 
     def set_die(self, die_id: str, wait_s: float = 20.0):

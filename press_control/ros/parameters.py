@@ -124,9 +124,6 @@ MONITOR_PARAMETERS = [
     Spec("sweep_period_s", 10.0, "period of EIS sweeps (0 = only on request)", "s", 0.0, 3600.0),
     Spec("health_rate_hz", 2.0, "interface/health publish rate", "Hz", 0.5, 50.0),
     Spec("reconnect_backoff_s", 1.0, "analyzer reconnect delay", "s", 0.1, 60.0),
-    Spec("electrolyte_mass_mg", 150.0, "electrolyte powder mass in the die", "mg", 1.0, 1e5),
-    Spec("true_density_g_cm3", 1.64, "true (crystal) density of the electrolyte", "g/cm^3",
-         0.1, 20.0),
     Spec("elastic_modulus_mpa", 20000.0, "compact's elastic modulus (in-die strain "
          "correction of the density)", "MPa", 100.0, 1e7),
     Spec("frame_stiffness_kn_mm", 800.0, "press frame stiffness (platen sensor correction)",
@@ -148,6 +145,10 @@ DEMO_ARM_PARAMETERS = [
     Spec("die_id", "d10", "die of the goal"),
     Spec("hold_scale", 0.0, "shorten holds by this factor (0 or 1 = as written)", "",
          0.0, 1.0),
+    Spec("electrolyte", "li6ps5cl", "electrolyte of every cell (goal field)"),
+    Spec("electrolyte_mass_mg", 150.0, "electrolyte powder per cell (goal field; 0 = not "
+         "given)", "mg", 0.0, 5000.0),
+    Spec("anode", "li_metal", "anode of every cell (goal field): none, li_metal, li_in"),
     Spec("heartbeat_rate_hz", 10.0, "handling/arm publish rate", "Hz", 1.0, 100.0),
     Spec("dwell_s", 1.0, "time in the workspace to place or take a cell", "s", 0.0, 600.0),
     Spec("jitter_s", 0.5, "random extra time added to every move", "s", 0.0, 60.0),

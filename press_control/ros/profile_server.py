@@ -22,6 +22,8 @@ from std_msgs.msg import String
 
 from press_control.ros.qos import LATCHED
 from press_control.control.dies import parse_die_table
+from press_control.control.materials import (CellStack, StackError, cell_stack,
+                                             temperature_refusal)
 from press_control.control.handshake import FAULT
 from press_control.ros.guard import guarded
 from press_control.ros.bag_codec import RosMessageCodec, Serialized
@@ -41,6 +43,7 @@ from press_control.resources import config_path
 from press_control.control.safety import (NO_PRESS_STATE, NO_ROUND_TRIP, REFUSED_INTERLOCK,
                                           Refusal, SafetyLimits, motion_refusal)
 from press_control_interfaces.action import RunPressureProfile
+from press_control_interfaces.msg import CellStack as CellStackMessage
 from press_control_interfaces.msg import (GoalRejection, ImpedanceSpectrum, InterfaceEvent,
                                           InterfaceHealth, PressState)
 from press_control_interfaces.srv import PressCommand
@@ -102,6 +105,7 @@ class ProfileServerNode(Node):
         self.handling = HandlingPort(self, lambda: self.state, group,
                                      on_publish=guarded(self, self.on_handling_state))
         self.rejections = self.create_publisher(GoalRejection, "run_profile/rejection", LATCHED)
+        self.stack_publisher = self.create_publisher(CellStackMessage, "cell/stack", LATCHED)
         self.owner_heartbeat = self.create_publisher(String, "owner_heartbeat", 10)
         self.command_client = self.create_client(PressCommand, "command", callback_group=group)
         self.supervising = ThreadTimer(0.2, guarded(self, self._supervise),
@@ -226,7 +230,7 @@ class ProfileServerNode(Node):
         return self.dies[die_id]
 
     def plan(self, goal):
-        """(segments, die) of a goal, or raise ProfileError with the reason."""
+        """(segments, die, stack) of a goal, or raise ProfileError with the reason."""
         segments = assemble(self.presets, goal.preset,
                             [segment_from_msg(m) for m in goal.segments], goal.hold_scale)
         die = self.die_in_press()
@@ -238,7 +242,15 @@ class ProfileServerNode(Node):
             raise ProfileError("the goal names no cell_id (every pressed cell is recorded)")
         if goal.keep_loaded and self.kept is not None and self.kept[1] != goal.cell_id:
             raise ProfileError(f"cell '{self.kept[1]}' is kept loaded", REJECT_HANDLING)
-        return segments, die
+        try:
+            stack = cell_stack(goal.electrolyte, goal.electrolyte_mass_mg, goal.anode)
+        except StackError as error:
+            raise ProfileError(str(error)) from None
+        for number, segment in enumerate(segments, 1):
+            refusal = temperature_refusal(stack, segment.temperature_c)
+            if refusal:
+                raise ProfileError(f"segment {number}: {refusal}")
+        return segments, die, stack
 
     def readiness_problem(self):
         state = self.state
@@ -358,11 +370,11 @@ class ProfileServerNode(Node):
         owner = bytes(handle.goal_id.uuid).hex()
         self._goal_cell, self._goal_preset = goal.cell_id, goal.preset
         try:
-            segments, die = self.plan(goal)
+            segments, die, stack = self.plan(goal)
             record = RunRecord(self.config.record_dir, goal.cell_id, {
                 "preset": goal.preset, "die": die.die_id, "hold_scale": goal.hold_scale,
                 "force_calibration": self.force_calibration,
-                "keep_loaded": goal.keep_loaded, "owner": owner,
+                "keep_loaded": goal.keep_loaded, "stack": vars(stack), "owner": owner,
                 "segments": [vars(s) for s in segments]}, codec=RosMessageCodec())
         except (ProfileError, OSError) as error:   # the world changed since acceptance
             handle.abort()
@@ -380,6 +392,7 @@ class ProfileServerNode(Node):
         else:
             self.handling.goal_started(goal.cell_id)
         self.tap.start(record)
+        self._publish_stack(goal.cell_id, stack)
         self.get_logger().info(f"cell {goal.cell_id}: running {goal.preset or 'custom'} "
                                f"({len(segments)} segments) on die {die.die_id} as goal "
                                f"{owner}; record {record.folder}")
@@ -391,6 +404,17 @@ class ProfileServerNode(Node):
             runner.outcome = ABORTED
             runner.reason = f"internal error: {type(error).__name__}: {error}"
         return self._finish(handle, runner, record, segments, owner, acquired=accepted)
+
+    def _publish_stack(self, cell_id: str, stack: CellStack) -> None:
+        """What this goal says is in the die, latched: the monitor's density uses it."""
+        message = CellStackMessage(cell_id=cell_id, electrolyte=stack.electrolyte,
+                                   electrolyte_mass_mg=stack.electrolyte_mass_mg,
+                                   true_density_g_cm3=stack.true_density_g_cm3,
+                                   anode=stack.anode,
+                                   max_temperature_c=stack.max_temperature_c)
+        message.header.stamp = self.get_clock().now().to_msg()
+        self.stack_publisher.publish(message)
+        self.tap.write("cell/stack", message, latched=True)
 
     def _loop(self, handle, runner, record, owner) -> None:
         period = 1.0 / self.config.feedback_rate_hz

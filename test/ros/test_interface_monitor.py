@@ -10,8 +10,9 @@ from std_srvs.srv import Trigger
 
 from press_control.ros.interface_monitor import InterfaceMonitorNode
 from press_control.ros.press_driver import PressDriverNode
+from press_control.ros.qos import LATCHED
 from press_control.sim.process import SimulatorProcess
-from press_control_interfaces.msg import InterfaceEvent, InterfaceHealth
+from press_control_interfaces.msg import CellStack, InterfaceEvent, InterfaceHealth
 from press_control_interfaces.srv import PressCommand
 import dds_domains
 from waiting import wait_for
@@ -47,6 +48,7 @@ def rig(ros_context, spin, tmp_path, request):
         client.create_subscription(DiagnosticArray, "/diagnostics", rig.diagnostics.append, 50)
         rig.command = client.create_client(PressCommand, "command")
         rig.sweep = client.create_client(Trigger, "interface/sweep")
+        rig.stack = client.create_publisher(CellStack, "cell/stack", LATCHED)
         # The driver comes last: creating a node holds the interpreter lock for a while,
         # which must not happen once the driver's heartbeat runs.
         driver = PressDriverNode(context=ros_context, parameter_overrides=[
@@ -90,7 +92,16 @@ def test_health_flows_and_the_fit_matches_the_truth(rig):
              message="health with the new fit")
     assert rig.health[-1].interface_asr_ohm_cm2 == pytest.approx(
         rig.health[-1].interface_resistance_ohm * math.pi * 0.5 ** 2)     # 10 mm die, cm^2
-    assert rig.health[-1].relative_density > 0.3
+    # the density needs what the goal says is in the die (profile_server latches it)
+    assert math.isnan(rig.health[-1].relative_density)
+    rig.stack.publish(CellStack(cell_id="mon-1", electrolyte="li6ps5cl",
+                                electrolyte_mass_mg=150.0, true_density_g_cm3=1.64,
+                                anode="li_metal", max_temperature_c=170.5))
+    count = len(rig.health)
+    wait_for(lambda: len(rig.health) > count and rig.health[-1].relative_density > 0.3,
+             message="a density from the goal's electrolyte")
+    assert rig.health[-1].relative_density == pytest.approx(
+        rig.sim.truth()["relative_density"], abs=0.05)
     assert rig.health[-1].cell_id == "mon-1"
 
 

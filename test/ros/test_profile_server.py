@@ -107,7 +107,8 @@ class Cell:
 def test_ramp_hold_release_succeeds_with_feedback_and_a_complete_record(cell):
     wait_for(lambda: cell.server.force_calibration is not None, message="driver's force table")
     started = time.monotonic()
-    result = cell.run(SHORT)
+    result = cell.run(SHORT, electrolyte="li6ps5cl", electrolyte_mass_mg=150.0,
+                      anode="li_metal")
     elapsed = time.monotonic() - started
     assert result.outcome == Result.SUCCEEDED, result.reason
     assert [s.completed for s in result.segments] == [True, True, True]
@@ -122,11 +123,14 @@ def test_ramp_hold_release_succeeds_with_feedback_and_a_complete_record(cell):
     jsonschema.validate(summary, json.load(open(SUMMARY_SCHEMA)))
     assert summary["status"] == "SUCCEEDED" and summary["cell_id"] == "cell-1"
     assert summary["goal"]["force_calibration"]["applied"] is False     # none configured
+    assert summary["goal"]["stack"] == {"electrolyte": "li6ps5cl", "electrolyte_mass_mg": 150.0,
+                                        "true_density_g_cm3": 1.64, "anode": "li_metal",
+                                        "max_temperature_c": 170.5}
     with AnyReader([Path(result.record_dir, "bag")]) as reader:   # not our reader
         counts = {c.topic: c.msgcount for c in reader.connections}
         seconds = reader.duration / 1e9
     assert {"/state", "/run_profile/feedback", "/handling/state", "/diagnostics",
-            "/force_calibration"} <= set(counts)
+            "/force_calibration", "/cell/stack"} <= set(counts)
     assert counts["/state"] >= 50 * seconds, counts          # as it arrived: 100 Hz nominal
     assert 10 * seconds <= counts["/run_profile/feedback"] <= 25 * seconds, counts
     assert counts["/diagnostics"] <= 5 * seconds, counts      # 1 Hz, not resampled
@@ -154,6 +158,11 @@ def test_regulate_holds_stack_pressure_while_the_cell_breathes(cell):
      "leaving the cell loaded"),
     ({"segments": []}, "no segments"),
     ({"segments": SHORT, "cell_id": " "}, "no cell_id"),
+    ({"segments": SHORT, "electrolyte": "unobtainium"}, "unknown electrolyte"),
+    ({"segments": SHORT, "electrolyte_mass_mg": 150.0}, "needs the electrolyte's name"),
+    ({"segments": [seg(RAMP, 10, rate_mpa_s=5.0, temperature_c=148.0),
+                   seg(RELEASE, 0, rate_mpa_s=20.0)], "anode": "li_in"},
+     "with a li_in anode in the die: at most 146.6"),
 ])
 def test_bad_goals_are_rejected_with_a_readable_reason(cell, kwargs, reason):
     handle = cell.send(**kwargs)

@@ -1,0 +1,88 @@
+"""What a goal says is in the die: the electrolyte (material and mass) and the anode.
+
+The electrolyte's true density turns the platen gap into a relative density; the anode
+caps the platen temperature below its melting point (Li metal melts at 180.5 C; indium,
+the usual Li-In alloy partner, at 156.6 C), whatever the press allows.
+"""
+import dataclasses
+import math
+
+MELTING_MARGIN_C = 10.0           # the platen stays this far below the anode's melting point
+MAX_ELECTROLYTE_MASS_MG = 5000.0  # 5 g of powder fills a 20 mm die past 5 mm
+
+
+@dataclasses.dataclass(frozen=True)
+class Electrolyte:
+    """A solid electrolyte's name and true (crystal) density."""
+
+    name: str
+    true_density_g_cm3: float
+
+
+@dataclasses.dataclass(frozen=True)
+class Anode:
+    """An anode and the melting point the platen must stay under (NaN: no limit)."""
+
+    name: str
+    melting_point_c: float = math.nan
+
+    @property
+    def max_temperature_c(self) -> float:
+        return self.melting_point_c - MELTING_MARGIN_C
+
+
+ELECTROLYTES = {e.name: e for e in (
+    Electrolyte("li6ps5cl", 1.64),        # argyrodite; the simulator's and the seed's figure
+)}
+ANODES = {a.name: a for a in (
+    Anode("none"),                        # no anode yet (densifying the separator)
+    Anode("li_metal", 180.5),             # lithium foil
+    Anode("li_in", 156.6),                # Li-In alloy: indium foil with lithium
+)}
+
+
+@dataclasses.dataclass(frozen=True)
+class CellStack:
+    """The goal's stack, checked: electrolyte (NaN mass when not given) and anode."""
+
+    electrolyte: str
+    electrolyte_mass_mg: float
+    true_density_g_cm3: float
+    anode: str
+    max_temperature_c: float          # the anode's cap (NaN: none beyond the press's)
+
+
+class StackError(ValueError):
+    """A stack a goal cannot have (the message says which field and why)."""
+
+
+def cell_stack(electrolyte: str, electrolyte_mass_mg: float, anode: str) -> CellStack:
+    """Check a goal's stack fields; "" and 0 mean "not given"."""
+    electrolyte = electrolyte.strip().lower()
+    anode = anode.strip().lower() or "none"
+    if electrolyte and electrolyte not in ELECTROLYTES:
+        raise StackError(f"unknown electrolyte '{electrolyte}' (known: "
+                         f"{', '.join(sorted(ELECTROLYTES))})")
+    if anode not in ANODES:
+        raise StackError(f"unknown anode '{anode}' (known: {', '.join(sorted(ANODES))})")
+    if not (math.isfinite(electrolyte_mass_mg) and
+            0.0 <= electrolyte_mass_mg <= MAX_ELECTROLYTE_MASS_MG):
+        raise StackError(f"electrolyte mass {electrolyte_mass_mg:g} mg is outside "
+                         f"0..{MAX_ELECTROLYTE_MASS_MG:g} mg")
+    if electrolyte_mass_mg > 0 and not electrolyte:
+        raise StackError("an electrolyte mass needs the electrolyte's name (its density)")
+    density = ELECTROLYTES[electrolyte].true_density_g_cm3 if electrolyte else math.nan
+    return CellStack(electrolyte=electrolyte,
+                     electrolyte_mass_mg=electrolyte_mass_mg or math.nan,
+                     true_density_g_cm3=density, anode=anode,
+                     max_temperature_c=ANODES[anode].max_temperature_c)
+
+
+def temperature_refusal(stack: CellStack, temperature_c: float) -> str:
+    """Why a platen temperature is too hot for the anode in the die ("" when it is not)."""
+    if math.isnan(temperature_c) or not temperature_c > stack.max_temperature_c:
+        return ""
+    anode = ANODES[stack.anode]
+    return (f"platen temperature {temperature_c:g} °C with a {anode.name} anode in the die: "
+            f"at most {stack.max_temperature_c:g} °C ({MELTING_MARGIN_C:g} °C under its "
+            f"melting point, {anode.melting_point_c:g} °C)")
