@@ -21,12 +21,13 @@ from press_control.analysis.eis_fit import SpectrumFitter, area_specific_ohm_cm2
 from press_control.analysis.densification import Sample, heckel_fit
 from press_control.analysis.events import EventDetector, EventThresholds, Inputs
 from press_control.hardware.transports import line_for
-from press_control.hardware.impedance_analyzer import (AnalyzerError, ImpedanceAnalyzer,
-                                                       log_frequencies, magnitude_phase)
+from press_control.hardware.impedance_analyzer import (APERTURE_S, AnalyzerError,
+                                                       ImpedanceAnalyzer, log_frequencies,
+                                                       magnitude_phase)
 from press_control.ros.diagnostics import LEVEL_ERROR, LEVEL_OK, DiagnosticsPort
 from press_control.ros.hot_input import HotInputs, ThreadTimer
 from press_control.ros.guard import guarded, guarded_service
-from press_control.ros.parameters import MONITOR_PARAMETERS, declare
+from press_control.ros.parameters import MONITOR_PARAMETERS, ConfigError, declare
 from press_control.ros.spin import spin_node
 from press_control_interfaces.msg import (CellStack, HandlingState, ImpedanceSpectrum,
                                           InterfaceEvent, InterfaceHealth, PressState)
@@ -47,6 +48,9 @@ class InterfaceMonitorNode(Node):
     def __init__(self, **kwargs):
         super().__init__("interface_monitor", **kwargs)
         self.config = declare(self, MONITOR_PARAMETERS)
+        if self.config.sweep_aperture not in APERTURE_S:
+            raise ConfigError(f"sweep_aperture '{self.config.sweep_aperture}' is not one of "
+                              f"{', '.join(APERTURE_S)}")
         self.analyzer = ImpedanceAnalyzer(line_for(self.config.lcr_port, self.config.lcr_baud),
                                           self.config.lcr_timeout_s)
         self.detector = EventDetector(EventThresholds(
@@ -200,7 +204,7 @@ class InterfaceMonitorNode(Node):
         frequencies = log_frequencies(self.config.sweep_start_hz, self.config.sweep_stop_hz,
                                       self.config.points_per_decade)
         sweep_began = self.get_clock().now().to_msg()    # what a fit shows is no newer
-        impedances = self.analyzer.sweep(frequencies)
+        impedances = self.analyzer.sweep(frequencies, self.config.sweep_aperture)
         if self._new_cell.is_set():
             self._new_cell.clear()
             self.fitter.forget()

@@ -122,6 +122,8 @@ MONITOR_PARAMETERS = [
     Spec("sweep_stop_hz", 2.0e6, "EIS sweep highest frequency", "Hz", 20.0, 2.0e6),
     Spec("points_per_decade", 8, "EIS sweep density", "", 2, 40),
     Spec("sweep_period_s", 10.0, "period of EIS sweeps (0 = only on request)", "s", 0.0, 3600.0),
+    Spec("sweep_aperture", "MED", "analyzer aperture of EIS sweeps: SHOR, MED or LONG "
+         "(longer averages more: 30, 90, 270 ms a point)"),
     Spec("health_rate_hz", 2.0, "interface/health publish rate", "Hz", 0.5, 50.0),
     Spec("reconnect_backoff_s", 1.0, "analyzer reconnect delay", "s", 0.1, 60.0),
     Spec("elastic_modulus_mpa", 20000.0, "compact's elastic modulus (in-die strain "

@@ -14,6 +14,9 @@ import re
 import threading
 import time
 
+import numpy as np
+
+from press_control.sim.lcr_accuracy import AccuracyModel
 from press_control.sim.served_device import ServedDevice
 
 IDENTITY = "Keysight Technologies,E4980A,MY54321098,A.02.20"
@@ -63,12 +66,15 @@ class Analyzer:
     """Instrument state and command handling; measures a cell model through a test fixture.
 
     The fixture's leads add their inductance in series (0.2 uH: a few tens of cm of
-    coaxial leads to the die's current collectors), as a real cell on a press does.
+    coaxial leads to the die's current collectors), as a real cell on a press does; every
+    reading carries the error of `lcr_accuracy.AccuracyModel` for its settings.
     """
 
-    def __init__(self, cell, lead_inductance_h: float = 2.0e-7):
+    def __init__(self, cell, lead_inductance_h: float = 2.0e-7, accuracy=None, seed: int = 0):
         self.cell = cell
         self.lead_inductance_h = lead_inductance_h
+        self.accuracy = accuracy or AccuracyModel()
+        self.rng = np.random.default_rng(seed + 5)
         self.errors = []
         self.lock = threading.RLock()
         self.reset()
@@ -228,8 +234,9 @@ class Analyzer:
 
     def _format(self, frequency_hz: float) -> tuple:
         """The two values of the measurement function at one frequency."""
-        z = self.cell.impedance(frequency_hz) + \
+        z = self.cell.impedance(frequency_hz, noise=False) + \
             2j * math.pi * frequency_hz * self.lead_inductance_h
+        z = self.accuracy.measure(z, frequency_hz, self.voltage_v, self.aperture, self.rng)
         return measurement_function(self.function, z, frequency_hz)
 
     def trigger(self) -> None:

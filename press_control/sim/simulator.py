@@ -93,7 +93,7 @@ class Simulator:
         self.modbus = ModbusSlave(self.press_port, self.controller, c.slave_id, c.press_baud,
                                   c.press_parity, self.press_faults)
         self.modbus_tcp = ModbusTcpServer(self.modbus.handle, "127.0.0.1", c.modbus_tcp_port)
-        self.analyzer = Analyzer(self.cell)
+        self.analyzer = Analyzer(self.cell, seed=c.seed)
         self.scpi = ScpiDevice(self.analyzer_port, self.analyzer, c.analyzer_baud,
                                self.analyzer_faults)
         self.scpi_tcp = ScpiTcpServer(self.analyzer, "127.0.0.1", c.analyzer_tcp_port)

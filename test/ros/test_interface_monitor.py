@@ -39,7 +39,10 @@ def rig(ros_context, spin, tmp_path, request):
         monitor = InterfaceMonitorNode(context=ros_context, parameter_overrides=[
             Parameter("lcr_port", value=sim.analyzer_visa_resource if lan
                       else sim.config.analyzer_path),
-            Parameter("sweep_period_s", value=0.0), Parameter("cell_id", value="mon-1")])
+            Parameter("sweep_period_s", value=0.0), Parameter("cell_id", value="mon-1"),
+            # a powder pressed to 100 MPa only: the bulk is 500 ohm and the interface arc
+            # 3 % of |Z|; 0.1 V and LONG keep the reading error (0.11 %) under it
+            Parameter("test_level_v", value=0.1), Parameter("sweep_aperture", value="LONG")])
         client = rclpy.create_node("monitor_test_client", context=ros_context)
         rig = type("Rig", (), {})()
         rig.sim, rig.monitor, rig.health, rig.events, rig.diagnostics = sim, monitor, [], [], []

@@ -9,6 +9,7 @@ import math
 
 import pytest
 
+from press_control.sim.lcr_accuracy import AccuracyModel
 from press_control.sim.scpi_analyzer import FUNCTIONS, Analyzer
 from press_control.sim.simulator import Simulator, SimulatorConfig
 
@@ -25,7 +26,9 @@ class QuietCell:
 
 @pytest.fixture
 def analyzer():
-    return Analyzer(QuietCell(), lead_inductance_h=0.0)
+    """Without fixture inductance or reading error: values to compare exactly."""
+    return Analyzer(QuietCell(), lead_inductance_h=0.0, accuracy=AccuracyModel(
+        basic=0.0, short_residual_ohm=0.0, open_admittance_s=0.0))
 
 
 def _ask(analyzer, line):
@@ -129,7 +132,7 @@ def test_pymeasure_drives_the_simulated_analyzer_over_lan(tmp_path):
             for f, real, imag in zip(FREQUENCIES, a, b):
                 truth = sim.cell.impedance(f, noise=False) + \
                     2j * math.pi * f * sim.analyzer.lead_inductance_h
-                assert complex(real, imag) == pytest.approx(truth, rel=0.01)
+                assert complex(real, imag) == pytest.approx(truth, rel=0.02)
             meter.frequency = 1000.0
             meter.trigger_source = "BUS"
             meter.write(":DISP:PAGE MEAS;:TRIG")
