@@ -36,6 +36,6 @@ class AccuracyModel:
 
     def measure(self, z: complex, frequency_hz: float, level_v: float, aperture: str,
                 rng) -> complex:
-        """z as read: independent normal errors on the real and imaginary parts."""
+        """The reading of z: independent normal errors on the real and imaginary parts."""
         sigma = self.relative_sigma(abs(z), frequency_hz, level_v, aperture) * abs(z)
         return z + complex(rng.normal(0.0, sigma), rng.normal(0.0, sigma))
