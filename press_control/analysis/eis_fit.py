@@ -355,7 +355,8 @@ def _describe(circuit, problem, solution, aicc, area_cm2, candidates) -> Spectru
     if not fit.reason:
         interface = [a for a in fit.arcs if a.kind == "interface"]
         fit.interface_ohm, fit.interface_std_ohm = summed(interface_index)
-        fit.interface_capacitance_f = sum(a.capacitance_f for a in interface)
+        fit.interface_capacitance_f = max(interface, key=lambda a: a.resistance_ohm) \
+            .capacitance_f                  # of the main arc (minor ones are under 5 %)
         if fit.interface_std_ohm > MAX_RELATIVE_STD * fit.interface_ohm:
             fit.reason = (f"interface resistance not determined by the data: "
                           f"{fit.interface_ohm:.4g} +- {fit.interface_std_ohm:.2g} ohm")
