@@ -131,6 +131,7 @@ class InterfaceMonitorNode(Node):
         if message.cell_id and message.cell_id != self.cell_id:
             self.cell_id = message.cell_id
             self.detector.reset_cell()
+            self.fit = None                  # the last cell's fit is not this cell's
             self._new_cell.set()
 
     def on_stack(self, message: CellStack) -> None:
