@@ -351,7 +351,7 @@ def _describe(circuit, problem, solution, aicc, area_cm2, candidates) -> Spectru
             r @ covariance[np.ix_(index, index)] @ r, 0.0)))
     if fit.rms_relative_residual <= MAX_RMS_RESIDUAL:
         fit.bulk_ohm, fit.bulk_std_ohm = summed(series_index)
-    fit.reason = _judge(fit, problem.frequencies, interface_index, values, covariance)
+    fit.reason = _judge(fit, problem.frequencies, interface_index, covariance)
     if not fit.reason:
         interface = [a for a in fit.arcs if a.kind == "interface"]
         fit.interface_ohm, fit.interface_std_ohm = summed(interface_index)
@@ -364,7 +364,7 @@ def _describe(circuit, problem, solution, aicc, area_cm2, candidates) -> Spectru
     return fit
 
 
-def _judge(fit: SpectrumFit, frequencies, interface_index, values, covariance) -> str:
+def _judge(fit: SpectrumFit, frequencies, interface_index, covariance) -> str:
     if not fit.rms_relative_residual <= MAX_RMS_RESIDUAL:
         return (f"no candidate circuit fits: best {fit.model} leaves "
                 f"{100 * fit.rms_relative_residual:.1f} % rms of |Z|")
