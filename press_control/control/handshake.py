@@ -30,6 +30,19 @@ class PressReport:
     faulted: bool = False  # latched fault, e-stop or lost controller
 
 
+HANDOFF_STATES = (OPEN_IDLE, READY_TO_LOAD, LOADED, READY_TO_UNLOAD)   # arms may enter
+
+
+@dataclasses.dataclass
+class Visit:
+    """An arm in the workspace: since when, and the cell and intent it has reported."""
+
+    arm_id: str
+    started_s: float
+    cell_id: str = ""
+    intent: int = INTENT_NONE
+
+
 @dataclasses.dataclass(frozen=True)
 class HandshakeTimeouts:
     """Limits of every waiting step, in seconds, and the contact threshold in MPa."""
@@ -71,16 +84,33 @@ class Handshake:
         self.since_s = now_s
         self.arm: Optional[ArmReport] = None     # the latest report of any arm
         self.arms = ArmTable(self.timeouts.arm_heartbeat_s)
-        self._visit_started_s = None    # the arm entered the workspace at this time
-        self._visit_cell = ""
-        self._visit_intent = INTENT_NONE
+        self._visit: Optional[Visit] = None      # an arm inside between press cycles
         self._goal_end = None           # (reason, time) once the running profile ended
         self.kept_since_s = None        # a profile ended keeping the cell loaded at this time
 
     # ---- inputs ------------------------------------------------------------------------
-    def on_arm(self, report: ArmReport) -> None:
+    def on_arm(self, report: ArmReport) -> List[Transition]:
+        """Take one heartbeat; an arm leaving after a visit moves the handoff on at once.
+
+        Visits are followed report by report, not sampled by update(): a loaded host may
+        take an arm's whole visit (in, place, out) off the wire between two updates.
+        """
         self.arm = report
         self.arms.update(report)
+        if not self.arm_required or self.state not in HANDOFF_STATES:
+            return []
+        visit = self._visit
+        if report.in_workspace:
+            if visit is None:
+                visit = self._visit = Visit(report.arm_id, report.received_s)
+            if visit.arm_id == report.arm_id:
+                visit.intent = report.intent if report.intent != INTENT_NONE else visit.intent
+                visit.cell_id = report.cell_id or visit.cell_id
+            return []
+        if visit is None or visit.arm_id != report.arm_id:
+            return []
+        self._visit = None
+        return self._visit_ended(visit, report.received_s)
 
     def start_refusal(self, cell_id: str) -> Optional[str]:
         """Why a profile for cell_id may not start now, or None."""
@@ -144,16 +174,17 @@ class Handshake:
             return []
         if self.state in (CLOSING, PRESSING):
             return self._while_pressing(press, now_s)
-        if self.arm_required:
-            visit = self._track_visit(now_s)
-            if visit:
-                return visit
+        visit = self._visit
+        if visit is not None and now_s - visit.started_s > self.timeouts.arm_dwell_s:
+            self._visit = None
+            return self._fault(f"arm '{visit.arm_id}' stayed in the workspace longer than "
+                               f"{self.timeouts.arm_dwell_s:g} s", now_s)
         if self.state == OPEN_IDLE and not press.problem and self._released(press):
             return self._go(READY_TO_LOAD, "press open, released and ready", now_s)
         if self.state == READY_TO_LOAD and press.problem:
             return self._go(OPEN_IDLE, f"press not ready: {press.problem}", now_s)
         if self.arm_required and self.state in (LOADED, READY_TO_UNLOAD) and \
-                self._visit_started_s is None and now_s - self.since_s > self.timeouts.handoff_s:
+                self._visit is None and now_s - self.since_s > self.timeouts.handoff_s:
             waiting = "a profile" if self.state == LOADED else "the arm to unload"
             return self._fault(f"waited {self.timeouts.handoff_s:g} s for {waiting}", now_s)
         return []
@@ -186,35 +217,16 @@ class Handshake:
                                    now_s)
         return []
 
-    def _track_visit(self, now_s: float) -> List[Transition]:
-        """Follow the arm into and out of the workspace outside pressing."""
-        arm = self.arm
-        fresh = arm is not None and now_s - arm.received_s <= self.timeouts.arm_heartbeat_s
-        inside = arm is not None and arm.in_workspace
-        if inside:
-            if self._visit_started_s is None:
-                self._visit_started_s = now_s
-                self._visit_cell, self._visit_intent = "", INTENT_NONE
-            if arm.intent != INTENT_NONE:
-                self._visit_intent = arm.intent
-            self._visit_cell = arm.cell_id or self._visit_cell
-            if now_s - self._visit_started_s > self.timeouts.arm_dwell_s:
-                self._visit_started_s = None
-                return self._fault(f"arm '{arm.arm_id}' stayed in the workspace longer than "
-                                   f"{self.timeouts.arm_dwell_s:g} s", now_s)
-            return []
-        if self._visit_started_s is None or not fresh:
-            return []
-        self._visit_started_s = None
-        cell, intent = self._visit_cell, self._visit_intent
-        if self.state == READY_TO_LOAD and intent == INTENT_LOAD and cell:
-            self.cell_id = cell
-            return self._go(LOADED, f"arm '{arm.arm_id}' placed the cell", now_s)
-        if self.state in (LOADED, READY_TO_UNLOAD) and intent == INTENT_UNLOAD:
+    def _visit_ended(self, visit: "Visit", now_s: float) -> List[Transition]:
+        """The arm that entered has reported itself outside again."""
+        if self.state == READY_TO_LOAD and visit.intent == INTENT_LOAD and visit.cell_id:
+            self.cell_id = visit.cell_id
+            return self._go(LOADED, f"arm '{visit.arm_id}' placed the cell", now_s)
+        if self.state in (LOADED, READY_TO_UNLOAD) and visit.intent == INTENT_UNLOAD:
             taken = self.cell_id
             what = "took the pressed cell" if self.state == READY_TO_UNLOAD else \
                 "took the cell back unpressed"
-            return self._go(OPEN_IDLE, f"arm '{arm.arm_id}' {what} '{taken}'", now_s)
+            return self._go(OPEN_IDLE, f"arm '{visit.arm_id}' {what} '{taken}'", now_s)
         return []
 
     def _released(self, press: PressReport) -> bool:
@@ -227,6 +239,8 @@ class Handshake:
     def _go(self, state: int, reason: str, now_s: float) -> List[Transition]:
         if state == FAULT:
             self.kept_since_s = None
+        if state not in HANDOFF_STATES:
+            self._visit = None
         transition = Transition(self.state, state, self.cell_id, reason, now_s)
         self.state, self.reason, self.since_s = state, reason, now_s
         if state in (OPEN_IDLE, READY_TO_LOAD):

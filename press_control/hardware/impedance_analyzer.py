@@ -1,10 +1,13 @@
 """An E4980A-class LCR meter over a line (SCPI), without ROS.
 
 Replies that do not parse are counted and raised as AnalyzerReplyError; a silent or
-vanished instrument raises AnalyzerConnectionError. Nothing is retried here.
+vanished instrument raises AnalyzerConnectionError. Nothing is retried here, but a reply
+that came late (after its query timed out) is never taken for the next query's: after a
+time-out or a reply of the wrong shape the next query first brings the line back in step.
 """
 import cmath
 import math
+import time
 
 import numpy as np
 
@@ -33,7 +36,9 @@ class ImpedanceAnalyzer:
         self.identity = ""
         self.malformed_replies = 0
         self.timeouts = 0
+        self.stale_replies = 0          # late replies dropped to get back in step
         self._serial = None
+        self._in_step = True
 
     @property
     def port_name(self) -> str:
@@ -50,6 +55,7 @@ class ImpedanceAnalyzer:
         except LineError as error:
             self._serial = None
             raise AnalyzerConnectionError(str(error)) from None
+        self._in_step = True
         try:
             self.write("*CLS")
             identity = self.query("*IDN?")
@@ -80,18 +86,13 @@ class ImpedanceAnalyzer:
             raise AnalyzerConnectionError(f"{self.port_name}: {error}") from None
 
     def query(self, command: str, timeout_s: float = None) -> str:
+        if not self._in_step:
+            self._get_in_step()
         self.write(command)
-        try:
-            if timeout_s is not None:
-                self._serial.timeout = timeout_s
-            line = self._serial.readline()
-            if timeout_s is not None:
-                self._serial.timeout = self.timeout_s
-        except LINE_ERRORS as error:
-            self.close()
-            raise AnalyzerConnectionError(f"{self.port_name}: {error}") from None
+        line = self._read_line(timeout_s)
         if not line.endswith(b"\n"):
             self.timeouts += 1
+            self._in_step = False        # its reply may still come
             raise AnalyzerConnectionError(f"no reply to '{command}' from {self.port_name}")
         try:
             return line.decode("ascii").strip()
@@ -99,14 +100,43 @@ class ImpedanceAnalyzer:
             self.malformed_replies += 1
             raise AnalyzerReplyError(f"non-ASCII reply to '{command}'") from None
 
+    def _read_line(self, timeout_s: float = None) -> bytes:
+        try:
+            if timeout_s is not None:
+                self._serial.timeout = timeout_s
+            line = self._serial.readline()
+            if timeout_s is not None:
+                self._serial.timeout = self.timeout_s
+            return line
+        except LINE_ERRORS as error:
+            self.close()
+            raise AnalyzerConnectionError(f"{self.port_name}: {error}") from None
+
+    def _get_in_step(self) -> None:
+        """Ask *IDN? and drop every reply before its answer (they answered earlier queries)."""
+        self.write("*IDN?")
+        deadline = time.monotonic() + 2 * self.timeout_s
+        while time.monotonic() < deadline:
+            line = self._read_line()
+            if not line.endswith(b"\n"):
+                continue
+            if b"E4980" in line or b"E4990" in line:
+                self._in_step = True
+                return
+            self.stale_replies += 1
+        raise AnalyzerConnectionError(f"{self.port_name} does not answer *IDN? in step "
+                                      f"(dropped {self.stale_replies} late replies so far)")
+
     def _values(self, reply: str, per_point: int, points: int) -> list:
         try:
             values = [float(v) for v in reply.split(",")]
         except ValueError:
             self.malformed_replies += 1
+            self._in_step = False
             raise AnalyzerReplyError(f"malformed reply '{reply[:60]}'") from None
         if len(values) != per_point * points:
             self.malformed_replies += 1
+            self._in_step = False        # perhaps a late reply to an earlier query
             raise AnalyzerReplyError(f"{len(values)} values, expected {per_point * points}")
         statuses = values[2::per_point]
         if any(status != 0 for status in statuses):

@@ -170,12 +170,14 @@ class Press:
         self._master = None
 
     # ---- transactions ----------------------------------------------------------------
-    def _call(self, operation, *args):
-        if self._master is None:
+    def _call(self, operation: str, *args):
+        """Run one Modbus transaction (a method of the master, by name) on an open link."""
+        master = self._master             # read once: another thread may close the link
+        if master is None:
             raise PressConnectionError(f"{self.port_name} is not open")
         self.counters.transactions += 1
         try:
-            return operation(*args)
+            return getattr(master, operation)(*args)
         except rtu.ModbusTimeout as error:
             self.counters.timeouts += 1
             raise PressCommunicationError(str(error)) from None
@@ -194,7 +196,7 @@ class Press:
 
     def poll(self) -> PressReading:
         started = time.monotonic()
-        words = self._call(self._master.read_holding_registers, self.map.poll_start,
+        words = self._call("read_holding_registers", self.map.poll_start,
                            self.map.poll_count)
         latency = time.monotonic() - started
         values = self.map.decode_poll_block(words)
@@ -227,9 +229,9 @@ class Press:
             raise PressValueError(str(error)) from None
         for register, words in encoded:
             if register.width == 1:
-                self._call(self._master.write_register, register.address, words[0])
+                self._call("write_register", register.address, words[0])
             else:
-                self._call(self._master.write_registers, register.address, words)
+                self._call("write_registers", register.address, words)
 
     # ---- commands (limits are checked by the caller, see press_control.control.safety) --------
     def ramp_to(self, force_kn: float, rate_kn_s: float, releasing: bool = False) -> None:

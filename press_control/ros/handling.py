@@ -81,8 +81,9 @@ class HandlingPort:
 
     def on_arm(self, message: ArmHeartbeat) -> None:
         with self.lock:
-            self.machine.on_arm(ArmReport(message.arm_id, message.in_workspace,
-                                          message.cell_id, message.intent, time.monotonic()))
+            self._apply(self.machine.on_arm(ArmReport(
+                message.arm_id, message.in_workspace, message.cell_id, message.intent,
+                time.monotonic())))
 
     def update(self) -> None:
         with self.lock:

@@ -25,9 +25,11 @@ class Cell:
         self.now = 0.0
         self.press = READY
         self.machine = Handshake(HandshakeTimeouts(**timeouts))
+        self.pending = []
 
     def arm(self, inside, cell="", intent=INTENT_NONE):
-        self.machine.on_arm(ArmReport("arm_1", inside, cell, intent, self.now))
+        """Send one heartbeat; its transitions come back with the next tick()."""
+        self.pending += self.machine.on_arm(ArmReport("arm_1", inside, cell, intent, self.now))
 
     def tick(self, seconds=0.1, **press):
         self.now += seconds
@@ -35,9 +37,10 @@ class Cell:
             self.press = PressReport(**{"pressure_mpa": self.press.pressure_mpa, **press})
         arm = self.machine.arm
         if arm is not None:                   # a live arm keeps sending the same report
-            self.machine.on_arm(ArmReport(arm.arm_id, arm.in_workspace, arm.cell_id,
-                                          arm.intent, self.now))
-        return self.machine.update(self.press, self.now)
+            self.pending += self.machine.on_arm(ArmReport(arm.arm_id, arm.in_workspace,
+                                                          arm.cell_id, arm.intent, self.now))
+        transitions, self.pending = self.pending, []
+        return transitions + self.machine.update(self.press, self.now)
 
     @property
     def state(self):
@@ -70,13 +73,41 @@ def test_full_cycle_with_reasons_and_cell_ids():
     cell.arm(True, "c1", INTENT_UNLOAD)
     cell.tick()
     assert cell.state == READY_TO_UNLOAD
-    cell.arm(False, "c1")
-    [transition] = cell.tick()
+    [transition] = cell.machine.on_arm(ArmReport("arm_1", False, "c1", INTENT_NONE, cell.now))
     assert cell.state == OPEN_IDLE and cell.machine.cell_id == ""
     assert "took the pressed cell 'c1'" in transition.reason
     assert str(transition).startswith("READY_TO_UNLOAD -> OPEN_IDLE cell 'c1'")
     cell.tick()
     assert cell.state == READY_TO_LOAD
+
+
+def test_a_whole_visit_between_two_updates_still_counts():
+    """A loaded host may drain in, place, out in one go before its next update."""
+    cell = Cell()
+    cell.arm(False)
+    cell.tick()
+    assert cell.state == READY_TO_LOAD
+    for inside, intent in ((True, INTENT_LOAD), (True, INTENT_LOAD), (False, INTENT_NONE)):
+        cell.arm(inside, "c1", intent)
+    [transition] = cell.tick()
+    assert cell.state == LOADED and cell.machine.cell_id == "c1", transition
+    cell.press_cycle("c1")
+    cell.arm(True, "c1", INTENT_UNLOAD)
+    cell.arm(False)
+    transitions = cell.tick()
+    assert [STATE_NAMES[t.state] for t in transitions] == ["OPEN_IDLE", "READY_TO_LOAD"]
+
+
+def test_another_arms_report_does_not_end_a_visit():
+    cell = Cell()
+    cell.arm(False)
+    cell.tick()
+    cell.arm(True, "c1", INTENT_LOAD)
+    assert cell.machine.on_arm(ArmReport("arm_2", False, "", INTENT_NONE, cell.now)) == []
+    assert cell.state == READY_TO_LOAD
+    cell.arm(False)
+    cell.tick()
+    assert cell.state == LOADED
 
 
 def test_goals_need_the_loaded_cell():
@@ -107,8 +138,7 @@ def test_unpressed_cell_can_be_taken_back():
     cell.load("c1")
     cell.arm(True, "c1", INTENT_UNLOAD)
     cell.tick()
-    cell.arm(False)
-    [transition] = cell.tick()
+    [transition] = cell.machine.on_arm(ArmReport("arm_1", False, "", INTENT_NONE, cell.now))
     assert cell.state == OPEN_IDLE and "unpressed" in transition.reason
 
 

@@ -25,6 +25,21 @@ def test_a_press_is_not_an_analyzer(analyzer_sim):
         ImpedanceAnalyzer(SerialLine(analyzer_sim.config.press_path), timeout_s=0.3).connect()
 
 
+def test_a_late_reply_is_never_taken_for_the_next_querys(analyzer_sim):
+    analyzer = ImpedanceAnalyzer(SerialLine(analyzer_sim.config.analyzer_path), timeout_s=0.3)
+    analyzer.connect()
+    analyzer_sim.analyzer_faults.delay_s = 1.6       # the reply comes after the 1.3 s wait
+    with pytest.raises(AnalyzerConnectionError, match="no reply"):
+        analyzer.measure(1000.0)
+    analyzer_sim.analyzer_faults.delay_s = 0.0
+    truth = analyzer_sim.cell.impedance(1000.0, noise=False)
+    assert abs(analyzer.measure(1000.0)) == pytest.approx(abs(truth), rel=0.02)
+    frequencies = log_frequencies(20.0, 2.0e6, 8)
+    assert len(analyzer.sweep(frequencies)) == len(frequencies)     # not the late spot reply
+    assert analyzer.stale_replies == 1
+    analyzer.close()
+
+
 def test_unplugged_analyzer_and_corrupted_replies(analyzer_sim):
     analyzer = ImpedanceAnalyzer(SerialLine(analyzer_sim.config.analyzer_path), timeout_s=0.5)
     analyzer.connect()

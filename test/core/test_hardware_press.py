@@ -28,6 +28,17 @@ def test_connect_identifies_and_polls(sim):
     press.close()
 
 
+def test_a_closed_link_refuses_commands_by_name(sim):
+    """A command racing a reconnect meets a closed link: a connection error, nothing sent."""
+    press = _press(sim.config.press_path)
+    press.connect()
+    press.close()
+    for attempt in (press.poll, press.hold, lambda: press.ramp_to(10.0, 5.0)):
+        with pytest.raises(PressConnectionError, match="is not open"):
+            attempt()
+    assert sim.controller.get("force_setpoint_kn") == 0.0
+
+
 def test_wrong_port_is_named(sim):
     with pytest.raises(PressConnectionError, match="cannot open /nonexistent"):
         _press("/nonexistent/ttyUSB0").connect()

@@ -11,7 +11,13 @@ from press_control_interfaces.msg import HandlingState, PressState
 from waiting import wait_for
 
 LATCHED = QoSProfile(depth=50, durability=DurabilityPolicy.TRANSIENT_LOCAL)
-QUICK_ARM = {"preset": "handling_check", "dwell_s": 0.3, "jitter_s": 0.3}
+# A stall ends in the arm's own reported time-out, well inside the tests' waits.
+QUICK_ARM = {"preset": "handling_check", "dwell_s": 0.3, "jitter_s": 0.3, "wait_timeout_s": 90.0}
+
+
+def handling_story(messages: list, last: int = 6) -> str:
+    """The last few handling transitions, for a time-out message."""
+    return " | ".join(f"{m.state_name} {m.cell_id!r}: {m.reason}" for m in messages[-last:])
 
 
 def rss_mib(pid: int) -> float:
@@ -41,7 +47,9 @@ def test_two_presses_in_two_namespaces_run_at_once_without_crosstalk(started, tm
     wait_for(lambda: overlap.append(all(
         any(m.state_name == "PRESSING" for m in handling[ns][-3:]) for ns in cells)) or
         all(c.arm.poll() is not None for c in cells.values()), timeout=300,
-        message="both arms to finish")
+        message=lambda: "both arms to finish; " + "; ".join(
+            f"{ns}: arm {'running' if c.arm.poll() is None else c.arm.returncode}, handling "
+            + handling_story(handling[ns]) for ns, c in cells.items()))
     assert any(overlap), "the two presses never pressed at the same time"
     for namespace, cell in cells.items():
         results = cell.arm_results()
