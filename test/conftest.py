@@ -13,10 +13,21 @@ os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
 os.environ["ROS_LOCALHOST_ONLY"] = "1"
 
 
+def expected_seconds(item) -> float:
+    """How long a test marked `minutes(seconds)` takes alone on an idle host; 0 unmarked."""
+    marker = item.get_closest_marker("minutes")
+    return float(marker.args[0]) if marker is not None and marker.args else 0.0
+
+
 def pytest_collection_modifyitems(items):
-    """Tests marked `minutes` first (longest first): the workers then share the long ones
-    and the run does not end with one worker finishing a long test alone."""
-    items.sort(key=lambda item: item.get_closest_marker("minutes") is None)
+    """Longest first, by their `minutes` marks. With `--maxschedchunk 1` (pytest.ini) the
+    xdist workers take tests one at a time in this order, so they share the long ones.
+
+    xdist's default hands each worker a quarter of its share at once in collection order:
+    every `minutes` test went to the first worker, which ran them one after another while
+    the other ran out of work (a loaded run ended with the 10-cell soak running alone).
+    """
+    items.sort(key=expected_seconds, reverse=True)
 
 
 @pytest.fixture

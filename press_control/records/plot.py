@@ -30,9 +30,12 @@ _PLOT_THREAD = concurrent.futures.ThreadPoolExecutor(max_workers=1,
                                                      thread_name_prefix="record-plot")
 
 
-def plot_run_on_plot_thread(rows, segments, spectra, path_base: str, title: str) -> list:
-    """plot_run on the process's one plotting thread; waits for it and returns its paths."""
-    return _PLOT_THREAD.submit(plot_run, rows, segments, spectra, path_base, title).result()
+def submit_plot(rows, segments, spectra, path_base: str, title: str):
+    """plot_run on the process's one plotting thread; returns its Future (the paths).
+
+    The thread is not a daemon: a process that ends normally draws what it was given.
+    """
+    return _PLOT_THREAD.submit(plot_run, rows, segments, spectra, path_base, title)
 
 
 def plot_run(rows, segments, spectra, path_base: str, title: str) -> list:

@@ -10,7 +10,8 @@
 * `summary.json` — goal, outcome and statistics (written at the start as "running"); strict
   JSON: a value that is not a number is `null` (docs/summary.schema.json).
 * `plot.png`, `plot.svg` — pressure and setpoint with segments, |Z| and R_interface on log
-  axes, density, and the Nyquist plot of the first and last sweep.
+  axes, density, and the Nyquist plot of the first and last sweep; drawn after the run
+  ended, on the process's plot thread (summary.json's `plot` says when they are there).
 """
 import csv
 import datetime
@@ -21,7 +22,7 @@ import re
 import threading
 import time
 
-from press_control.records.plot import plot_run_on_plot_thread
+from press_control.records.plot import submit_plot
 from press_control.records.rosbag_metadata import (TopicTally, metadata, offered_qos_yaml,
                                                    write_metadata)
 
@@ -98,6 +99,7 @@ class RunRecord:
         self._sequence = 0
         self._last_flush = time.monotonic()
         self.closed = False
+        self._plot_written = threading.Event()   # the plot's outcome is in summary.json
 
     def path(self, name: str) -> str:
         return os.path.join(self.folder, name)
@@ -172,7 +174,13 @@ class RunRecord:
             "run.mcap", list(self._topics.values()), self._first_ns or 0, self._last_ns))
 
     def finish(self, result: dict, segments=()) -> list:
-        """Close the files, write the summary and the plot; returns the record's files."""
+        """Close the files and write the summary; the plot follows on the plot thread.
+
+        Returns the record's files, the plot's two among them. Drawing takes 2 CPU-seconds
+        or more (more on a busy host), so the goal's result and the arm's unload do not wait
+        for it: summary.json says `"plot": "pending"` until the files are there ("drawn")
+        or it could not be drawn ("failed", with plot_error). wait_for_plot() waits.
+        """
         with self._lock:
             if self.closed:
                 return self.files()
@@ -181,17 +189,34 @@ class RunRecord:
             self._bag_file.close()
             self._write_bag_metadata()
             self._csv_file.close()
-        self.summary.update(result)
-        self.summary["status"] = result.get("outcome", "finished")
-        self.summary["finished"] = datetime.datetime.now(datetime.timezone.utc).isoformat()
-        self._write_summary()
-        try:
-            plot_run_on_plot_thread(self.rows, segments, self.spectra, self.path("plot"),
-                                    f"{self.summary['cell_id']}: {self.summary['status']}")
-        except Exception as error:  # noqa: BLE001 - a plot must never lose the record
-            self.summary["plot_error"] = str(error)
+            self.summary.update(result)
+            self.summary["status"] = result.get("outcome", "finished")
+            self.summary["finished"] = datetime.datetime.now(
+                datetime.timezone.utc).isoformat()
+            self.summary["plot"] = "pending"
             self._write_summary()
-        return self.files()
+        try:
+            plot = submit_plot(self.rows, segments, self.spectra, self.path("plot"),
+                               f"{self.summary['cell_id']}: {self.summary['status']}")
+        except RuntimeError as error:      # the interpreter is shutting down
+            self._plot_ended(error)
+            return self.files()
+        plot.add_done_callback(lambda future: self._plot_ended(future.exception()))
+        return sorted(set(self.files()) | {self.path("plot.png"), self.path("plot.svg")})
+
+    def _plot_ended(self, error) -> None:
+        try:
+            with self._lock:
+                self.summary["plot"] = "failed" if error else "drawn"
+                if error:                    # a plot must never lose the record
+                    self.summary["plot_error"] = f"{type(error).__name__}: {error}"
+                self._write_summary()
+        finally:
+            self._plot_written.set()
+
+    def wait_for_plot(self, timeout_s: float = 120.0) -> bool:
+        """True once the plot is drawn; False if it failed or is still being drawn."""
+        return self._plot_written.wait(timeout_s) and self.summary.get("plot") == "drawn"
 
     def files(self) -> list:
         return sorted(os.path.join(root, name) for root, _, names in os.walk(self.folder)

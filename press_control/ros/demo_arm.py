@@ -60,6 +60,7 @@ class DemoArmNode(Node):
         self.handling_changed = threading.Condition(self.lock)
         self.results = []
         self.finished = threading.Event()
+        self.stopped = ""                          # why the program ended early, if it did
         self.on_feedback = None                    # hooks for an embedding program
         self.on_cell_done = None
         self._stop = threading.Event()
@@ -67,8 +68,10 @@ class DemoArmNode(Node):
         self.heartbeat = self.create_publisher(ArmHeartbeat, "handling/arm", 10)
         self.create_subscription(HandlingState, "handling/state", self.on_handling, LATCHED,
                                  callback_group=group)
-        self.create_timer(1.0 / self.config.heartbeat_rate_hz, self.publish_heartbeat,
-                          callback_group=group)
+        # On a thread of its own, not an executor timer: the heartbeat must not wait for the
+        # executor of a busy process (the press faults a cell on a stale one).
+        self.heartbeats = threading.Thread(target=self._beat, name="arm-heartbeat", daemon=True)
+        self.heartbeats.start()
         self.client = ProfileClient(self)
         self.worker = threading.Thread(target=self._work, name="demo-arm", daemon=True)
         self.worker.start()
@@ -100,6 +103,11 @@ class DemoArmNode(Node):
             if self.context.ok():           # Ctrl-C ends the context under the arm's last move
                 raise
 
+    def _beat(self) -> None:
+        period = 1.0 / self.config.heartbeat_rate_hz
+        while not self._stop.wait(period) and self.context.ok():
+            self.publish_heartbeat()
+
     # ---- the robot program -------------------------------------------------------------
     def _work(self) -> None:
         try:
@@ -109,6 +117,7 @@ class DemoArmNode(Node):
             for number in range(1, self.config.cells + 1):
                 self._one_cell(f"{self.config.cell_prefix}-{number}")
         except ArmStopped as stop:
+            self.stopped = str(stop)
             self.get_logger().error(f"arm stopped: {stop}")
         finally:
             self._move(False, "", INTENT_NONE)
@@ -121,7 +130,8 @@ class DemoArmNode(Node):
             self.finished.set()
 
     def all_succeeded(self) -> bool:
-        return len(self.results) == self.config.cells and all(
+        """Every cell pressed successfully and unloaded: no wait of the arm ran out."""
+        return not self.stopped and len(self.results) == self.config.cells and all(
             r.outcome == SUCCEEDED for r in self.results)
 
     def _one_cell(self, cell_id: str) -> None:

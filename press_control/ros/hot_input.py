@@ -29,6 +29,7 @@ class HotInputs:
         self.period_s = period_s
         self.inputs = []
         self._lock = threading.Lock()
+        self._draining = threading.Lock()    # one drain at a time keeps arrival order
         self._stop = threading.Event()
         self.thread = None
         if period_s is not None:
@@ -49,17 +50,22 @@ class HotInputs:
             self.inputs.append((subscription, callback))
 
     def drain(self) -> None:
-        """Call the callbacks of every message waiting, topic by topic, in arrival order."""
+        """Call the callbacks of every message waiting, topic by topic, in arrival order.
+
+        Any thread may call it (e.g. to judge a heartbeat's age only after taking what has
+        arrived); drains run one at a time.
+        """
         with self._lock:
             inputs = list(self.inputs)
-        for subscription, callback in inputs:
-            with subscription.handle:
-                while True:
-                    taken = subscription.handle.take_message(subscription.msg_type,
-                                                             subscription.raw)
-                    if taken is None:
-                        break
-                    callback(taken[0])
+        with self._draining:
+            for subscription, callback in inputs:
+                with subscription.handle:
+                    while True:
+                        taken = subscription.handle.take_message(subscription.msg_type,
+                                                                 subscription.raw)
+                        if taken is None:
+                            break
+                        callback(taken[0])
 
     def _drain_periodically(self) -> None:
         while not self._stop.wait(self.period_s):

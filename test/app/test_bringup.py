@@ -32,7 +32,7 @@ def follow_handling(cell):
     return seen
 
 
-@pytest.mark.minutes
+@pytest.mark.minutes(50)
 def test_three_cells_in_a_row_through_the_demo_arm(started, tmp_path):
     cell = started(demo_arm=True, record_dir=str(tmp_path), arm_parameters={
         "cells": 3, "preset": "handling_check", "dwell_s": 0.3, "jitter_s": 0.4, "seed": 7})
@@ -125,7 +125,7 @@ def call(client):
     return future.result()
 
 
-@pytest.mark.minutes
+@pytest.mark.minutes(180)
 @pytest.mark.timeout(900)            # about 3 minutes alone; longer on a loaded host
 def test_the_readme_demo_command_runs_in_its_short_form(tmp_path):
     demo = subprocess.run([sys.executable, "-m", "press_control.app.cli", "demo",

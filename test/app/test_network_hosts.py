@@ -36,7 +36,7 @@ def start_arm(hosts, folder, name, preset):
     return arm, results
 
 
-@pytest.mark.minutes
+@pytest.mark.minutes(55)
 def test_press_and_arm_on_two_hosts(hosts, tmp_path):
     sim_dir, log_path = tmp_path / "sim", tmp_path / "bringup.log"
     sim_dir.mkdir()

@@ -21,6 +21,7 @@ def _records(root):
                   "final_interface_resistance_ohm": 41.26})
     second = RunRecord(root, "cell-b", {"preset": ""}, started=day + datetime.timedelta(hours=1))
     second.finish({"outcome": "ABORTED", "peak_mpa": math.nan})
+    assert first.wait_for_plot() and second.wait_for_plot()
     return first.folder, second.folder
 
 

@@ -321,7 +321,7 @@ ARM_VISIT = st.tuples(
     st.floats(0.0, 2.0))                                    # silent before entering, s
 
 
-@pytest.mark.minutes
+@pytest.mark.minutes(45)
 @settings(max_examples=40, deadline=None)
 @given(st.lists(ARM_VISIT, min_size=1, max_size=8))
 def test_platen_never_advances_with_the_arm_inside(visits):

@@ -108,6 +108,7 @@ def test_runs_and_their_files_are_served_and_nothing_else(served, tmp_path):
     server, _, _ = served()
     record = RunRecord(str(tmp_path / "runs"), "cell-9", {"preset": "demo_cell"})
     record.finish({"outcome": "SUCCEEDED", "peak_mpa": 40.0})
+    assert record.wait_for_plot()
     runs = json.loads(_request("GET", server.address + "api/runs")[1])["runs"]
     assert [r["cell_id"] for r in runs] == ["cell-9"]
     assert {"plot.png", "summary.json"} <= set(runs[0]["files"])

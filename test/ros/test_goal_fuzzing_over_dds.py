@@ -86,7 +86,7 @@ def live(ros_context, spin, tmp_path):
         yield Cell(ros_context, spin, sim, tmp_path)
 
 
-@pytest.mark.minutes
+@pytest.mark.minutes(55)
 @settings(max_examples=30, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(goal=GOAL)

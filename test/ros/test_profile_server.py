@@ -122,6 +122,7 @@ def test_ramp_hold_release_succeeds_with_feedback_and_a_complete_record(cell):
                         parse_constant=lambda name: pytest.fail(f"{name} in summary.json"))
     jsonschema.validate(summary, json.load(open(SUMMARY_SCHEMA)))
     assert summary["status"] == "SUCCEEDED" and summary["cell_id"] == "cell-1"
+    assert summary["plot"] in ("pending", "drawn")         # the result does not wait for it
     assert summary["goal"]["force_calibration"]["applied"] is False     # none configured
     assert summary["goal"]["stack"] == {"electrolyte": "li6ps5cl", "electrolyte_mass_mg": 150.0,
                                         "true_density_g_cm3": 1.64, "anode": "li_metal",
@@ -206,7 +207,9 @@ def test_cancel_in_every_segment_type_releases(cell, segments, cancel_in):
     result = cell.result(handle)
     assert result.outcome == Result.CANCELED, result.reason
     assert cell.sim.true_pressure_mpa() < 1.0
-    assert result.record_dir and os.path.exists(os.path.join(result.record_dir, "plot.png"))
+    assert result.record_dir
+    wait_for(lambda: os.path.exists(os.path.join(result.record_dir, "plot.png")), timeout=120,
+             message="the run's plot (drawn after the result)")
 
 
 def test_driver_disconnect_aborts_with_the_reason(cell):

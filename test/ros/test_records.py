@@ -43,6 +43,9 @@ def test_complete_record(tmp_path):
     names = {os.path.relpath(f, record.folder) for f in files}
     assert {"summary.json", "samples.csv", "plot.png", "bag/run.mcap"} <= names
     assert json.load(open(record.path("summary.json")))["status"] == "SUCCEEDED"
+    assert record.wait_for_plot()
+    assert json.load(open(record.path("summary.json")))["plot"] == "drawn"
+    assert os.path.getsize(record.path("plot.png")) > 10_000
     assert len(open(record.path("samples.csv")).readlines()) == 61
     with open(record.path("bag/run.mcap"), "rb") as stream:
         decoded = list(make_reader(stream, decoder_factories=[DecoderFactory()])
@@ -139,6 +142,22 @@ def test_summary_is_strict_json(tmp_path):
     assert summary["segments"][0]["overshoot_mpa"] is None
 
 
+def test_a_plot_that_fails_leaves_the_record_whole_and_says_why(tmp_path, monkeypatch):
+    from press_control.records import plot
+
+    def broken(*_):
+        raise RuntimeError("no fonts")
+    monkeypatch.setattr(plot, "plot_run", broken)
+    record = RunRecord(str(tmp_path), "c", {}, codec=RosMessageCodec())
+    _fill(record)
+    record.finish({"outcome": "SUCCEEDED"})
+    assert not record.wait_for_plot()
+    summary = json.load(open(record.path("summary.json")))
+    assert summary["plot"] == "failed" and "no fonts" in summary["plot_error"]
+    assert summary["status"] == "SUCCEEDED"
+    assert len(open(record.path("samples.csv")).readlines()) == 61
+
+
 def test_every_sweep_is_kept_as_csv_and_drawn(tmp_path):
     frequencies = [10 ** (6 - k / 5) for k in range(31)]
     record = RunRecord(str(tmp_path), "c", {})
@@ -146,7 +165,9 @@ def test_every_sweep_is_kept_as_csv_and_drawn(tmp_path):
         z = [100 + zi for zi in _arc(resistance, 1e-6, frequencies)]
         record.add_spectrum(Spectrum(frequencies, [v.real for v in z], [v.imag for v in z]))
     files = record.finish({"outcome": "SUCCEEDED"})
-    names = {os.path.relpath(f, record.folder) for f in files}
+    assert record.wait_for_plot()
+    names = {os.path.relpath(f, record.folder) for f in record.files()}
+    assert names == {os.path.relpath(f, record.folder) for f in files}
     assert {"spectra/sweep_001.csv", "spectra/sweep_002.csv", "plot.png", "plot.svg"} <= names
     rows = [line.split(",") for line in open(record.path("spectra/sweep_002.csv"))]
     assert len(rows) == 31 and float(rows[0][0]) == 1e6

@@ -28,7 +28,7 @@ def rss_mib(pid: int) -> float:
     raise ValueError(f"no VmRSS for {pid}")
 
 
-@pytest.mark.minutes
+@pytest.mark.minutes(50)
 @pytest.mark.timeout(900)
 def test_two_presses_in_two_namespaces_run_at_once_without_crosstalk(started, tmp_path):
     cells, handling, states = {}, {}, {}
@@ -62,7 +62,7 @@ def test_two_presses_in_two_namespaces_run_at_once_without_crosstalk(started, tm
         assert cell.sim.true_pressure_mpa() < 1.0
 
 
-SOAKS = [pytest.param(10, marks=[pytest.mark.minutes, pytest.mark.timeout(900)]),
+SOAKS = [pytest.param(10, marks=[pytest.mark.minutes(140), pytest.mark.timeout(900)]),
          pytest.param(50, marks=[pytest.mark.long, pytest.mark.timeout(3000)])]
 
 
