@@ -52,8 +52,11 @@ def plot_run(rows, segments, spectra, path_base: str, title: str) -> list:
     def column(name):
         return [row.get(name, math.nan) for row in rows]
     t = column("time_s")
-    figure = plt.figure(figsize=(14, 8.5), layout="constrained")
-    grid = figure.add_gridspec(3, 2, width_ratios=[2.2, 1], height_ratios=[3, 1.6, 1.4])
+    figure = plt.figure(figsize=(14, 8.5))
+    # Fixed margins: the constrained layout engine took a third of the drawing time.
+    grid = figure.add_gridspec(3, 2, width_ratios=[2.2, 1], height_ratios=[3, 1.6, 1.4],
+                               left=0.06, right=0.985, bottom=0.065, top=0.955,
+                               wspace=0.2, hspace=0.4)
     top = figure.add_subplot(grid[0, 0])
     middle = figure.add_subplot(grid[1, 0], sharex=top)
     bottom = figure.add_subplot(grid[2, 0], sharex=top)
@@ -113,7 +116,6 @@ def plot_run(rows, segments, spectra, path_base: str, title: str) -> list:
 
     paths = [f"{path_base}.png", f"{path_base}.svg"]
     figure.savefig(paths[0], dpi=90)
-    figure.set_layout_engine("none")      # keep the layout just made: it was half the time
     figure.savefig(paths[1])
     plt.close(figure)
     return paths
