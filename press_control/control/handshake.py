@@ -217,7 +217,7 @@ class Handshake:
                                    now_s)
         return []
 
-    def _visit_ended(self, visit: "Visit", now_s: float) -> List[Transition]:
+    def _visit_ended(self, visit: Visit, now_s: float) -> List[Transition]:
         """The arm that entered has reported itself outside again."""
         if self.state == READY_TO_LOAD and visit.intent == INTENT_LOAD and visit.cell_id:
             self.cell_id = visit.cell_id
