@@ -82,7 +82,6 @@ class Handshake:
         self.cell_id = ""
         self.reason = "started"
         self.since_s = now_s
-        self.arm: Optional[ArmReport] = None     # the latest report of any arm
         self.arms = ArmTable(self.timeouts.arm_heartbeat_s)
         self._visit: Optional[Visit] = None      # an arm inside between press cycles
         self._goal_end = None           # (reason, time) once the running profile ended
@@ -95,7 +94,6 @@ class Handshake:
         Visits are followed report by report, not sampled by update(): a loaded host may
         take an arm's whole visit (in, place, out) off the wire between two updates.
         """
-        self.arm = report
         self.arms.update(report)
         if not self.arm_required or self.state not in HANDOFF_STATES:
             return []

@@ -35,7 +35,7 @@ class Cell:
         self.now += seconds
         if press:
             self.press = PressReport(**{"pressure_mpa": self.press.pressure_mpa, **press})
-        arm = self.machine.arm
+        arm = self.machine.arms.latest
         if arm is not None:                   # a live arm keeps sending the same report
             self.pending += self.machine.on_arm(ArmReport(arm.arm_id, arm.in_workspace,
                                                           arm.cell_id, arm.intent, self.now))
@@ -154,8 +154,7 @@ def test_intrusion_while_pressing_faults_and_latches(inside):
         [transition] = cell.tick()
         assert "arm 'arm_1' is in the workspace" in transition.reason
     else:
-        cell.machine.arm = ArmReport("arm_1", False, "", INTENT_NONE, cell.now)
-        cell.now += 1.5
+        cell.now += 1.5                   # the last report (outside) goes stale
         [transition] = cell.machine.update(cell.press, cell.now)
         assert "stale" in transition.reason
     assert cell.state == FAULT and transition.reason.startswith("intrusion while pressing")
@@ -360,7 +359,7 @@ def test_arm_intrusion_in_every_state(state):
     assert cell.state == state
     cell.arm(True, "", INTENT_NONE)
     cell.tick()
-    assert not arm_clear(cell.machine.arm, cell.now, 1.0), "the driver withholds motion"
+    assert not arm_clear(cell.machine.arms.latest, cell.now, 1.0), "the driver withholds motion"
     if state in (CLOSING, PRESSING, FAULT):
         assert cell.state == FAULT
         return
