@@ -88,6 +88,10 @@ class LinkCounters:
 class Press:
     """Modbus client (RTU, or TCP over a tcp:// line) of one press controller."""
 
+    # A controller that has just powered up (or a simulator that has just started) may miss
+    # the first request; only silence on every attempt means a wrong id, baud rate or cable.
+    IDENTIFY_ATTEMPTS = 3
+
     def __init__(self, line, slave_id: int, register_map: RegisterMap, timeout_s: float = 0.1,
                  open_master=None, force_calibration=NO_CALIBRATION):
         """Talk to the controller over `line` (a transports.SerialLine or a scripted line).
@@ -140,15 +144,19 @@ class Press:
 
     def _identify(self) -> Identity:
         count = self.map["capacity_kn"].address + 1
-        try:
-            words = self._master.read_holding_registers(0, count)
-        except rtu.ModbusTimeout:
-            raise PressIdentityError(
-                f"no reply from slave id {self.slave_id} on {self.port_name} at {self.line.baud} "
-                f"baud: wrong slave id, baud rate, parity or cable") from None
-        except rtu.ModbusError as error:
-            raise PressIdentityError(f"identity read on {self.port_name} failed: {error}") \
-                from None
+        for attempt in range(1, self.IDENTIFY_ATTEMPTS + 1):
+            try:
+                words = self._master.read_holding_registers(0, count)
+                break
+            except rtu.ModbusTimeout:
+                if attempt == self.IDENTIFY_ATTEMPTS:
+                    raise PressIdentityError(
+                        f"no reply from slave id {self.slave_id} on {self.port_name} at "
+                        f"{self.line.baud} baud after {attempt} attempts: wrong slave id, baud "
+                        "rate, parity or cable") from None
+            except rtu.ModbusError as error:
+                raise PressIdentityError(f"identity read on {self.port_name} failed: {error}") \
+                    from None
         magic = self.map.decode("magic", words)
         if magic != self.map.magic:
             raise PressIdentityError(

@@ -13,6 +13,7 @@ class LineFaults:
     garbage_rate: float = 0.0        # prefix this fraction of replies with random bytes
     drop_rate: float = 0.0           # never answer this fraction of requests
     delay_s: float = 0.0             # extra response delay
+    drop_next: int = 0               # never answer this many next requests (a waking device)
 
     def __post_init__(self):
         self._rng = np.random.default_rng(12345)
@@ -27,6 +28,10 @@ class LineFaults:
 
     def distort(self, reply: bytes):
         """The bytes that actually go out for a reply (None: dropped)."""
+        with self._lock:
+            if self.drop_next > 0:
+                self.drop_next -= 1
+                return None
         if self._chance(self.drop_rate):
             return None
         if self._chance(self.crc_error_rate):

@@ -177,6 +177,7 @@ class Simulator:
             "garbage_rate": lambda: setattr(self.press_faults, "garbage_rate", float(value)),
             "drop_rate": lambda: setattr(self.press_faults, "drop_rate", float(value)),
             "delay_ms": lambda: setattr(self.press_faults, "delay_s", float(value) / 1000.0),
+            "drop_next": lambda: setattr(self.press_faults, "drop_next", int(value)),
             "garbage": lambda: self.press_port.write(os.urandom(int(value or 16))),
             "stuck_sensor": lambda: self.sensors.stick(
                 None if value == "off" else self.controller.measured_force_kn),

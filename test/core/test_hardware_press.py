@@ -39,6 +39,21 @@ def test_a_closed_link_refuses_commands_by_name(sim):
     assert sim.controller.get("force_setpoint_kn") == 0.0
 
 
+def test_a_controller_that_misses_its_first_requests_is_still_identified(sim):
+    """A device just powered up (or a simulator just started) may not answer at once."""
+    sim.inject("drop_next", Press.IDENTIFY_ATTEMPTS - 1)
+    press = _press(sim.config.press_path)
+    assert press.connect().capacity_kn == pytest.approx(294.2)
+    assert sim.press_faults.drop_next == 0          # the simulator did drop those requests
+    press.close()
+
+
+def test_a_controller_silent_on_every_attempt_is_named(sim):
+    sim.inject("drop_next", Press.IDENTIFY_ATTEMPTS)
+    with pytest.raises(PressIdentityError, match=f"after {Press.IDENTIFY_ATTEMPTS} attempts"):
+        _press(sim.config.press_path).connect()
+
+
 def test_wrong_port_is_named(sim):
     with pytest.raises(PressConnectionError, match="cannot open /nonexistent"):
         _press("/nonexistent/ttyUSB0").connect()
