@@ -17,6 +17,8 @@ import threading
 import rclpy
 from rclpy.qos import HistoryPolicy, QoSProfile
 
+from press_control.pacing import StopFlag
+
 
 class HotInputs:
     """Subscriptions of `node` drained by one thread of their own every period_s."""
@@ -30,7 +32,7 @@ class HotInputs:
         self.inputs = []
         self._lock = threading.Lock()
         self._draining = threading.Lock()    # one drain at a time keeps arrival order
-        self._stop = threading.Event()
+        self._stop = StopFlag()
         self.thread = None
         if period_s is not None:
             self.thread = threading.Thread(target=self._drain_periodically,
@@ -98,7 +100,7 @@ class ThreadTimer:
         self.period_s = period_s
         self.callback = callback
         self.alive = alive
-        self._stop = threading.Event()
+        self._stop = StopFlag()
         self.thread = threading.Thread(target=self._run, name=name, daemon=True)
         self.thread.start()
 

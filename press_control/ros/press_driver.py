@@ -36,6 +36,7 @@ from press_control.hardware.press import Press, PressError
 from press_control.hardware.transports import SerialLine
 from press_control.ros.diagnostics import LEVEL_ERROR, LEVEL_OK, LEVEL_WARN, DiagnosticsPort
 from press_control.ros.hot_input import HotInputs
+from press_control.pacing import StopFlag
 from press_control.ros.guard import guarded, guarded_service
 from press_control.ros.parameters import DRIVER_PARAMETERS, declare, read_config
 from press_control.ros.spin import ExecutorThread, spin_node
@@ -75,7 +76,7 @@ class PressDriverNode(LifecycleNode):
         super().__init__("press_driver", **kwargs)
         self.config = declare(self, DRIVER_PARAMETERS, changeable=lambda: self.supervisor is None)
         self.supervisor = None
-        self._stop = threading.Event()
+        self._stop = StopFlag()
         self._thread = None
         self._poll_times = collections.deque(maxlen=500)
         self._listeners, self._listeners_checked_s = (False, False, False), -math.inf
