@@ -14,6 +14,7 @@ setup(
         (f"share/{PACKAGE}", ["package.xml"]),
         (f"share/{PACKAGE}/launch", glob("launch/*.launch.py")),
         (f"share/{PACKAGE}/config", glob("config/*.yaml")),
+        (f"share/{PACKAGE}/config/die_calibration_sim", glob("config/die_calibration_sim/*.yaml")),
     ],
     package_data={f"{PACKAGE}.panel": ["static/*.*", "static/vendor/*"]},
     install_requires=["setuptools"],

@@ -1,4 +1,8 @@
-"""Densification from the platen position: thickness, relative density, Heckel fit."""
+"""Densification from the sample thickness: relative density and the Heckel fit.
+
+The thickness comes from the platen position through the die's calibration
+(die_calibration.py), which holds everything between sensor and sample.
+"""
 import dataclasses
 import math
 
@@ -12,18 +16,12 @@ class Sample:
     mass_mg: float
     true_density_g_cm3: float
     die_area_mm2: float
-    frame_stiffness_kn_mm: float = 800.0    # the platen sensor sees the frame stretch too
     elastic_modulus_mpa: float = math.inf   # compact's modulus: removes in-die elastic strain
 
-    def thickness_mm(self, platen_position_mm: float, force_kn: float) -> float:
-        """Sample thickness from the platen gap (zeroed punch-on-punch, empty die)."""
-        return platen_position_mm + force_kn / self.frame_stiffness_kn_mm
-
-    def plastic_thickness_mm(self, platen_position_mm: float, force_kn: float) -> float:
+    def plastic_thickness_mm(self, thickness_mm: float, force_kn: float) -> float:
         """Thickness without the elastic strain under load (what remains on release)."""
         pressure = force_kn * 1000.0 / self.die_area_mm2
-        return self.thickness_mm(platen_position_mm, force_kn) / \
-            (1.0 - pressure / self.elastic_modulus_mpa)
+        return thickness_mm / (1.0 - pressure / self.elastic_modulus_mpa)
 
     def relative_density(self, thickness_mm: float) -> float:
         if thickness_mm <= 0:

@@ -1,4 +1,4 @@
-"""Operator command line `pressctl`: run profiles, list run records, run the demo."""
+"""Operator command line `pressctl`: run profiles, calibrate dies, list records, run the demo."""
 import argparse
 import signal
 import sys
@@ -54,6 +54,62 @@ def set_die(args: argparse.Namespace) -> int:
     return 0 if reply.success else 3
 
 
+def calibrate_die(args: argparse.Namespace) -> int:
+    """Punch-on-punch calibration of the installed die, stored for interface_monitor."""
+    import datetime
+    from press_control.analysis.die_calibration import (DieCalibrationError,
+                                                        calibration_from_holds,
+                                                        empty_die_problem, save_calibration)
+    from press_control.app.progress import progress_line
+    from press_control.control.profile_runner import SUCCEEDED
+    from press_control.ros.operator import GoalRejected, NoAnswer, PressOperator
+    from press_control.ros.profile_client import OUTCOME_NAMES, ResultLost
+
+    if not args.empty_die:
+        print("pressctl: calibrate-die presses the die EMPTY, punches touching, up to "
+              f"{args.top_mpa:g} MPa; confirm with --empty-die", file=sys.stderr)
+        return 2
+    operator = PressOperator(args.namespace)
+    cancel = threading.Event()
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda *_: cancel.set())
+    try:
+        result, holds = operator.calibrate_die(
+            args.die, args.top_mpa, args.levels, args.hold_s, wait_s=args.wait_s,
+            cancel_event=cancel,
+            on_feedback=lambda f: print("\r" + progress_line(f, f.segment_count), end="",
+                                        flush=True))
+    except (NoAnswer, ResultLost) as missing:
+        print(f"\npressctl: {missing}", file=sys.stderr)
+        return 2
+    except GoalRejected as rejection:
+        print(f"pressctl: {rejection}", file=sys.stderr)
+        return 3
+    finally:
+        operator.close()
+    print()
+    if OUTCOME_NAMES.get(result.outcome) != SUCCEEDED:
+        print(f"pressctl: calibration run ended {OUTCOME_NAMES.get(result.outcome)}: "
+              f"{result.reason}; nothing written", file=sys.stderr)
+        return 1
+    try:
+        calibration = calibration_from_holds(args.die, holds,
+                                             datetime.date.today().isoformat(), args.press)
+    except DieCalibrationError as error:
+        print(f"pressctl: {error}; nothing written", file=sys.stderr)
+        return 1
+    problem = empty_die_problem(calibration)
+    if problem:
+        print(f"pressctl: {problem}; nothing written", file=sys.stderr)
+        return 1
+    compliance_mm = calibration.empty_position_mm[0] - calibration.empty_position_mm[-1]
+    path = save_calibration(args.dir, calibration)
+    print(f"pressctl: die {args.die}: {len(calibration.force_kn)} levels up to "
+          f"{calibration.force_kn[-1]:.2f} kN, {compliance_mm * 1000:.1f} um of compliance; "
+          f"written to {path}")
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     from press_control.app.demo import run_demo
     return run_demo(args)
@@ -88,6 +144,23 @@ def build_parser() -> argparse.ArgumentParser:
     die.add_argument("--namespace", default="", help="namespace of the press, e.g. press_1")
     die.add_argument("--wait-s", type=float, default=20.0, help="wait this long for the driver")
     die.set_defaults(handler=set_die)
+    calibrate = commands.add_parser(
+        "calibrate-die", help="punch-on-punch calibration of the installed die (empty, "
+        "punches touching): interface_monitor's thickness and density use it")
+    calibrate.add_argument("die", help="die id of the installed die, e.g. d10")
+    calibrate.add_argument("--empty-die", action="store_true",
+                           help="confirm the die is empty with its punches touching")
+    calibrate.add_argument("--top-mpa", type=float, default=392.0,
+                           help="highest level (at least the highest pressure you will use)")
+    calibrate.add_argument("--levels", type=int, default=8, help="hold levels (3 or more)")
+    calibrate.add_argument("--hold-s", type=float, default=4.0, help="each level's hold")
+    calibrate.add_argument("--dir", default="~/.ros/press_control/dies",
+                           help="calibration folder (interface_monitor's die_calibration_dir)")
+    calibrate.add_argument("--press", default="", help="press name recorded in the file")
+    calibrate.add_argument("--namespace", default="", help="namespace of the press, e.g. press_1")
+    calibrate.add_argument("--wait-s", type=float, default=20.0,
+                           help="wait this long for the server")
+    calibrate.set_defaults(handler=calibrate_die)
     demo = commands.add_parser("demo", help="run the whole system against the built-in simulator")
     demo.add_argument("--full", action="store_true",
                       help="the full-length profile (full_cell, about 25 min a cell) instead "

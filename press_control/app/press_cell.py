@@ -101,7 +101,10 @@ class PressCell:
         if self.record_dir:
             server["record_dir"] = os.path.abspath(self.record_dir)
         self.host.add_server(server)
-        self.host.add_monitor({"lcr_port": self.lcr_port} if self.lcr_port else {})
+        monitor = {"lcr_port": self.lcr_port} if self.lcr_port else {}
+        if self.use_sim:              # ...and with the simulated dies' calibrations
+            monitor["die_calibration_dir"] = config_path("die_calibration_sim")
+        self.host.add_monitor(monitor)
         if self.sim is not None:
             self.host.add_world(self.sim.inject)
         if self.driver_in_process:

@@ -19,6 +19,7 @@ from std_srvs.srv import Trigger
 from press_control.ros.qos import LATCHED
 from press_control.analysis.eis_fit import SpectrumFitter, area_specific_ohm_cm2
 from press_control.analysis.densification import Sample, heckel_fit
+from press_control.analysis.die_calibration import DieCalibrations
 from press_control.analysis.events import EventDetector, EventThresholds, Inputs
 from press_control.hardware.transports import line_for
 from press_control.hardware.impedance_analyzer import (APERTURE_S, AnalyzerError,
@@ -72,6 +73,7 @@ class InterfaceMonitorNode(Node):
         self.fit_time_s = math.nan
         self.heckel = None
         self._ramp = []
+        self.die_calibrations = DieCalibrations(self.config.die_calibration_dir)
         self.non_physical = 0
         self.unfitted = 0                # sweeps whose interface resistance was not determined
         self.loop_errors = 0             # unexpected exceptions in the instrument loop
@@ -149,6 +151,15 @@ class InterfaceMonitorNode(Node):
         response.success, response.message = True, "sweep queued"
         return response
 
+    def thickness_of(self, state) -> float:
+        """The sample's thickness through the installed die's calibration (NaN without)."""
+        if state is None or not state.connected or not state.die_id:
+            return math.nan
+        calibration, _ = self.die_calibrations.get(state.die_id)
+        if calibration is None:
+            return math.nan
+        return calibration.thickness_mm(state.platen_position_mm, state.force_kn)
+
     def density_of(self, state) -> float:
         if state is None or not state.connected or not state.die_area_mm2:
             return math.nan
@@ -157,9 +168,8 @@ class InterfaceMonitorNode(Node):
                                  stack.true_density_g_cm3 > 0):
             return math.nan                   # the goal did not say what is in the die
         sample = Sample(stack.electrolyte_mass_mg, stack.true_density_g_cm3,
-                        state.die_area_mm2, self.config.frame_stiffness_kn_mm,
-                        self.config.elastic_modulus_mpa)
-        return sample.relative_density(sample.plastic_thickness_mm(state.platen_position_mm,
+                        state.die_area_mm2, self.config.elastic_modulus_mpa)
+        return sample.relative_density(sample.plastic_thickness_mm(self.thickness_of(state),
                                                                    state.force_kn))
 
     # ---- the instrument ----------------------------------------------------------------
@@ -271,8 +281,7 @@ class InterfaceMonitorNode(Node):
         density = self.density_of(state)
         health.relative_density = density
         health.porosity = 1.0 - density if math.isfinite(density) else math.nan
-        health.thickness_mm = (state.platen_position_mm + state.force_kn /
-                               self.config.frame_stiffness_kn_mm) if state else math.nan
+        health.thickness_mm = self.thickness_of(state)
         heckel = self.heckel
         health.heckel_k_per_mpa = heckel.k_per_mpa if heckel else math.nan
         health.heckel_a = heckel.a if heckel else math.nan
@@ -314,6 +323,13 @@ class InterfaceMonitorNode(Node):
                   "malformed_replies": self.analyzer.malformed_replies,
                   "timeouts": self.analyzer.timeouts, "non_physical_values": self.non_physical,
                   "active_events": ",".join(self.detector.active)}
+        state = self.state
+        if state is not None and state.die_id:
+            calibration, problem = self.die_calibrations.get(state.die_id)
+            values["die_calibration"] = problem or (
+                f"{calibration.source} (measured {calibration.measured or '?'}, "
+                f"{calibration.describe()['compliance_um']} um over "
+                f"{calibration.force_kn[-1]:g} kN)")
         self.diagnostics.publish(LEVEL_OK if connected else LEVEL_ERROR, message, values,
                                  self.analyzer.identity)
 

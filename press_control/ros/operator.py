@@ -6,7 +6,9 @@ import rclpy
 
 from press_control.ros.profile_client import GoalRejected, ProfileClient
 from press_control.ros.spin import SpinningNode
+from press_control.analysis.die_calibration import plan_levels_mpa
 from press_control_interfaces.action import RunPressureProfile
+from press_control_interfaces.msg import PressState, ProfileSegment
 from press_control_interfaces.srv import SetInstalledDie
 
 __all__ = ["GoalRejected", "NoAnswer", "PressOperator"]
@@ -43,6 +45,53 @@ class PressOperator:
         if stack is not None:
             goal.electrolyte, goal.electrolyte_mass_mg, goal.anode = stack
         return client.run(goal, on_feedback=on_feedback, cancel_event=cancel_event)
+
+    def calibrate_die(self, die_id: str, top_mpa: float, levels: int = 8, hold_s: float = 4.0,
+                      rate_mpa_s: float = 10.0, wait_s: float = 20.0, on_feedback=None,
+                      cancel_event=None):
+        """Press the empty die level by level; return (Result, holds).
+
+        holds: per level, the (force_kn, platen_position_mm) of every `state` received
+        while its hold ran (analysis/die_calibration.calibration_from_holds takes them).
+        The run is an ordinary goal (custom segments), so every rule of a goal applies.
+        """
+        client = ProfileClient(self.spinning.node)
+        if not client.wait_for_server(wait_s):
+            raise NoAnswer(f"no run_profile server in namespace '{self.namespace}'")
+        segments = []
+        for level in plan_levels_mpa(top_mpa, levels):
+            segments.append(ProfileSegment(type=ProfileSegment.RAMP, target_mpa=level,
+                                           rate_mpa_s=rate_mpa_s))
+            segments.append(ProfileSegment(type=ProfileSegment.HOLD, target_mpa=level,
+                                           duration_s=hold_s, settling_s=1.0,
+                                           tolerance_mpa=max(0.5, 0.01 * level)))
+        segments.append(ProfileSegment(type=ProfileSegment.RELEASE, target_mpa=0.0,
+                                       rate_mpa_s=2 * rate_mpa_s))
+        holds = {index: [] for index, segment in enumerate(segments)
+                 if segment.type == ProfileSegment.HOLD}
+        running = [-1]
+        lock = threading.Lock()
+
+        def on_state(state) -> None:
+            with lock:
+                if running[0] in holds and state.connected:
+                    holds[running[0]].append((state.force_kn, state.platen_position_mm))
+
+        def forward(feedback) -> None:
+            with lock:
+                running[0] = feedback.segment_index
+            if on_feedback is not None:
+                on_feedback(feedback)
+        subscription = self.spinning.node.create_subscription(PressState, "state", on_state,
+                                                              100)
+        try:
+            goal = RunPressureProfile.Goal(segments=segments, die_id=die_id,
+                                           cell_id=f"die-calibration-{die_id}")
+            result = client.run(goal, on_feedback=forward, cancel_event=cancel_event)
+        finally:
+            self.spinning.node.destroy_subscription(subscription)
+        with lock:
+            return result, [holds[index] for index in sorted(holds)]
 
     def set_die(self, die_id: str, wait_s: float = 20.0):
         """Ask press_driver to record the installed die; returns its reply."""

@@ -128,8 +128,8 @@ MONITOR_PARAMETERS = [
     Spec("reconnect_backoff_s", 1.0, "analyzer reconnect delay", "s", 0.1, 60.0),
     Spec("elastic_modulus_mpa", 20000.0, "compact's elastic modulus (in-die strain "
          "correction of the density)", "MPa", 100.0, 1e7),
-    Spec("frame_stiffness_kn_mm", 800.0, "press frame stiffness (platen sensor correction)",
-         "kN/mm", 1.0, 1e6),
+    Spec("die_calibration_dir", "~/.ros/press_control/dies", "folder of the dies' "
+         "punch-on-punch calibrations, <die_id>.yaml (pressctl calibrate-die)"),
     Spec("contact_below_ohm", 40.0, "contact established under this interface resistance",
          "ohm", 0.01, 1e6),
     Spec("short_below_ohm", 5.0, "short circuit under this |Z|", "ohm", 0.001, 1e6),

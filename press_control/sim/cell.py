@@ -53,6 +53,8 @@ class CellPreset:
 
 PRESETS = {
     "li6ps5cl": CellPreset(),
+    # punches touching, nothing between them (a die calibration: docs/die_calibration.md)
+    "empty_die": CellPreset(name="empty_die", electrolyte_mass_mg=0.0),
     "cathode_composite": CellPreset(name="cathode_composite", electrolyte_mass_mg=120.0,
                                     true_density_g_cm3=2.6, heckel_k_per_mpa=0.0040,
                                     heckel_a=0.45, bulk_conductivity_s_cm=1.0e-3),

@@ -30,6 +30,9 @@ class ControllerParameters:
     ambient_c: float = 25.0
     default_watchdog_ms: int = 1000
     die_area_mm2: float = math.pi * 25.0   # the die in the press (10 mm), for the cell model
+    punch_length_mm: float = 40.0          # both punches together, tool steel...
+    punch_modulus_mpa: float = 210000.0    # ...compressed by F L / (E A): 75 um at 30.8 kN, d10
+    lvdt_offset_mm: float = 1.2375         # where the platen sensor reads at punch contact
     model: int = 3001
     firmware_version: int = 0x0102
     serial_number: int = 24051977
@@ -245,8 +248,11 @@ class PressController:
         self.temperature_c += rate * dt
 
     def _raw_position_mm(self) -> float:
-        return self.cell.thickness_mm - self.hydraulics.force_kn / \
-            self.hydraulics.p.frame_stiffness_kn_mm
+        force = self.hydraulics.force_kn
+        stiffness_n_mm = self.p.punch_modulus_mpa * self.p.die_area_mm2 / self.p.punch_length_mm
+        punches = force * 1000.0 / stiffness_n_mm
+        return self.p.lvdt_offset_mm + self.cell.thickness_mm - punches - \
+            self.hydraulics.p.frame_deflection_mm(force)
 
     def _publish_measurements(self) -> None:
         bits = self.map.status_bits

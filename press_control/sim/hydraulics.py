@@ -16,6 +16,13 @@ class HydraulicParameters:
     actuator_lag_s: float = 0.15          # first-order lag between commanded and actual rate
     leak_per_s: float = 2.0e-4            # leak-down: fraction of the force lost per second
     frame_stiffness_kn_mm: float = 800.0  # frame stretch under load, seen by the position sensor
+    seating_mm: float = 0.004             # platens and punches settling in at low force...
+    seating_force_kn: float = 1.5         # ...most of it below about this force
+
+    def frame_deflection_mm(self, force_kn: float) -> float:
+        """How much nearer the platens read than they are: stretch plus seating (not linear)."""
+        return force_kn / self.frame_stiffness_kn_mm + \
+            self.seating_mm * (1.0 - math.exp(-force_kn / self.seating_force_kn))
 
     def pump_limit(self, force_kn: float) -> float:
         return self.pump_rate_kn_s / (1.0 + force_kn / self.pump_half_rate_force_kn)

@@ -2,8 +2,10 @@
 import pytest
 
 from press_control.analysis.densification import Sample, heckel_fit
+from press_control.analysis.die_calibration import load_calibration
 from press_control.control.dies import Die
 from press_control.control.profile_runner import Command
+from press_control.resources import config_path
 from press_control.sim.stepped import SteppedPress
 
 DIE = Die("d10", 10.0, 500.0)
@@ -11,6 +13,7 @@ DIE = Die("d10", 10.0, 500.0)
 
 def test_heckel_k_and_density_within_5_percent_of_the_model():
     press = SteppedPress(DIE, seed=8)
+    calibration = load_calibration(config_path("die_calibration_sim"), DIE.die_id)
     preset = press.cell.p
     sample = Sample(preset.electrolyte_mass_mg, preset.true_density_g_cm3, DIE.area_mm2,
                     elastic_modulus_mpa=preset.elastic_modulus_mpa)
@@ -21,7 +24,8 @@ def test_heckel_k_and_density_within_5_percent_of_the_model():
         position = press.controller.get("platen_position_mm")
         force = press.controller.measured_force_kn
         pressures.append(DIE.pressure_mpa(force))
-        densities.append(sample.relative_density(sample.plastic_thickness_mm(position,
+        thickness = calibration.thickness_mm(position, force)
+        densities.append(sample.relative_density(sample.plastic_thickness_mm(thickness,
                                                                              force)))
     fit = heckel_fit(pressures, densities)
     assert fit is not None and fit.r2 > 0.99

@@ -1,5 +1,6 @@
 """interface_monitor as a real node against the simulator process (with press_driver)."""
 import math
+import shutil
 import time
 
 import pytest
@@ -10,6 +11,7 @@ from std_srvs.srv import Trigger
 
 from press_control.ros.interface_monitor import InterfaceMonitorNode
 from press_control.ros.press_driver import PressDriverNode
+from press_control.resources import config_path
 from press_control.ros.qos import LATCHED
 from press_control.sim.process import SimulatorProcess
 from press_control_interfaces.msg import CellStack, InterfaceEvent, InterfaceHealth
@@ -34,9 +36,12 @@ def ros_context():
 @pytest.fixture
 def rig(ros_context, spin, tmp_path, request):
     """The analyzer on its serial line, or (parameter "lan") on its LAN port through PyVISA."""
+    dies = tmp_path / "dies"               # the simulated dies' calibrations, a copy to edit
+    shutil.copytree(config_path("die_calibration_sim"), dies)
     with SimulatorProcess(str(tmp_path / "sim"), seed=21) as sim:
         lan = getattr(request, "param", "serial") == "lan"
         monitor = InterfaceMonitorNode(context=ros_context, parameter_overrides=[
+            Parameter("die_calibration_dir", value=str(dies)),
             Parameter("lcr_port", value=sim.analyzer_visa_resource if lan
                       else sim.config.analyzer_path),
             Parameter("sweep_period_s", value=0.0), Parameter("cell_id", value="mon-1"),
@@ -46,6 +51,7 @@ def rig(ros_context, spin, tmp_path, request):
         client = rclpy.create_node("monitor_test_client", context=ros_context)
         rig = type("Rig", (), {})()
         rig.sim, rig.monitor, rig.health, rig.events, rig.diagnostics = sim, monitor, [], [], []
+        rig.dies = dies
         client.create_subscription(InterfaceHealth, "interface/health", rig.health.append, 50)
         client.create_subscription(InterfaceEvent, "interface/events", rig.events.append, 50)
         client.create_subscription(DiagnosticArray, "/diagnostics", rig.diagnostics.append, 50)
@@ -104,8 +110,38 @@ def test_health_flows_and_the_fit_matches_the_truth(rig):
     wait_for(lambda: len(rig.health) > count and rig.health[-1].relative_density > 0.3,
              message="a density from the goal's electrolyte")
     assert rig.health[-1].relative_density == pytest.approx(
-        rig.sim.truth()["relative_density"], abs=0.05)
+        rig.sim.truth()["relative_density"], abs=0.01)
     assert rig.health[-1].cell_id == "mon-1"
+
+
+def _die_calibration_note(rig) -> str:
+    for array in reversed(rig.diagnostics):
+        for status in array.status:
+            for pair in status.values:
+                if pair.key == "die_calibration" and "interface_monitor" in status.name:
+                    return pair.value
+    return ""
+
+
+def test_no_thickness_without_the_dies_calibration_and_the_right_one_once_it_is_there(rig):
+    """The thickness comes from the installed die's calibration file, read while running."""
+    wait_for(lambda: rig.health and math.isfinite(rig.health[-1].thickness_mm),
+             message="a thickness through the copied calibration")
+    assert rig.health[-1].thickness_mm == pytest.approx(rig.sim.truth()["thickness_mm"],
+                                                        abs=0.003)
+    stored = (rig.dies / "d10.yaml").read_text()
+    (rig.dies / "d10.yaml").unlink()
+    wait_for(lambda: "d10 is not calibrated" in _die_calibration_note(rig), timeout=30.0,
+             message=lambda: f"diagnostics naming the missing calibration "
+                             f"({_die_calibration_note(rig)!r})")
+    count = len(rig.health)
+    wait_for(lambda: len(rig.health) > count, message="health after that")
+    assert math.isnan(rig.health[-1].thickness_mm)
+    (rig.dies / "d10.yaml").write_text(stored)
+    wait_for(lambda: math.isfinite(rig.health[-1].thickness_mm), timeout=30.0,
+             message="the thickness back once the file is there again")
+    wait_for(lambda: "d10.yaml (measured" in _die_calibration_note(rig), timeout=30.0,
+             message="diagnostics naming the calibration")
 
 
 def test_short_circuit_event(rig):
