@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 BOLTZMANN_EV_K = 8.617333262e-5
+GAS_CONSTANT_J_MOL_K = 8.314462618
 
 
 @dataclasses.dataclass
@@ -34,8 +35,14 @@ class CellPreset:
     interface_p_ref_mpa: float = 25.0
     interface_pressure_exponent: float = -0.5  # R ~ P^-0.5 (arXiv 2501.00600)
     initial_contact_factor: float = 18.0       # fresh Li foil: R starts 18x higher (> 500 ohm)
-    li_yield_mpa: float = 0.4                  # Li creeps above its yield stress
-    creep_time_s: float = 8.0                  # contact time constant at p_ref (sped up)
+    li_yield_mpa: float = 0.8                  # Li yield stress (Masias 2019: 0.73-0.81 MPa)
+    li_creep_exponent: float = 6.6             # power-law creep, rate ~ stress^n (Masias 2019,
+    li_creep_activation_j_mol: float = 37000.0  # LePage 2019: n 6.6, Q about 37 kJ/mol)
+    creep_time_s: float = 8.0                  # contact time constant at p_ref, 25 C (sped up)
+    separator_um: float = 600.0                # electrolyte layer Li must cross to short
+    # Li creeping into the pores of a separator of 18 % porosity while cycling at p_ref
+    # and 25 C: 83 h to short (50 MPa: 46 min); Doux et al. 2020 for the trend
+    penetration_um_s: float = 0.002
     cpe_q: float = 2.0e-6                      # interface CPE, F s^(alpha-1)
     cpe_alpha: float = 0.85
     warburg_sigma_ohm_s: float = 40.0          # diffusion tail, ohm s^-1/2
@@ -71,6 +78,7 @@ class CellModel:
         self.rng = np.random.default_rng(seed + 1)
         self.max_pressure_mpa = 0.0
         self.contact = 0.0             # 0 = fresh Li foil, 1 = fully crept interface
+        self.penetration_um = 0.0      # Li crept into the separator while cycling
         self.time_s = 0.0
         self.cycling = False
         self.shorted = False
@@ -96,17 +104,38 @@ class CellModel:
         self.time_s += dt
         self.pressure_mpa = max(pressure_mpa, 0.0)
         self.max_pressure_mpa = max(self.max_pressure_mpa, self.pressure_mpa)
-        if self.pressure_mpa > self.p.li_yield_mpa:
-            rate = (self.pressure_mpa / self.p.interface_p_ref_mpa) / self.p.creep_time_s
-            self.contact += (1.0 - self.contact) * (1.0 - math.exp(-dt * rate))
+        creep = self.li_creep_factor()
+        if creep > 0:
+            relaxed = math.exp(-dt * creep / self.p.creep_time_s)
+            self.contact += (1.0 - self.contact) * (1.0 - relaxed)
         if self.cycling and self.pressure_mpa < self.p.delamination_below_mpa:
             self.contact *= math.exp(-dt / self.p.delamination_time_s)
+        if self.cycling and self.p.electrolyte_mass_mg > 0:
+            porosity = 1.0 - self.relative_density
+            self.penetration_um += self.p.penetration_um_s * creep * porosity / 0.18 * dt
+            if self.penetration_um >= self.p.separator_um:
+                self.shorted = True          # Li has crept through (Doux et al. 2020)
         if not self.cycling:
             return 0.0
         omega = 2.0 * math.pi / self.p.breathing_period_s
         displacement_rate_mm_s = self.p.breathing_amplitude_um * 1e-3 * omega * math.cos(
             omega * self.time_s)
         return self.p.stack_stiffness_kn_mm * displacement_rate_mm_s
+
+    def li_creep_factor(self) -> float:
+        """Li creep rate over that at p_ref and 25 C: power law above yield, Arrhenius.
+
+        (sigma - sigma_y)^n / (p_ref - sigma_y)^n x exp(-Q/R (1/T - 1/298.15 K)); 0 at or
+        below the yield stress. The stack pressure stands for the stress in the Li.
+        """
+        excess = self.pressure_mpa - self.p.li_yield_mpa
+        if excess <= 0:
+            return 0.0
+        kelvin = self.temperature_c + 273.15
+        return (excess / (self.p.interface_p_ref_mpa - self.p.li_yield_mpa)) ** \
+            self.p.li_creep_exponent * math.exp(-self.p.li_creep_activation_j_mol /
+                                                GAS_CONSTANT_J_MOL_K *
+                                                (1.0 / kelvin - 1.0 / 298.15))
 
     @property
     def area_cm2(self) -> float:

@@ -79,6 +79,7 @@ def test_pressure_loss_in_hold():
 
 def test_no_events_in_a_nominal_cycling_run():
     cell, detector = CellModel(), EventDetector()
+    cell.step(1.0, 392.0)                        # a densified separator
     _run(detector, cell, 50.0, 300.0)
     cell.cycling = True
     events = _run(detector, cell, 50.0, 300.0, start=300.0, cycling=True)

@@ -1,4 +1,6 @@
 """Cell model against the literature numbers in docs/simulator.md (Sources)."""
+import math
+
 import numpy as np
 import pytest
 
@@ -31,7 +33,8 @@ def test_interface_resistance_exponent_is_minus_half_over_5_to_100_mpa():
     resistances = []
     for pressure in pressures:
         cell = CellModel()
-        _settle(cell, pressure, 600.0, dt=0.5)
+        _settle(cell, 25.0, 300.0, dt=0.5)        # the Li foil attached at 25 MPa first
+        _settle(cell, pressure, 10.0, dt=0.5)
         resistances.append(cell.interface_resistance_ohm())
     slope = np.polyfit(np.log(pressures), np.log(resistances), 1)[0]
     assert slope == pytest.approx(-0.5, abs=0.05)
@@ -68,3 +71,53 @@ def test_short_collapses_the_impedance():
     before = abs(cell.impedance(1000.0, noise=False))
     cell.shorted = True
     assert abs(cell.impedance(1000.0, noise=False)) < 0.05 * before
+
+
+# Li creep: power law in stress above yield, Arrhenius in temperature. The figures are the
+# papers' (Masias et al., J. Mater. Sci. 54, 2585 (2019); LePage et al., J. Electrochem.
+# Soc. 166, A89 (2019)), written here, not read from the model.
+CREEP_EXPONENT, YIELD_MPA, ACTIVATION_J_MOL = 6.6, 0.8, 37000.0
+
+
+def _time_to_half_contact(pressure_mpa, temperature_c=25.0, dt=0.001):
+    cell = CellModel()
+    cell.temperature_c = temperature_c
+    while cell.contact < 0.5:
+        cell.step(dt, pressure_mpa)
+    return cell.time_s
+
+
+def test_li_creeps_by_the_power_law_in_stack_pressure():
+    measured = _time_to_half_contact(20.0) / _time_to_half_contact(40.0, dt=0.0001)
+    expected = ((40.0 - YIELD_MPA) / (20.0 - YIELD_MPA)) ** CREEP_EXPONENT
+    assert measured == pytest.approx(expected, rel=0.05)
+
+
+def test_li_creeps_faster_when_warm_by_its_activation_energy():
+    measured = _time_to_half_contact(25.0) / _time_to_half_contact(25.0, 60.0)
+    expected = math.exp(ACTIVATION_J_MOL / 8.314 * (1 / 298.15 - 1 / 333.15))
+    assert measured == pytest.approx(expected, rel=0.05)
+
+
+def test_below_the_yield_stress_li_does_not_creep():
+    cell = CellModel()
+    _settle(cell, 0.7, 60.0, dt=0.5)
+    assert cell.contact == 0.0
+
+
+def _hours_to_short(pressure_mpa, limit_h=2000.0):
+    cell = CellModel()
+    cell.step(1.0, 392.0)                          # a densified separator
+    cell.cycling = True
+    dt = 5.0
+    while not cell.shorted and cell.time_s < limit_h * 3600:
+        cell.step(dt, pressure_mpa)
+    return cell.time_s / 3600 if cell.shorted else math.inf
+
+
+def test_shorting_risk_rises_steeply_with_stack_pressure_and_5_mpa_is_safe():
+    """Doux et al. (Adv. Energy Mater. 2020): Li crept through Li6PS5Cl at high stack
+    pressure; Li|Li6PS5Cl|Li cycled at 5 MPa for more than 1000 h."""
+    at_5, at_25, at_60 = (_hours_to_short(p) for p in (5.0, 25.0, 60.0))
+    assert at_5 == math.inf                       # not within 2000 h
+    assert at_60 < 1.0 < at_25 < 2000.0
