@@ -40,8 +40,12 @@ class HeckelFit:
     points: int
 
 
-def heckel_fit(pressures_mpa, densities, min_pressure_mpa: float = 20.0):
-    """Least-squares Heckel line, or None with fewer than 10 usable points."""
+def heckel_fit(pressures_mpa, densities, min_pressure_mpa: float = 50.0):
+    """Least-squares Heckel line, or None with fewer than 10 usable points.
+
+    Only pressures from min_pressure_mpa count: below a few tens of MPa particles
+    rearrange and every Heckel plot bends (its curvature would bias K).
+    """
     p = np.asarray(pressures_mpa, dtype=float)
     d = np.asarray(densities, dtype=float)
     usable = np.isfinite(p) & np.isfinite(d) & (p >= min_pressure_mpa) & (d > 0) & (d < 1)

@@ -1,7 +1,10 @@
 """Interface events with debounce and hysteresis (pure; time is passed in)."""
+import collections
 import dataclasses
 import math
 from typing import List, Optional
+
+import numpy as np
 
 CONTACT_ESTABLISHED = "contact_established"
 DENSIFICATION_PLATEAU = "densification_plateau"
@@ -21,7 +24,9 @@ class EventThresholds:
     short_clear_above_ohm: float = 10.0
     delamination_rise: float = 0.5           # interface resistance 50 % above its minimum
     delamination_clear_rise: float = 0.25    # ... cleared once back under 25 % above it
-    plateau_density_rate_per_s: float = 2e-4  # |dD/dt| under this while pressurized
+    plateau_density_rate_per_s: float = 2e-4  # |dD/dt| (and its 2-sigma) under this...
+    plateau_window_s: float = 10.0           # ...fitted over this much of the hold
+    plateau_clear_rate_per_s: float = 6e-4   # densifying again: cleared
     pressure_loss_mpa: float = 5.0           # below the setpoint by this much in HOLD
     debounce_s: float = 1.0
 
@@ -84,8 +89,10 @@ class EventDetector:
                  PRESSURE_LOSS, INSTRUMENT_FAULT)
         self.latches = {name: _Latch(name, self.t.debounce_s) for name in names}
         self.min_interface_ohm = math.inf
-        self._density = None
+        self._density = collections.deque()
+        self._density_setpoint = math.nan
         self._cycling = False
+        self._fresh_interface = False
 
     @property
     def active(self) -> List[str]:
@@ -94,9 +101,34 @@ class EventDetector:
     def reset_cell(self) -> None:
         """A new cell: forget the interface history."""
         self.min_interface_ohm = math.inf
-        self._density = None
+        self._density.clear()
+        self._fresh_interface = False
         for latch in self.latches.values():
             latch.active, latch._since = False, None
+
+    def _density_rate(self, x: Inputs):
+        """dD/dt and its standard error over the hold's last plateau_window_s (NaN: not yet).
+
+        The window restarts when the press leaves the hold or the hold's setpoint moves; it
+        must span most of its length before a rate is given.
+        """
+        window = self._density
+        if not x.holding or x.setpoint_mpa != self._density_setpoint:
+            window.clear()
+            self._density_setpoint = x.setpoint_mpa if x.holding else math.nan
+        if x.holding and math.isfinite(x.relative_density):
+            window.append((x.time_s, x.relative_density))
+        while window and window[0][0] < x.time_s - self.t.plateau_window_s:
+            window.popleft()
+        if len(window) < 5 or window[-1][0] - window[0][0] < 0.8 * self.t.plateau_window_s:
+            return math.nan, math.nan
+        times, densities = np.array(window).T
+        times = times - times.mean()
+        slope = float(np.dot(times, densities - densities.mean()) / np.dot(times, times))
+        residuals = densities - densities.mean() - slope * times
+        sigma = float(np.sqrt(np.dot(residuals, residuals) / (len(times) - 2) /
+                              np.dot(times, times)))
+        return slope, sigma
 
     def update(self, x: Inputs) -> List[Event]:
         t, events = self.t, []
@@ -112,7 +144,10 @@ class EventDetector:
             if event:
                 events.append(event)
         known = math.isfinite(r)
-        check(CONTACT_ESTABLISHED, known and r < t.contact_below_ohm,
+        # Contact is established by the Li creeping onto the electrolyte: only after a fresh
+        # interface (resistance above the clear level: the foil just attached) has been seen.
+        self._fresh_interface |= known and r > t.contact_clear_above_ohm
+        check(CONTACT_ESTABLISHED, self._fresh_interface and known and r < t.contact_below_ohm,
               known and r > t.contact_clear_above_ohm,
               f"interface resistance {r:.1f} ohm", r)
         z = x.impedance_ohm
@@ -133,12 +168,9 @@ class EventDetector:
               x.stack_pressure_mpa)
         check(INSTRUMENT_FAULT, not x.instrument_ok, x.instrument_ok, "impedance analyzer",
               math.nan)
-        plateau = False
-        if math.isfinite(x.relative_density):
-            if self._density is not None and x.time_s > self._density[0]:
-                rate = (x.relative_density - self._density[1]) / (x.time_s - self._density[0])
-                plateau = abs(rate) < t.plateau_density_rate_per_s and x.holding
-            self._density = (x.time_s, x.relative_density)
-        check(DENSIFICATION_PLATEAU, plateau, not x.holding,
-              f"relative density {x.relative_density:.3f}", x.relative_density)
+        rate, sigma = self._density_rate(x)
+        plateau = x.holding and abs(rate) + 2.0 * sigma < t.plateau_density_rate_per_s
+        check(DENSIFICATION_PLATEAU, plateau,
+              not x.holding or abs(rate) > t.plateau_clear_rate_per_s,
+              f"relative density {x.relative_density:.3f}, rate {rate:.1e}/s", rate)
         return events

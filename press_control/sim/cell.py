@@ -21,8 +21,16 @@ class CellPreset:
     name: str = "li6ps5cl"
     electrolyte_mass_mg: float = 150.0
     true_density_g_cm3: float = 1.64           # Li6PS5Cl
-    heckel_k_per_mpa: float = 0.00369          # ln(1/(1-D)) = K P + A -> D(370 MPa) ~ 0.82
+    heckel_k_per_mpa: float = 0.00328          # ln(1/(1-D)) = K P + A + B -> D(370) ~ 0.82
     heckel_a: float = 0.35                     # loose powder, D0 ~ 0.30
+    # Particle rearrangement at low pressure: B (1 - exp(-P / P_r)) above the Heckel line,
+    # the curvature of every Heckel plot below a few tens of MPa (Heckel 1961, Denny 2002)
+    heckel_rearrangement: float = 0.15
+    heckel_rearrangement_mpa: float = 10.0
+    # Consolidation under constant pressure: this share of K P comes with time (plastic
+    # flow and creep of the particles), relaxing with consolidation_time_s (sped up)
+    consolidation_share: float = 0.05
+    consolidation_time_s: float = 20.0
     elastic_modulus_mpa: float = 20000.0       # spring-back on release
     bulk_conductivity_s_cm: float = 3.0e-3     # dense Li6PS5Cl at 25 C
     conductivity_density_exponent: float = 2.5  # Archie-like sigma = sigma0 D^n
@@ -63,7 +71,7 @@ PRESETS = {
     # punches touching, nothing between them (a die calibration: docs/die_calibration.md)
     "empty_die": CellPreset(name="empty_die", electrolyte_mass_mg=0.0),
     "cathode_composite": CellPreset(name="cathode_composite", electrolyte_mass_mg=120.0,
-                                    true_density_g_cm3=2.6, heckel_k_per_mpa=0.0040,
+                                    true_density_g_cm3=2.6, heckel_k_per_mpa=0.0036,
                                     heckel_a=0.45, bulk_conductivity_s_cm=1.0e-3),
 }
 
@@ -77,6 +85,7 @@ class CellModel:
         self.die_area_mm2 = die_area_mm2
         self.rng = np.random.default_rng(seed + 1)
         self.max_pressure_mpa = 0.0
+        self.heckel_y = self.p.heckel_a    # ln(1/(1-D)) of the compact: only ever grows
         self.contact = 0.0             # 0 = fresh Li foil, 1 = fully crept interface
         self.penetration_um = 0.0      # Li crept into the separator while cycling
         self.time_s = 0.0
@@ -85,14 +94,29 @@ class CellModel:
         self.pressure_mpa = 0.0
         self.temperature_c = 25.0
 
+    def heckel_exponent(self, pressure_mpa: float) -> float:
+        """ln(1/(1-D)) of the compact consolidated at pressure_mpa for long enough."""
+        pressure = max(pressure_mpa, 0.0)
+        return self.p.heckel_k_per_mpa * pressure + self.p.heckel_a + \
+            self.p.heckel_rearrangement * (1.0 - math.exp(-pressure /
+                                                          self.p.heckel_rearrangement_mpa))
+
     def density_at(self, pressure_mpa: float) -> float:
-        """Relative density after pressing at pressure_mpa (Heckel)."""
-        exponent = self.p.heckel_k_per_mpa * max(pressure_mpa, 0.0) + self.p.heckel_a
-        return 1.0 - math.exp(-exponent)
+        """Relative density after pressing at pressure_mpa for long enough (Heckel)."""
+        return 1.0 - math.exp(-self.heckel_exponent(pressure_mpa))
 
     @property
     def relative_density(self) -> float:
-        return self.density_at(self.max_pressure_mpa)
+        return 1.0 - math.exp(-self.heckel_y)
+
+    def _consolidate(self, dt: float) -> None:
+        """At once all but the time-dependent share; that share relaxes in time."""
+        settled = self.heckel_exponent(self.pressure_mpa)
+        slow = self.p.consolidation_share * self.p.heckel_k_per_mpa * self.pressure_mpa
+        self.heckel_y = max(self.heckel_y, settled - slow)
+        if self.heckel_y < settled:
+            self.heckel_y += (settled - self.heckel_y) * \
+                (1.0 - math.exp(-dt / self.p.consolidation_time_s))
 
     @property
     def thickness_mm(self) -> float:
@@ -104,6 +128,7 @@ class CellModel:
         self.time_s += dt
         self.pressure_mpa = max(pressure_mpa, 0.0)
         self.max_pressure_mpa = max(self.max_pressure_mpa, self.pressure_mpa)
+        self._consolidate(dt)
         creep = self.li_creep_factor()
         if creep > 0:
             relaxed = math.exp(-dt * creep / self.p.creep_time_s)

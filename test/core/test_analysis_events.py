@@ -1,7 +1,10 @@
 """Interface events: debounce, hysteresis, one event per crossing, quiet nominal runs."""
 import math
 
-from press_control.analysis.events import (CONTACT_ESTABLISHED, DELAMINATION, PRESSURE_LOSS,
+import numpy as np
+
+from press_control.analysis.events import (CONTACT_ESTABLISHED, DELAMINATION,
+                                           DENSIFICATION_PLATEAU, PRESSURE_LOSS,
                                            SHORT_CIRCUIT, EventDetector, Inputs)
 from press_control.sim.cell import CellModel
 
@@ -84,3 +87,62 @@ def test_no_events_in_a_nominal_cycling_run():
     cell.cycling = True
     events = _run(detector, cell, 50.0, 300.0, start=300.0, cycling=True)
     assert events == []
+
+
+def test_contact_is_established_only_after_a_fresh_li_interface_is_seen():
+    """Densifying a separator shows a low interface arc; that is not Li contact."""
+    detector = EventDetector()
+    events = []
+    for i in range(120):
+        events += detector.update(Inputs(time_s=i * 0.5, interface_resistance_ohm=32.0))
+    assert events == []
+    cell = CellModel()                         # the foil goes on: over 500 ohm, then creeps
+    events = _run(detector, cell, 25.0, 120.0, start=60.0)
+    assert [e.name for e in events if e.active] == [CONTACT_ESTABLISHED]
+
+
+def _hold(seconds, density, noise=3e-4, seed=5, dt=0.5):
+    """Inputs of a hold at 370 MPa at 2 Hz; density(t) with reading noise."""
+    rng = np.random.default_rng(seed)
+    return [Inputs(time_s=i * dt, holding=True, setpoint_mpa=370.0, stack_pressure_mpa=370.0,
+                   relative_density=density(i * dt) + rng.normal(0.0, noise))
+            for i in range(int(seconds / dt))]
+
+
+def test_the_plateau_comes_when_the_compact_stops_consolidating_not_before():
+    cell = CellModel()
+    cell.step(0.5, 370.0)
+    truth = []
+
+    def consolidating(t):
+        while cell.time_s < t + 0.5:
+            cell.step(0.05, 370.0)
+        truth.append((t, cell.relative_density))
+        return cell.relative_density
+    detector = EventDetector()
+    raised = [e for x in _hold(200.0, consolidating) for e in detector.update(x)
+              if e.name == DENSIFICATION_PLATEAU and e.active]
+    assert len(raised) == 1
+    at = raised[0].time_s
+    times, densities = zip(*truth)
+    true_rate = np.gradient(np.array(densities), np.array(times))
+    assert true_rate[times.index(at) - 20] < 2e-4 * 1.5       # it had slowed down...
+    assert true_rate[0] > 2 * 2e-4 and at > 20.0                # ...from well above
+
+
+def test_noise_alone_gives_a_plateau_only_once_the_window_is_full():
+    detector = EventDetector()
+    events = [e for x in _hold(60.0, lambda t: 0.82) for e in detector.update(x)]
+    assert [e.name for e in events] == [DENSIFICATION_PLATEAU]
+    assert 8.0 <= events[0].time_s <= 15.0
+
+
+def test_densifying_again_clears_the_plateau():
+    detector = EventDetector()
+    events = [e for x in _hold(30.0, lambda t: 0.80) for e in detector.update(x)]
+    events += [e for x in _hold(30.0, lambda t: 0.80 + 2e-3 * t, seed=6)
+               for e in detector.update(Inputs(x.time_s + 30.0, holding=True,
+                                               setpoint_mpa=370.0,
+                                               relative_density=x.relative_density))]
+    expected = [(DENSIFICATION_PLATEAU, True), (DENSIFICATION_PLATEAU, False)]
+    assert [(e.name, e.active) for e in events] == expected
