@@ -59,7 +59,8 @@ def calibrate_die(args: argparse.Namespace) -> int:
     import datetime
     from press_control.analysis.die_calibration import (DieCalibrationError,
                                                         calibration_from_holds,
-                                                        empty_die_problem, save_calibration)
+                                                        empty_die_problem, plan_levels_mpa,
+                                                        save_calibration)
     from press_control.app.progress import progress_line
     from press_control.control.profile_runner import SUCCEEDED
     from press_control.ros.operator import GoalRejected, NoAnswer, PressOperator
@@ -68,6 +69,11 @@ def calibrate_die(args: argparse.Namespace) -> int:
     if not args.empty_die:
         print("pressctl: calibrate-die presses the die EMPTY, punches touching, up to "
               f"{args.top_mpa:g} MPa; confirm with --empty-die", file=sys.stderr)
+        return 2
+    try:
+        plan_levels_mpa(args.top_mpa, args.levels)
+    except ValueError as error:
+        print(f"pressctl: {error}", file=sys.stderr)
         return 2
     operator = PressOperator(args.namespace)
     cancel = threading.Event()

@@ -14,6 +14,11 @@ def test_it_asks_for_the_empty_die_to_be_confirmed(tmp_path):
     run = subprocess.run(PRESSCTL + ["calibrate-die", "d10", "--dir", str(tmp_path)],
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 2 and "confirm with --empty-die" in run.stderr
+    few = subprocess.run(PRESSCTL + ["calibrate-die", "d10", "--empty-die", "--levels", "2",
+                                     "--dir", str(tmp_path)],
+                         capture_output=True, text=True, timeout=60)
+    assert few.returncode == 2 and "3 or more levels" in few.stderr, few.stderr[-2000:]
+    assert "Traceback" not in few.stderr
     assert not list(tmp_path.iterdir())
 
 
