@@ -25,7 +25,7 @@ class EventThresholds:
     delamination_rise: float = 0.5           # interface resistance 50 % above its minimum
     delamination_clear_rise: float = 0.25    # ... cleared once back under 25 % above it
     plateau_density_rate_per_s: float = 2e-4  # |dD/dt| (and its 2-sigma) under this...
-    plateau_window_s: float = 10.0           # ...fitted over this much of the hold
+    plateau_window_s: float = 10.0           # ...fitted over this much time at one pressure
     plateau_clear_rate_per_s: float = 6e-4   # densifying again: cleared
     pressure_loss_mpa: float = 5.0           # below the setpoint by this much in HOLD
     debounce_s: float = 1.0
@@ -90,7 +90,7 @@ class EventDetector:
         self.latches = {name: _Latch(name, self.t.debounce_s) for name in names}
         self.min_interface_ohm = math.inf
         self._density = collections.deque()
-        self._density_setpoint = math.nan
+        self._density_pressure = math.nan
         self._cycling = False
         self._fresh_interface = False
 
@@ -107,28 +107,32 @@ class EventDetector:
             latch.active, latch._since = False, None
 
     def _density_rate(self, x: Inputs):
-        """dD/dt and its standard error over the hold's last plateau_window_s (NaN: not yet).
+        """(dD/dt, its standard error, steady) over the last plateau_window_s at one pressure.
 
-        The window restarts when the press leaves the hold or the hold's setpoint moves; it
-        must span most of its length before a rate is given.
+        The window restarts whenever the stack pressure leaves its level (by 2 MPa or 1 %)
+        or the press is released, so the profile's small trims of a hold's setpoint do not
+        restart it; it must span most of its length before a rate is given (NaN before).
         """
-        window = self._density
-        if not x.holding or x.setpoint_mpa != self._density_setpoint:
+        window, pressure = self._density, x.stack_pressure_mpa
+        pressed = math.isfinite(pressure) and pressure > 1.0
+        level = max(2.0, 0.01 * pressure) if pressed else 0.0
+        steady = pressed and abs(pressure - self._density_pressure) <= level
+        if not steady:
             window.clear()
-            self._density_setpoint = x.setpoint_mpa if x.holding else math.nan
-        if x.holding and math.isfinite(x.relative_density):
+            self._density_pressure = pressure if pressed else math.nan
+        if pressed and math.isfinite(x.relative_density):
             window.append((x.time_s, x.relative_density))
         while window and window[0][0] < x.time_s - self.t.plateau_window_s:
             window.popleft()
         if len(window) < 5 or window[-1][0] - window[0][0] < 0.8 * self.t.plateau_window_s:
-            return math.nan, math.nan
+            return math.nan, math.nan, steady
         times, densities = np.array(window).T
         times = times - times.mean()
         slope = float(np.dot(times, densities - densities.mean()) / np.dot(times, times))
         residuals = densities - densities.mean() - slope * times
         sigma = float(np.sqrt(np.dot(residuals, residuals) / (len(times) - 2) /
                               np.dot(times, times)))
-        return slope, sigma
+        return slope, sigma, steady
 
     def update(self, x: Inputs) -> List[Event]:
         t, events = self.t, []
@@ -168,9 +172,9 @@ class EventDetector:
               x.stack_pressure_mpa)
         check(INSTRUMENT_FAULT, not x.instrument_ok, x.instrument_ok, "impedance analyzer",
               math.nan)
-        rate, sigma = self._density_rate(x)
-        plateau = x.holding and abs(rate) + 2.0 * sigma < t.plateau_density_rate_per_s
+        rate, sigma, steady = self._density_rate(x)
+        plateau = steady and abs(rate) + 2.0 * sigma < t.plateau_density_rate_per_s
         check(DENSIFICATION_PLATEAU, plateau,
-              not x.holding or abs(rate) > t.plateau_clear_rate_per_s,
+              not (steady and abs(rate) <= t.plateau_clear_rate_per_s),    # NaN: cleared
               f"relative density {x.relative_density:.3f}, rate {rate:.1e}/s", rate)
         return events

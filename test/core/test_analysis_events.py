@@ -142,7 +142,22 @@ def test_densifying_again_clears_the_plateau():
     events = [e for x in _hold(30.0, lambda t: 0.80) for e in detector.update(x)]
     events += [e for x in _hold(30.0, lambda t: 0.80 + 2e-3 * t, seed=6)
                for e in detector.update(Inputs(x.time_s + 30.0, holding=True,
-                                               setpoint_mpa=370.0,
+                                               stack_pressure_mpa=370.0,
                                                relative_density=x.relative_density))]
     expected = [(DENSIFICATION_PLATEAU, True), (DENSIFICATION_PLATEAU, False)]
     assert [(e.name, e.active) for e in events] == expected
+
+
+def test_a_new_pressure_level_or_a_release_ends_the_plateau():
+    detector = EventDetector()
+    for x in _hold(30.0, lambda t: 0.80):
+        detector.update(x)
+    assert DENSIFICATION_PLATEAU in detector.active
+    for i in range(6):                        # the profile's trims move the setpoint a little
+        detector.update(Inputs(time_s=30.0 + i * 0.5, stack_pressure_mpa=370.8,
+                               setpoint_mpa=371.5, relative_density=0.80))
+    assert DENSIFICATION_PLATEAU in detector.active
+    for i in range(6):
+        detector.update(Inputs(time_s=33.0 + i * 0.5, stack_pressure_mpa=25.0,
+                               relative_density=0.80))
+    assert DENSIFICATION_PLATEAU not in detector.active
