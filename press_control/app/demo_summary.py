@@ -1,9 +1,11 @@
 """What the demo prints at the end: the cell's true history beside the measured figures."""
 import math
+import os
 import time
 
 import numpy as np
 
+from press_control.app.nyquist_text import first_and_last, nyquist_lines, read_sweep
 from press_control.control.profiles import HOLD, SEGMENT_TYPES
 
 
@@ -88,3 +90,12 @@ def print_summary(results, truth, start_truth, end_truth, events, elapsed_s,
         or "none"))
     print(f"press released: true {end_truth['pressure_mpa']:.2f} MPa; demo took "
           f"{elapsed_s:.0f} s")
+    if results and results[-1].get("record_dir"):
+        print_nyquist(results[-1]["record_dir"])
+
+
+def print_nyquist(record_dir: str) -> None:
+    """The first and the last EIS sweep of a record, as text (plot.png draws them too)."""
+    for which, path in zip(("first", "last"), first_and_last(record_dir)):
+        print(f"\nNyquist, {which} sweep ({os.path.relpath(path, record_dir)}):")
+        print("\n".join("  " + line for line in nyquist_lines(*read_sweep(path))))

@@ -135,6 +135,8 @@ def test_the_readme_demo_command_runs_in_its_short_form(tmp_path):
     assert demo.returncode == 0, output[-3000:] + demo.stderr[-3000:]
     assert "demo-cell-1: SUCCEEDED" in output
     assert "== summary" in output and "press released: true 0.0" in output
+    assert "Nyquist, first sweep (spectra/sweep_001.csv)" in output
+    assert "Nyquist, last sweep" in output
     [record] = os.listdir(tmp_path)
     assert {"summary.json", "samples.csv", "plot.png"} <= set(os.listdir(tmp_path / record))
     densify = json.loads((tmp_path / record / "summary.json").read_text())["segments"][0]
