@@ -116,6 +116,27 @@ def calibrate_die(args: argparse.Namespace) -> int:
     return 0
 
 
+def measure_force_table(args: argparse.Namespace) -> int:
+    from press_control.app.force_table_cli import measure
+    from press_control.ros.operator import GoalRejected, NoAnswer, PressOperator
+    from press_control.ros.profile_client import ResultLost
+
+    operator = PressOperator(args.namespace)
+    try:
+        return measure(args, operator)
+    except ValueError as error:
+        print(f"pressctl: {error}", file=sys.stderr)
+        return 2
+    except (NoAnswer, ResultLost) as missing:
+        print(f"\npressctl: {missing}", file=sys.stderr)
+        return 2
+    except GoalRejected as rejection:
+        print(f"pressctl: {rejection}", file=sys.stderr)
+        return 3
+    finally:
+        operator.close()
+
+
 def _demo(args: argparse.Namespace) -> int:
     from press_control.app.demo import run_demo
     return run_demo(args)
@@ -167,6 +188,8 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--wait-s", type=float, default=20.0,
                            help="wait this long for the server")
     calibrate.set_defaults(handler=calibrate_die)
+    from press_control.app.force_table_cli import add_parser as add_force_table_parser
+    add_force_table_parser(commands, measure_force_table)
     demo = commands.add_parser("demo", help="run the whole system against the built-in simulator")
     demo.add_argument("--full", action="store_true",
                       help="the full-length profile (full_cell, about 25 min a cell) instead "

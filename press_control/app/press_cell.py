@@ -28,10 +28,11 @@ class PressCell:
                  lcr_port: str = "", demo_arm: bool = False, arm_parameters: dict = None,
                  record_dir: str = "", arm_interlock: bool = True,
                  driver_in_process: bool = False, driver_output=None,
-                 panel_parameters: dict = None):
+                 panel_parameters: dict = None, sim_force_table: bool = True):
         self.params_file = params_file or config_path("press_cell.yaml")
         self.namespace = namespace
         self.use_sim = use_sim
+        self.sim_force_table = sim_force_table   # False: the driver reads the press raw
         self.sim_dir = sim_dir
         self.seed = seed
         self.press_port, self.lcr_port = press_port, lcr_port
@@ -79,7 +80,7 @@ class PressCell:
             self.press_port = self.press_port or self.sim.config.press_path
             self.lcr_port = self.lcr_port or self.sim.config.analyzer_path
         driver_parameters = {"arm_interlock": self.arm_interlock}
-        if self.use_sim:              # the simulated press comes with its force table
+        if self.use_sim and self.sim_force_table:   # the simulated press has its force table
             driver_parameters["force_calibration_file"] = config_path(
                 "force_calibration_sim.yaml")
         if self.press_port:

@@ -3,6 +3,10 @@
 The electrolyte's true density turns the platen gap into a relative density; the anode
 caps the platen temperature below its melting point (Li metal melts at 180.5 C; indium,
 the usual Li-In alloy partner, at 156.6 C), whatever the press allows.
+
+True densities are crystallographic: formula units per cell times the formula mass over
+the cell volume and Avogadro's number, from published lattice parameters (a pycnometer
+density of a real powder is usually a few percent lower; give that one if you have it).
 """
 import dataclasses
 import math
@@ -11,12 +15,24 @@ MELTING_MARGIN_C = 10.0           # the platen stays this far below the anode's 
 MAX_ELECTROLYTE_MASS_MG = 5000.0  # 5 g of powder fills a 20 mm die past 5 mm
 
 
+AVOGADRO_PER_MOL = 6.02214076e23
+ANGSTROM3_CM3 = 1e-24
+
+
 @dataclasses.dataclass(frozen=True)
 class Electrolyte:
     """A solid electrolyte's name and true (crystal) density."""
 
     name: str
     true_density_g_cm3: float
+    source: str = ""
+
+
+def crystal_density_g_cm3(formula_mass_g_mol: float, formula_units: int,
+                          cell_volume_a3: float) -> float:
+    """Z M / (N_A V): the density of the perfect crystal."""
+    return formula_units * formula_mass_g_mol / (AVOGADRO_PER_MOL * cell_volume_a3 *
+                                                 ANGSTROM3_CM3)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,8 +47,22 @@ class Anode:
         return self.melting_point_c - MELTING_MARGIN_C
 
 
+# formula masses from IUPAC atomic weights (Li 6.94, P 30.974, S 32.06, Cl 35.45,
+# Ge 72.63, La 138.905, Zr 91.224, O 15.999)
 ELECTROLYTES = {e.name: e for e in (
-    Electrolyte("li6ps5cl", 1.64),        # argyrodite; the simulator's and the seed's figure
+    # argyrodite, F-43m, a = 9.85 A, Z = 4 (Deiseroth et al., Angew. Chem. Int. Ed. 47, 755
+    # (2008)): 1.865 g/cm3
+    Electrolyte("li6ps5cl", round(crystal_density_g_cm3(268.36, 4, 9.85 ** 3), 3),
+                "Deiseroth et al. 2008: F-43m, a = 9.85 A, Z = 4"),
+    # Li10GeP2S12, P4_2/nmc, a = 8.718 A, c = 12.635 A, Z = 2 (Kamaya et al., Nature Mater.
+    # 10, 682 (2011)): 2.04 g/cm3
+    Electrolyte("li10gep2s12", round(crystal_density_g_cm3(588.70, 2, 8.718 ** 2 * 12.635),
+                                     3),
+                "Kamaya et al. 2011: P4_2/nmc, a = 8.718 A, c = 12.635 A, Z = 2"),
+    # cubic garnet Li7La3Zr2O12, Ia-3d, a = 12.968 A, Z = 8 (Murugan et al., Angew. Chem.
+    # Int. Ed. 46, 7778 (2007)): 5.11 g/cm3
+    Electrolyte("llzo", round(crystal_density_g_cm3(839.73, 8, 12.968 ** 3), 3),
+                "Murugan et al. 2007: Ia-3d, a = 12.968 A, Z = 8"),
 )}
 ANODES = {a.name: a for a in (
     Anode("none"),                        # no anode yet (densifying the separator)

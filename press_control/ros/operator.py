@@ -1,12 +1,15 @@
-"""What the operator command line asks of a press over ROS: run a profile, set the die."""
+"""What the operator command line asks of a press over ROS: profiles, calibrations, the die."""
+import json
 import threading
 import time
 
 import rclpy
+from std_msgs.msg import String
 
-from press_control.ros.profile_client import GoalRejected, ProfileClient
-from press_control.ros.spin import SpinningNode
 from press_control.analysis.die_calibration import plan_levels_mpa
+from press_control.ros.profile_client import GoalRejected, ProfileClient
+from press_control.ros.qos import LATCHED
+from press_control.ros.spin import SpinningNode
 from press_control_interfaces.action import RunPressureProfile
 from press_control_interfaces.msg import PressState, ProfileSegment
 from press_control_interfaces.srv import SetInstalledDie
@@ -92,6 +95,62 @@ class PressOperator:
             self.spinning.node.destroy_subscription(subscription)
         with lock:
             return result, [holds[index] for index in sorted(holds)]
+
+    def latest_state(self, wait_s: float = 20.0):
+        """The press's next `state` message (raises NoAnswer when none comes)."""
+        return self.states(0.0, wait_s)[-1]
+
+    def states(self, seconds: float, wait_s: float = 20.0) -> list:
+        """Every `state` received over `seconds` (at least one; NoAnswer after wait_s)."""
+        received = []
+        subscription = self.spinning.node.create_subscription(PressState, "state",
+                                                              received.append, 200)
+        try:
+            deadline = time.monotonic() + wait_s
+            while not received:
+                if time.monotonic() > deadline:
+                    raise NoAnswer(f"no press state in namespace '{self.namespace}'")
+                time.sleep(0.02)
+            time.sleep(seconds)
+            return list(received)
+        finally:
+            self.spinning.node.destroy_subscription(subscription)
+
+    def force_table(self, wait_s: float = 20.0) -> dict:
+        """press_driver's latched force table description (force_calibration, JSON)."""
+        received = []
+        subscription = self.spinning.node.create_subscription(
+            String, "force_calibration", lambda m: received.append(m.data), LATCHED)
+        try:
+            deadline = time.monotonic() + wait_s
+            while not received:
+                if time.monotonic() > deadline:
+                    raise NoAnswer("press_driver announced no force table "
+                                   f"(force_calibration) in namespace '{self.namespace}'")
+                time.sleep(0.02)
+            return json.loads(received[-1])
+        finally:
+            self.spinning.node.destroy_subscription(subscription)
+
+    def press_and_keep(self, cell_id: str, target_mpa: float, rate_mpa_s: float = 10.0,
+                       settle_s: float = 3.0, keep: bool = True, wait_s: float = 20.0,
+                       cancel_event=None):
+        """Go to target_mpa (a release below the present pressure), settle, and keep the
+        press there for the next goal of cell_id (keep=False: end released as usual)."""
+        client = ProfileClient(self.spinning.node)
+        if not client.wait_for_server(wait_s):
+            raise NoAnswer(f"no run_profile server in namespace '{self.namespace}'")
+        if target_mpa > 0:
+            segments = [ProfileSegment(type=ProfileSegment.RAMP, target_mpa=target_mpa,
+                                       rate_mpa_s=rate_mpa_s),
+                        ProfileSegment(type=ProfileSegment.HOLD, target_mpa=target_mpa,
+                                       duration_s=settle_s, settling_s=1.0,
+                                       tolerance_mpa=max(0.5, 0.01 * target_mpa))]
+        else:
+            segments = [ProfileSegment(type=ProfileSegment.RELEASE, target_mpa=0.0,
+                                       rate_mpa_s=rate_mpa_s)]
+        goal = RunPressureProfile.Goal(segments=segments, cell_id=cell_id, keep_loaded=keep)
+        return client.run(goal, cancel_event=cancel_event)
 
     def set_die(self, die_id: str, wait_s: float = 20.0):
         """Ask press_driver to record the installed die; returns its reply."""

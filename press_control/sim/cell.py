@@ -20,7 +20,7 @@ class CellPreset:
 
     name: str = "li6ps5cl"
     electrolyte_mass_mg: float = 150.0
-    true_density_g_cm3: float = 1.64           # Li6PS5Cl
+    true_density_g_cm3: float = 1.865          # Li6PS5Cl crystal: a = 9.85 A, Z = 4
     heckel_k_per_mpa: float = 0.00328          # ln(1/(1-D)) = K P + A + B -> D(370) ~ 0.82
     heckel_a: float = 0.35                     # loose powder, D0 ~ 0.30
     # Particle rearrangement at low pressure: B (1 - exp(-P / P_r)) above the Heckel line,

@@ -9,7 +9,7 @@ from press_control.control.materials import StackError, cell_stack, temperature_
 def test_a_full_stack_carries_the_density_and_the_anode_cap():
     stack = cell_stack(" Li6PS5Cl ", 150.0, "li_metal")
     assert (stack.electrolyte, stack.electrolyte_mass_mg, stack.true_density_g_cm3) == \
-        ("li6ps5cl", 150.0, 1.64)
+        ("li6ps5cl", 150.0, 1.865)
     assert stack.max_temperature_c == pytest.approx(170.5)     # Li melts at 180.5 C
 
 
@@ -40,3 +40,13 @@ def test_the_platen_stays_10_c_under_the_anode_melting_point():
     assert "melting point, 180.5 °C" in temperature_refusal(lithium, 171.0)
     assert "at most 146.6 °C" in temperature_refusal(indium, 150.0)
     assert temperature_refusal(indium, math.nan) == ""          # no temperature in the segment
+
+
+@pytest.mark.parametrize("electrolyte, density", [
+    ("li6ps5cl", 1.865),      # worked by hand: 4 x 268.36 g/mol / (N_A x 955.7 A^3)
+    ("li10gep2s12", 2.036),
+    ("llzo", 5.115),          # the 5.1 g/cm3 garnet papers quote
+])
+def test_true_densities_are_the_crystals(electrolyte, density):
+    stack = cell_stack(electrolyte, 100.0, "")
+    assert stack.true_density_g_cm3 == pytest.approx(density, abs=0.002)

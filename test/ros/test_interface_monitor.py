@@ -104,7 +104,7 @@ def test_health_flows_and_the_fit_matches_the_truth(rig):
     # the density needs what the goal says is in the die (profile_server latches it)
     assert math.isnan(rig.health[-1].relative_density)
     rig.stack.publish(CellStack(cell_id="mon-1", electrolyte="li6ps5cl",
-                                electrolyte_mass_mg=150.0, true_density_g_cm3=1.64,
+                                electrolyte_mass_mg=150.0, true_density_g_cm3=1.865,
                                 anode="li_metal", max_temperature_c=170.5))
     count = len(rig.health)
     wait_for(lambda: len(rig.health) > count and rig.health[-1].relative_density > 0.3,

@@ -125,7 +125,7 @@ def test_ramp_hold_release_succeeds_with_feedback_and_a_complete_record(cell):
     assert summary["plot"] in ("pending", "drawn")         # the result does not wait for it
     assert summary["goal"]["force_calibration"]["applied"] is False     # none configured
     assert summary["goal"]["stack"] == {"electrolyte": "li6ps5cl", "electrolyte_mass_mg": 150.0,
-                                        "true_density_g_cm3": 1.64, "anode": "li_metal",
+                                        "true_density_g_cm3": 1.865, "anode": "li_metal",
                                         "max_temperature_c": 170.5}
     with AnyReader([Path(result.record_dir, "bag")]) as reader:   # not our reader
         counts = {c.topic: c.msgcount for c in reader.connections}
