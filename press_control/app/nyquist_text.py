@@ -21,8 +21,11 @@ def read_sweep(path: str):
 
 
 def nyquist_lines(real, imaginary, width: int = 60, height: int = 14, mark: str = "o"):
-    """Rows of text: -Z'' up, Z' right, one ohm per unit the same both ways (a semicircle
-    looks round when a character is about twice as tall as wide)."""
+    """Rows of text: -Z'' up, Z' right, one scale for both.
+
+    A row spans twice the ohms of a column, so a semicircle looks round where a character
+    is about twice as tall as it is wide.
+    """
     points = [(r, -i) for r, i in zip(real, imaginary) if math.isfinite(r) and math.isfinite(i)]
     if not points:
         return ["(no points)"]

@@ -135,8 +135,10 @@ class PressOperator:
     def press_and_keep(self, cell_id: str, target_mpa: float, rate_mpa_s: float = 10.0,
                        settle_s: float = 3.0, keep: bool = True, wait_s: float = 20.0,
                        cancel_event=None):
-        """Go to target_mpa (a release below the present pressure), settle, and keep the
-        press there for the next goal of cell_id (keep=False: end released as usual)."""
+        """Go to target_mpa and settle there; the press stays for the next goal of cell_id.
+
+        target_mpa 0 releases; keep=False ends the goal released as usual.
+        """
         client = ProfileClient(self.spinning.node)
         if not client.wait_for_server(wait_s):
             raise NoAnswer(f"no run_profile server in namespace '{self.namespace}'")
