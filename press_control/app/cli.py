@@ -5,34 +5,50 @@ import sys
 import threading
 
 
+def _with_operator(namespace: str, work, cancel: threading.Event = None):
+    """(work(operator), None), or (None, exit code) with the reason printed.
+
+    2 when no node answers or the result is lost, 3 when the goal is rejected. With
+    `cancel`, SIGINT and SIGTERM set it (a goal then ends with a controlled release).
+    """
+    from press_control.ros.operator import GoalRejected, NoAnswer, PressOperator
+    from press_control.ros.profile_client import ResultLost
+
+    operator = PressOperator(namespace)
+    if cancel is not None:          # after rclpy's own handlers, so that ours win
+        def on_signal(*_):
+            cancel.set()
+            print("\ncanceling: the press releases at its safe rate...", file=sys.stderr)
+        for number in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(number, on_signal)
+    try:
+        return work(operator), None
+    except (NoAnswer, ResultLost) as missing:
+        print(f"\npressctl: {missing}", file=sys.stderr)
+        return None, 2
+    except GoalRejected as rejection:
+        print(f"pressctl: {rejection}", file=sys.stderr)
+        return None, 3
+    finally:
+        operator.close()
+
+
 def run_profile(args: argparse.Namespace) -> int:
     from press_control.app.progress import progress_line, summary_lines
-    from press_control.ros.operator import GoalRejected, NoAnswer, PressOperator
     from press_control.control.profile_runner import SUCCEEDED
-    from press_control.ros.profile_client import OUTCOME_NAMES, ResultLost
+    from press_control.ros.profile_client import OUTCOME_NAMES
 
-    operator = PressOperator(args.namespace)
     cancel = threading.Event()
-    for number in (signal.SIGINT, signal.SIGTERM):      # both cancel: controlled release
-        signal.signal(number, lambda *_: (cancel.set(), print(
-            "\ncanceling: the press releases at its safe rate...", file=sys.stderr)))
     segments = [0]
 
     def show(feedback):
         segments[0] = max(segments[0], feedback.segment_index + 1)
         print("\r" + progress_line(feedback, segments[0]), end="", flush=True)
-    try:
-        result = operator.run_profile(args.preset, args.cell, args.die, args.hold_scale,
-                                      args.wait_s, on_feedback=show, cancel_event=cancel,
-                                      stack=(args.electrolyte, args.mass_mg, args.anode))
-    except (NoAnswer, ResultLost) as missing:
-        print(f"\npressctl: {missing}", file=sys.stderr)
-        return 2
-    except GoalRejected as rejection:
-        print(f"pressctl: {rejection}", file=sys.stderr)
-        return 3
-    finally:
-        operator.close()
+    result, failed = _with_operator(args.namespace, lambda operator: operator.run_profile(
+        args.preset, args.cell, args.die, args.hold_scale, args.wait_s, on_feedback=show,
+        cancel_event=cancel, stack=(args.electrolyte, args.mass_mg, args.anode)), cancel)
+    if failed:
+        return failed
     print()
     print("\n".join(summary_lines(result, OUTCOME_NAMES)))
     return 0 if OUTCOME_NAMES.get(result.outcome) == SUCCEEDED else 1
@@ -40,16 +56,10 @@ def run_profile(args: argparse.Namespace) -> int:
 
 def set_die(args: argparse.Namespace) -> int:
     """Tell press_driver which die was fitted (refused unless released, unowned, arm clear)."""
-    from press_control.ros.operator import NoAnswer, PressOperator
-
-    operator = PressOperator(args.namespace)
-    try:
-        reply = operator.set_die(args.die, args.wait_s)
-    except NoAnswer as missing:
-        print(f"pressctl: {missing}", file=sys.stderr)
-        return 2
-    finally:
-        operator.close()
+    reply, failed = _with_operator(args.namespace,
+                                   lambda operator: operator.set_die(args.die, args.wait_s))
+    if failed:
+        return failed
     print(f"pressctl: {reply.message}", file=sys.stdout if reply.success else sys.stderr)
     return 0 if reply.success else 3
 
@@ -63,8 +73,7 @@ def calibrate_die(args: argparse.Namespace) -> int:
                                                         save_calibration)
     from press_control.app.progress import progress_line
     from press_control.control.profile_runner import SUCCEEDED
-    from press_control.ros.operator import GoalRejected, NoAnswer, PressOperator
-    from press_control.ros.profile_client import OUTCOME_NAMES, ResultLost
+    from press_control.ros.profile_client import OUTCOME_NAMES
 
     if not args.empty_die:
         print("pressctl: calibrate-die presses the die EMPTY, punches touching, up to "
@@ -75,24 +84,15 @@ def calibrate_die(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"pressctl: {error}", file=sys.stderr)
         return 2
-    operator = PressOperator(args.namespace)
     cancel = threading.Event()
-    for number in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(number, lambda *_: cancel.set())
-    try:
-        result, holds = operator.calibrate_die(
-            args.die, args.top_mpa, args.levels, args.hold_s, wait_s=args.wait_s,
-            cancel_event=cancel,
-            on_feedback=lambda f: print("\r" + progress_line(f, f.segment_count), end="",
-                                        flush=True))
-    except (NoAnswer, ResultLost) as missing:
-        print(f"\npressctl: {missing}", file=sys.stderr)
-        return 2
-    except GoalRejected as rejection:
-        print(f"pressctl: {rejection}", file=sys.stderr)
-        return 3
-    finally:
-        operator.close()
+    ran, failed = _with_operator(args.namespace, lambda operator: operator.calibrate_die(
+        args.die, args.top_mpa, args.levels, args.hold_s, wait_s=args.wait_s,
+        cancel_event=cancel,
+        on_feedback=lambda f: print("\r" + progress_line(f, f.segment_count), end="",
+                                    flush=True)), cancel)
+    if failed:
+        return failed
+    result, holds = ran
     print()
     if OUTCOME_NAMES.get(result.outcome) != SUCCEEDED:
         print(f"pressctl: calibration run ended {OUTCOME_NAMES.get(result.outcome)}: "
@@ -117,24 +117,17 @@ def calibrate_die(args: argparse.Namespace) -> int:
 
 
 def measure_force_table(args: argparse.Namespace) -> int:
-    from press_control.app.force_table_cli import measure
-    from press_control.ros.operator import GoalRejected, NoAnswer, PressOperator
-    from press_control.ros.profile_client import ResultLost
+    from press_control.app.force_table_cli import measure, parse_levels
 
-    operator = PressOperator(args.namespace)
     try:
-        return measure(args, operator)
+        parse_levels(args.levels_kn)
     except ValueError as error:
         print(f"pressctl: {error}", file=sys.stderr)
         return 2
-    except (NoAnswer, ResultLost) as missing:
-        print(f"\npressctl: {missing}", file=sys.stderr)
-        return 2
-    except GoalRejected as rejection:
-        print(f"pressctl: {rejection}", file=sys.stderr)
-        return 3
-    finally:
-        operator.close()
+    cancel = threading.Event()
+    code, failed = _with_operator(
+        args.namespace, lambda operator: measure(args, operator, cancel=cancel), cancel)
+    return failed or code
 
 
 def _demo(args: argparse.Namespace) -> int:

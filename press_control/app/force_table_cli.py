@@ -39,7 +39,11 @@ def ask_reference(prompt: str, read_line=None) -> float:
             print(f"  '{line.strip()}' is not a number in kN")
 
 
-def measure(args, operator, read_line=None) -> int:
+def measure(args, operator, read_line=None, cancel=None) -> int:
+    """Run the levels; 0 written, 1 not (the reason printed), 2 refused.
+
+    cancel (an Event that Ctrl-C sets) stops after the step under way, released.
+    """
     from press_control.hardware.force_calibration import ForceCalibration, ForceCalibrationError
     from press_control.control.profile_runner import SUCCEEDED
     from press_control.ros.profile_client import OUTCOME_NAMES
@@ -58,7 +62,7 @@ def measure(args, operator, read_line=None) -> int:
             if level > 0:
                 result = operator.press_and_keep(CELL_ID, level * 1000.0 / area_mm2,
                                                  args.rate_mpa_s, args.settle_s,
-                                                 wait_s=args.wait_s)
+                                                 wait_s=args.wait_s, cancel_event=cancel)
                 loaded = True
                 if OUTCOME_NAMES.get(result.outcome) != SUCCEEDED:
                     print(f"pressctl: level {level:g} kN ended "
@@ -69,8 +73,9 @@ def measure(args, operator, read_line=None) -> int:
             press_kn.append(statistics.fmean(readings))
             reference = ask_reference(f"level {index + 1} ({level:g} kN): the press reads "
                                       f"{press_kn[-1]:.4f} kN; reference (kN)? ", read_line)
-            if reference is None:
-                print("\npressctl: no reading given; nothing written", file=sys.stderr)
+            if reference is None or (cancel is not None and cancel.is_set()):
+                print("\npressctl: stopped before the last level; nothing written",
+                      file=sys.stderr)
                 return 1
             reference_kn.append(reference)
     finally:
