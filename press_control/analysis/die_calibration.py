@@ -11,6 +11,8 @@ import dataclasses
 import math
 import os
 import statistics
+import threading
+import time
 
 import numpy as np
 import yaml
@@ -176,8 +178,6 @@ class DieCalibrations:
     """
 
     def __init__(self, directory: str, recheck_s: float = 1.0, clock=None):
-        import threading
-        import time
         self._lock = threading.Lock()
         self.directory = directory
         self.recheck_s = recheck_s

@@ -7,6 +7,7 @@ calibration. `pressctl calibrate-die` does the same through the running nodes.
 import datetime
 
 from press_control.analysis.die_calibration import calibration_from_holds, plan_levels_mpa
+from press_control.control.force_table import wait_to_reach
 
 
 def measure_die_calibration(press, die, wait, top_mpa: float = None, levels: int = 8,
@@ -23,7 +24,8 @@ def measure_die_calibration(press, die, wait, top_mpa: float = None, levels: int
         press.set_motion_permit(True)
         for level_mpa in plan_levels_mpa(top_mpa or die.rated_mpa, levels):
             press.ramp_to(die.force_kn(level_mpa), die.force_kn(rate_mpa_s))
-            _wait_to_reach(press, die.force_kn(level_mpa), wait)
+            wait_to_reach(lambda: press.poll().force_kn, die.force_kn(level_mpa), wait,
+                          timeout_s=300.0)
             samples = []
             for _ in range(max(6, int(hold_s / sample_period_s))):
                 reading = press.poll()
@@ -35,13 +37,3 @@ def measure_die_calibration(press, die, wait, top_mpa: float = None, levels: int
         press.ramp_to(0.0, die.force_kn(rate_mpa_s) * 2, releasing=True)
     return calibration_from_holds(die.die_id, holds, datetime.date.today().isoformat(),
                                   press_id)
-
-
-def _wait_to_reach(press, force_kn: float, wait, timeout_s: float = 300.0) -> None:
-    tolerance = 0.002 * force_kn + 0.02
-    waited = 0.0
-    while abs(press.poll().force_kn - force_kn) > tolerance:
-        if waited > timeout_s:
-            raise RuntimeError(f"the press did not reach {force_kn:g} kN within {timeout_s:g} s")
-        wait(0.1)
-        waited += 0.1

@@ -48,7 +48,8 @@ def measure_force_table(press, read_reference, wait, plan: TablePlan, press_id: 
         for level in plan.levels_kn:
             if level > 0:
                 press.ramp_to(level, plan.rate_kn_s)
-                _wait_to_reach(press, level, plan, wait)
+                wait_to_reach(lambda: press.poll().raw_force_kn, level, wait,
+                              plan.reach_fraction, plan.reach_timeout_s)
                 press.hold()
                 wait(plan.settle_s)
             raw, reference = [], []
@@ -66,13 +67,17 @@ def measure_force_table(press, read_reference, wait, plan: TablePlan, press_id: 
                             measured=datetime.date.today().isoformat())
 
 
-def _wait_to_reach(press, level_kn: float, plan: TablePlan, wait) -> None:
-    """Until the press reads the level (a densifying sample slows the ramp); else raise."""
-    tolerance = plan.reach_fraction * level_kn + 0.02
+def wait_to_reach(read_kn, level_kn: float, wait, fraction: float = 0.002,
+                  timeout_s: float = 120.0) -> None:
+    """Wait until read_kn() is within fraction (+ 0.02 kN) of the level.
+
+    A densifying sample slows a ramp; raises after timeout_s.
+    """
+    tolerance = fraction * level_kn + 0.02
     waited = 0.0
-    while abs(press.poll().raw_force_kn - level_kn) > tolerance:
-        if waited > plan.reach_timeout_s:
+    while abs(read_kn() - level_kn) > tolerance:
+        if waited > timeout_s:
             raise RuntimeError(f"the press did not reach {level_kn:g} kN within "
-                               f"{plan.reach_timeout_s:g} s")
+                               f"{timeout_s:g} s")
         wait(0.1)
         waited += 0.1
