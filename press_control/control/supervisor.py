@@ -40,7 +40,7 @@ class SupervisorConfig:
     owner_timeout_s: float = 1.0
     safe_release_rate_mpa_s: float = 10.0
     watchdog_period_s: float = 2.0
-    heartbeat_period_s: float = 0.1
+    heartbeat_period_s: float = 0.25
     failures_before_disconnect: int = 3
     reconnect_backoff_s: float = 0.25
     reconnect_backoff_max_s: float = 4.0

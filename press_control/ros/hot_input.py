@@ -29,7 +29,7 @@ class HotInputs:
                                       namespace=node.get_namespace(), context=node.context,
                                       start_parameter_services=False)
         self.period_s = period_s
-        self.inputs = []
+        self.inputs = ()                      # replaced whole: drains read it unlocked
         self._lock = threading.Lock()
         self._draining = threading.Lock()    # one drain at a time keeps arrival order
         self._stop = StopFlag()
@@ -49,7 +49,7 @@ class HotInputs:
             message_type, topic, lambda _: None,
             qos or QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=depth), raw=raw)
         with self._lock:
-            self.inputs.append((subscription, callback))
+            self.inputs += ((subscription, callback),)
 
     def drain(self) -> None:
         """Call the callbacks of every message waiting, topic by topic, in arrival order.
@@ -57,10 +57,8 @@ class HotInputs:
         Any thread may call it (e.g. to judge a heartbeat's age only after taking what has
         arrived); drains run one at a time.
         """
-        with self._lock:
-            inputs = list(self.inputs)
         with self._draining:
-            for subscription, callback in inputs:
+            for subscription, callback in self.inputs:
                 with subscription.handle:
                     while True:
                         taken = subscription.handle.take_message(subscription.msg_type,

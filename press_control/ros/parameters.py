@@ -72,7 +72,7 @@ DRIVER_PARAMETERS = LIMIT_PARAMETERS + [
          "or the press is released", "s", 0.2, 2.0),
     Spec("watchdog_period_s", 2.0, "controller releases when the host is silent this long",
          "s", 0.1, 30.0),
-    Spec("heartbeat_period_s", 0.1, "host heartbeat write period", "s", 0.01, 5.0),
+    Spec("heartbeat_period_s", 0.25, "host heartbeat write period", "s", 0.01, 5.0),
     Spec("reconnect_backoff_s", 0.25, "first reconnect delay, doubled per failure", "s",
          0.01, 60.0),
     Spec("reconnect_backoff_max_s", 4.0, "longest reconnect delay", "s", 0.1, 600.0),

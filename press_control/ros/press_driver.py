@@ -77,6 +77,8 @@ class PressDriverNode(LifecycleNode):
         self.config = declare(self, DRIVER_PARAMETERS, changeable=lambda: self.supervisor is None)
         self.supervisor = None
         self._stop = StopFlag()
+        self._context_up = True          # rclpy's ok() per poll: 2 % of the CPU (py-spy)
+        self.context.on_shutdown(self._on_context_shutdown)
         self._thread = None
         self._poll_times = collections.deque(maxlen=500)
         self._listeners, self._listeners_checked_s = (False, False, False), -math.inf
@@ -276,7 +278,7 @@ class PressDriverNode(LifecycleNode):
             try:
                 inputs.drain()
                 reading = supervisor.tick()
-                if not self.context.ok():       # Ctrl-C: the shutdown path releases
+                if not self._context_up:        # Ctrl-C: the shutdown path releases
                     break
                 if reading is not None:
                     self._poll_times.append(time.monotonic())
@@ -296,6 +298,9 @@ class PressDriverNode(LifecycleNode):
                 self._stop.wait(delay)
             else:
                 next_poll = time.monotonic()
+
+    def _on_context_shutdown(self) -> None:
+        self._context_up = False
 
     # ---- inputs --------------------------------------------------------------------------
     def on_arm(self, message: ArmHeartbeat) -> None:

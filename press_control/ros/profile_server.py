@@ -86,9 +86,12 @@ class ProfileServerNode(Node):
         self._stopping = threading.Event()
         group = ReentrantCallbackGroup()
         self.tap = RecordTap(self)
-        self.hot_inputs = HotInputs(self)
         # Every input is taken by HotInputs: on the multi-threaded executor each message
         # woke it two or three times (counted: 27 wake-ups a second for 10 messages).
+        # Drained every 20 ms, two states at a time: each drain wakes the thread and asks
+        # every subscription (measured: 130 us a wake-up, 30 us for eight empty takes);
+        # the goal loop reads the latest state at 20 Hz.
+        self.hot_inputs = HotInputs(self, period_s=0.02)
         self.hot_inputs.add(PressState, "state", guarded(self, self.on_state), raw=True)
         self.hot_inputs.add(String, "installed_die", guarded(self, self.on_installed_die),
                             qos=LATCHED)
