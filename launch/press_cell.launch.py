@@ -7,7 +7,7 @@ from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument, IncludeLaunchDescription
 from launch.conditions import IfCondition
 from launch.launch_description_sources import PythonLaunchDescriptionSource
-from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
+from launch.substitutions import LaunchConfiguration, PathJoinSubstitution, PythonExpression
 from launch_ros.actions import LifecycleNode, Node
 from launch_ros.parameter_descriptions import ParameterValue
 from launch_ros.substitutions import FindPackageShare
@@ -28,6 +28,10 @@ def generate_launch_description():
     panel_host = LaunchConfiguration("panel_host")
     panel_port = ParameterValue(LaunchConfiguration("panel_port"), value_type=int)
     share = FindPackageShare("press_control")
+    force_calibration_file = LaunchConfiguration("force_calibration_file")
+    die_calibration_dir = LaunchConfiguration("die_calibration_dir")
+    sim_force_table = PathJoinSubstitution([share, "config", "force_calibration_sim.yaml"])
+    sim_dies = PathJoinSubstitution([share, "config", "die_calibration_sim"])
     return LaunchDescription([
         DeclareLaunchArgument("namespace", default_value="press_1",
                               description="namespace of this press (all topics are relative)"),
@@ -39,6 +43,16 @@ def generate_launch_description():
                               description="start the built-in simulator as the press"),
         DeclareLaunchArgument("sim_dir", default_value="/tmp/press_sim",
                               description="simulator device folder (with use_sim)"),
+        DeclareLaunchArgument("force_calibration_file",
+                              default_value=_if_sim(use_sim, sim_force_table, ""),
+                              description="this press's force table (docs/force_calibration.md);"
+                                          " default: the simulated press's with use_sim, else "
+                                          "none (the press's own reading)"),
+        DeclareLaunchArgument("die_calibration_dir",
+                              default_value=_if_sim(use_sim, sim_dies,
+                                                    "~/.ros/press_control/dies"),
+                              description="the dies' empty-die curves (docs/die_calibration.md);"
+                                          " default: the simulated dies' with use_sim"),
         DeclareLaunchArgument("press_port", default_value="/tmp/press_sim/press",
                               description="serial device of the press controller"),
         DeclareLaunchArgument("lcr_port", default_value="/tmp/press_sim/lcr",
@@ -68,14 +82,18 @@ def generate_launch_description():
         LifecycleNode(package="press_control", executable="press_driver",
                       name="press_driver", namespace=namespace,
                       parameters=[params_file, {"port": press_port,
-                                                "arm_interlock": arm_interlock}],
+                                                "arm_interlock": arm_interlock,
+                                                "force_calibration_file":
+                                                    force_calibration_file}],
                       output="screen"),
         Node(package="press_control", executable="profile_server", name="profile_server",
              namespace=namespace,
              parameters=[params_file, {"require_loaded_cell": require_loaded_cell}],
              output="screen"),
         Node(package="press_control", executable="interface_monitor", name="interface_monitor",
-             namespace=namespace, parameters=[params_file, {"lcr_port": lcr_port}],
+             namespace=namespace,
+             parameters=[params_file, {"lcr_port": lcr_port,
+                                       "die_calibration_dir": die_calibration_dir}],
              output="screen"),
         Node(package="press_control", executable="press_panel", name="press_panel",
              namespace=namespace,
@@ -85,3 +103,9 @@ def generate_launch_description():
              namespace=namespace, parameters=[params_file], output="screen",
              condition=IfCondition(demo_arm)),
     ])
+
+
+def _if_sim(use_sim, sim_value, otherwise: str):
+    """sim_value when use_sim is true, else `otherwise` (as bringup chooses them)."""
+    return PythonExpression(["'", sim_value, "' if '", use_sim, "'.lower() == 'true' else '",
+                             otherwise, "'"])
