@@ -54,8 +54,14 @@ class CellPreset:
     cpe_q: float = 2.0e-6                      # interface CPE, F s^(alpha-1)
     cpe_alpha: float = 0.85
     warburg_sigma_ohm_s: float = 40.0          # diffusion tail, ohm s^-1/2
-    delamination_below_mpa: float = 3.0        # contact is lost under this stack pressure
-    delamination_time_s: float = 4.0
+    # Voids open under the Li while it is stripped faster than creep refills the interface
+    # (Kasemchainan et al., Nat. Mater. 18, 1105 (2019)): the critical stripping current
+    # rises with stack pressure above yield (linearly here, the twin's assumption) and with
+    # temperature as creep does. A symmetric Li|Li cell strips one side at all times.
+    cycling_current_ma_cm2: float = 0.2        # the cycler's current density
+    critical_stripping_ma_cm2_per_mpa: float = 0.1  # 0.2 mA/cm2: voids below 2.8 MPa only
+    delamination_time_s: float = 4.0           # contact lost at e-fold per 4 s of pure
+                                               # excess stripping (sped up, as creep_time_s)
     breathing_amplitude_um: float = 2.0        # electrode volume change while cycling
     breathing_period_s: float = 60.0
     stack_stiffness_kn_mm: float = 50.0        # force change per breathing displacement
@@ -133,8 +139,10 @@ class CellModel:
         if creep > 0:
             relaxed = math.exp(-dt * creep / self.p.creep_time_s)
             self.contact += (1.0 - self.contact) * (1.0 - relaxed)
-        if self.cycling and self.pressure_mpa < self.p.delamination_below_mpa:
-            self.contact *= math.exp(-dt / self.p.delamination_time_s)
+        if self.cycling and self.p.cycling_current_ma_cm2 > 0:
+            excess = 1.0 - self.critical_stripping_ma_cm2() / self.p.cycling_current_ma_cm2
+            if excess > 0:              # voids grow with the current creep cannot supply
+                self.contact *= math.exp(-dt * excess / self.p.delamination_time_s)
         if self.cycling and self.p.electrolyte_mass_mg > 0:
             porosity = 1.0 - self.relative_density
             self.penetration_um += self.p.penetration_um_s * creep * porosity / 0.18 * dt
@@ -156,11 +164,20 @@ class CellModel:
         excess = self.pressure_mpa - self.p.li_yield_mpa
         if excess <= 0:
             return 0.0
-        kelvin = self.temperature_c + 273.15
         return (excess / (self.p.interface_p_ref_mpa - self.p.li_yield_mpa)) ** \
-            self.p.li_creep_exponent * math.exp(-self.p.li_creep_activation_j_mol /
-                                                GAS_CONSTANT_J_MOL_K *
-                                                (1.0 / kelvin - 1.0 / 298.15))
+            self.p.li_creep_exponent * self._creep_arrhenius()
+
+    def critical_stripping_ma_cm2(self) -> float:
+        """The stripping current density Li creep can still refill; 0 at or below yield."""
+        excess = self.pressure_mpa - self.p.li_yield_mpa
+        if excess <= 0:
+            return 0.0
+        return self.p.critical_stripping_ma_cm2_per_mpa * excess * self._creep_arrhenius()
+
+    def _creep_arrhenius(self) -> float:
+        kelvin = self.temperature_c + 273.15
+        return math.exp(-self.p.li_creep_activation_j_mol / GAS_CONSTANT_J_MOL_K *
+                        (1.0 / kelvin - 1.0 / 298.15))
 
     @property
     def area_cm2(self) -> float:

@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from press_control.sim.cell import CellModel
+from press_control.sim.cell import CellModel, CellPreset
 
 
 def _settle(cell, pressure, seconds, dt=0.05):
@@ -96,6 +96,42 @@ def test_delamination_when_stack_pressure_falls_during_cycling():
     cell.cycling = True
     _settle(cell, 1.0, 10.0)
     assert cell.interface_resistance_ohm() > 3 * contact
+
+
+def _contact_kept(pressure_mpa, seconds=120.0, cycling=True, temperature_c=25.0,
+                  **preset):
+    """Interface resistance at the end over that just after the step to pressure_mpa."""
+    cell = CellModel(CellPreset(**preset))
+    _settle(cell, 50.0, 300.0)
+    cell.cycling, cell.temperature_c = cycling, temperature_c
+    cell.step(0.05, pressure_mpa)
+    start = cell.interface_resistance_ohm()
+    _settle(cell, pressure_mpa, seconds)
+    return cell.interface_resistance_ohm() / start
+
+
+def test_low_stack_pressure_alone_opens_no_voids():
+    assert _contact_kept(1.0, cycling=False) == pytest.approx(1.0, abs=1e-6)
+
+
+def test_cycling_at_5_mpa_keeps_the_interface():
+    # Doux et al. (Adv. Energy Mater. 2020) plated and stripped Li|Li6PS5Cl|Li at 5 MPa for
+    # more than 1000 h.
+    assert _contact_kept(5.0, seconds=600.0) == pytest.approx(1.0, abs=1e-6)
+
+
+def test_voids_open_when_stripping_outruns_creep():
+    # Kasemchainan et al. (Nat. Mater. 2019): above the critical stripping current voids
+    # form; the critical current rises with stack pressure and, as Li creep does, with
+    # temperature.
+    assert _contact_kept(2.0, seconds=30.0, cycling_current_ma_cm2=0.1) == \
+        pytest.approx(1.0, abs=1e-6)
+    assert _contact_kept(2.0, seconds=30.0, cycling_current_ma_cm2=0.5) > 2.0
+    assert _contact_kept(2.0, seconds=30.0) > 1.2                   # 0.2 mA/cm2, 25 C
+    assert _contact_kept(2.0, seconds=30.0, temperature_c=60.0) == \
+        pytest.approx(1.0, abs=1e-6)
+    assert 1.0 < _contact_kept(4.0, seconds=5.0, cycling_current_ma_cm2=0.5) < \
+        _contact_kept(2.0, seconds=5.0, cycling_current_ma_cm2=0.5)
 
 
 def test_breathing_moves_force_at_fixed_platen_and_is_zero_when_not_cycling():
