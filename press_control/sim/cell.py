@@ -60,8 +60,8 @@ class CellPreset:
     # temperature as creep does. A symmetric Li|Li cell strips one side at all times.
     cycling_current_ma_cm2: float = 0.2        # the cycler's current density
     critical_stripping_ma_cm2_per_mpa: float = 0.1  # 0.2 mA/cm2: voids below 2.8 MPa only
-    delamination_time_s: float = 4.0           # contact lost at e-fold per 4 s of pure
-                                               # excess stripping (sped up, as creep_time_s)
+    # contact lost at e-fold per 4 s of pure excess stripping (sped up, as creep_time_s)
+    delamination_time_s: float = 4.0
     breathing_amplitude_um: float = 2.0        # electrode volume change while cycling
     breathing_period_s: float = 60.0
     stack_stiffness_kn_mm: float = 50.0        # force change per breathing displacement
