@@ -37,7 +37,7 @@ class SupervisorConfig:
     installed_die: str
     arm_interlock: bool = True
     arm_heartbeat_timeout_s: float = 1.0
-    owner_timeout_s: float = 1.0
+    owner_timeout_s: float = 2.0
     safe_release_rate_mpa_s: float = 10.0
     watchdog_period_s: float = 2.0
     heartbeat_period_s: float = 0.25

@@ -68,8 +68,8 @@ DRIVER_PARAMETERS = LIMIT_PARAMETERS + [
     Spec("die_id", "d10", "die in the press at start (later: the set_installed_die service)"),
     Spec("force_calibration_file", "", "this press's force table (load cell against a "
          "reference, docs/force_calibration.md); empty = the press's readings as they are"),
-    Spec("owner_timeout_s", 1.0, "a goal owning the press must renew its lease this often, "
-         "or the press is released", "s", 0.2, 2.0),
+    Spec("owner_timeout_s", 2.0, "a goal owning the press must renew its lease this often, "
+         "or the press is released", "s", 0.2, 5.0),
     Spec("watchdog_period_s", 2.0, "controller releases when the host is silent this long",
          "s", 0.1, 30.0),
     Spec("heartbeat_period_s", 0.25, "host heartbeat write period", "s", 0.01, 5.0),
