@@ -371,7 +371,8 @@ def test_keep_loaded_hands_the_cell_only_to_the_next_goal_for_it(cell):
     first = cell.run([seg(RAMP, 25, rate_mpa_s=10.0), seg(HOLD, 25, duration_s=1.0)],
                      cell_id="kept", keep_loaded=True)
     assert first.outcome == Result.SUCCEEDED and "stays loaded" in first.reason
-    time.sleep(2.5)          # longer than owner_timeout_s: the server keeps the lease alive
+    # Longer than owner_timeout_s: a lapsed lease would have latched fault 101 by now.
+    time.sleep(cell.driver.config.owner_timeout_s + 1.0)
     assert cell.sim.true_pressure_mpa() > 20.0 and cell.driver.supervisor.fault()[0] == 0
     other = cell.send(SHORT, cell_id="another")
     assert not other.accepted
