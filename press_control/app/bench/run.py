@@ -2,7 +2,8 @@
 import os
 import sys
 
-from press_control.app.bench import cell, cpu, driver, monitor, profiles, safety
+from press_control.app.bench import (cell, cpu, densification, driver, monitor,
+                                     profiles, safety)
 from press_control.app.bench.report import write_report
 
 
@@ -17,6 +18,7 @@ def run_benchmarks(out_dir: str, quick: bool = False) -> int:
             hold_s=30.0 if quick else 120.0, regulate_s=60.0 if quick else 240.0,
             goals=5 if quick else 50)),
         ("interface monitor", monitor.run),
+        ("density after die calibration", densification.run),
         ("whole cell", lambda: cell.run(cells=2 if quick else 20)),
         ("CPU while a profile runs", lambda: cpu.run(seconds=15.0 if quick else 30.0)),
     ]
