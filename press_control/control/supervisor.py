@@ -245,8 +245,15 @@ class PressSupervisor:
             self._owner_seen_s = self.clock()
 
     # ---- interlocks ----------------------------------------------------------------------
-    def arm_problem(self) -> str:
-        return self.arms.problem(self.clock()) if self.config.arm_interlock else ""
+    def arm_problem(self, now: Optional[float] = None) -> str:
+        """Why the workspace is not clear ('' if it is), judged at `now` (default: the clock).
+
+        Judge at the time the arms' reports were last taken: a poll that stalled after
+        them (a loaded host: 1.3 s, seen) must not make them look stale.
+        """
+        if not self.config.arm_interlock:
+            return ""
+        return self.arms.problem(self.clock() if now is None else now)
 
     def interlocks(self) -> Interlocks:
         reading = self.reading
@@ -268,13 +275,14 @@ class PressSupervisor:
                 self._withdraw_permit(f"arm '{arm_id}' entered the workspace")
 
     def _sync_permit(self, reading: PressReading, now: float) -> None:
-        wanted = self.active and not self.arm_problem()
+        problem = self.arm_problem(now)
+        wanted = self.active and not problem
         if wanted == reading.flags["motion_permit"] and wanted == self._permit:
             return
         if wanted:
             self._write_permit(True)
         else:
-            self._withdraw_permit(self.arm_problem() or "driver inactive")
+            self._withdraw_permit(problem or "driver inactive")
 
     def _withdraw_permit(self, why: str) -> None:
         """Drop the motion permit now: a moving controller dumps and latches fault 7."""

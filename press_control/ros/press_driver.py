@@ -323,6 +323,9 @@ class PressDriverNode(LifecycleNode):
             response.accepted, response.status = False, UNKNOWN_COMMAND
             response.reason = f"unknown command {request.command}"
             return response
+        inputs = self.hot_inputs      # the arms are judged on what has arrived, also when
+        if inputs is not None:        # the I/O loop stalled before taking it
+            inputs.drain()
         target = request.target_c if kind == "temperature" else request.target_mpa
         refusal = self.supervisor.execute(kind, request.owner, target, request.rate_mpa_s)
         response.accepted = refusal is None

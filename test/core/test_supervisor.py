@@ -214,6 +214,30 @@ def test_an_arm_inside_while_pressing_dumps_and_names_the_arm(rig):
     assert rig.true_mpa < 1.0
 
 
+def test_a_poll_that_stalls_does_not_make_the_arms_look_stale():
+    # A loaded host stalled a poll 1.3 s after the arms' reports were taken (seen in a
+    # loaded test run: fault 7 on a press no arm had come near). Every tick syncs the permit.
+    rig = Rig(heartbeat_period_s=0.001)
+    assert rig.supervisor.execute("set_pressure", target=60.0, rate=20.0) is None
+    rig.run(3.5)
+    press, poll = rig.supervisor.press, rig.supervisor.press.poll
+
+    def stalled_poll():
+        rig.now += 1.3
+        return poll()
+    press.poll = stalled_poll
+    rig.now += 0.01
+    rig.supervisor.tick()
+    press.poll = poll
+    rig.arm(False)                  # the next loop first takes what came during the stall
+    rig.run(0.5)
+    assert rig.supervisor.fault()[0] == 0 and rig.controller.fault_code == 0
+    assert rig.register("motion_permit") == 1 and rig.true_mpa > 40.0
+    rig.now += 1.3                                  # the arm itself falls silent
+    rig.supervisor.tick()
+    assert rig.register("motion_permit") == 0 and rig.controller.fault_code == 7
+
+
 def test_a_non_finite_force_reading_is_a_sensor_fault_that_releases(rig):
     assert rig.supervisor.execute("set_pressure", target=60.0, rate=20.0) is None
     rig.run(4.0)
