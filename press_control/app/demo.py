@@ -28,7 +28,9 @@ def run_demo(args) -> int:
     preset = "full_cell" if args.full else "demo_cell"
     cell = PressCell(seed=args.seed, demo_arm=True, record_dir=args.record_dir,
                      arm_parameters={"cells": args.cells, "preset": preset,
-                                     "cell_prefix": args.cell, "seed": args.seed})
+                                     "cell_prefix": args.cell, "seed": args.seed,
+                                     # no operator here to reset a handling fault
+                                     "fault_reset_wait_s": 10.0})
     started = time.monotonic()
     cell.start()
     try:

@@ -153,7 +153,8 @@ class DemoArmNode(Node):
                                "the press to open")
         if state.state == FAULT:
             log.error(f"press handling fault ({state.reason}); waiting for a reset")
-            self._wait_for(lambda h: h.state == READY_TO_UNLOAD, "the fault to be reset")
+            self._wait_for(lambda h: h.state == READY_TO_UNLOAD, "the fault to be reset",
+                           self.config.fault_reset_wait_s)
         log.info(f"unloading {cell_id}")
         self._visit(cell_id, INTENT_UNLOAD)
         self._move(False, "", INTENT_NONE)
@@ -209,15 +210,16 @@ class DemoArmNode(Node):
         if not inside:           # leaving takes a moment before the arm is really clear
             self._stop.wait(self.random.uniform(0.0, self.config.jitter_s))
 
-    def _wait_for(self, condition, what: str) -> HandlingState:
-        deadline = time.monotonic() + self.config.wait_timeout_s
+    def _wait_for(self, condition, what: str, timeout_s: float = None) -> HandlingState:
+        timeout_s = self.config.wait_timeout_s if timeout_s is None else timeout_s
+        deadline = time.monotonic() + timeout_s
         with self.lock:
             while not (self.handling is not None and condition(self.handling)):
                 left = deadline - time.monotonic()
                 if self._stop.is_set():
                     raise ArmStopped(f"stopped while waiting for {what}")
                 if left <= 0:
-                    raise ArmStopped(f"waited {self.config.wait_timeout_s:g} s for {what}")
+                    raise ArmStopped(f"waited {timeout_s:g} s for {what}")
                 self.handling_changed.wait(min(left, 0.5))
             return self.handling
 

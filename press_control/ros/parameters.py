@@ -157,6 +157,8 @@ DEMO_ARM_PARAMETERS = [
     Spec("seed", 0, "seed of the timing jitter", "", 0, 2 ** 31 - 1),
     Spec("start_delay_s", 0.0, "wait before the first move", "s", 0.0, 3600.0),
     Spec("wait_timeout_s", 600.0, "longest wait for the press at any step", "s", 1.0, 86400.0),
+    Spec("fault_reset_wait_s", 600.0, "longest wait for an operator to reset a handling "
+         "fault", "s", 1.0, 86400.0),
     Spec("goal_attempts", 20, "tries per cell while the press reports not ready", "", 1, 1000),
     Spec("exit_when_done", False, "exit once every cell is done (status 0 if all succeeded)"),
     Spec("results_file", "", "write the cells' outcomes here as JSON when done"),
