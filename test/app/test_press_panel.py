@@ -83,7 +83,10 @@ def test_watch_a_cell_see_its_nyquist_and_stop_it_with_the_token(started, browse
              message=lambda: f"PRESSING on the page (shows {text('handshake-state')})")
     wait_for(lambda: (number(text("pressure")) or 0) > 20.0, 60,
              message=lambda: f"the pressure number to rise (shows {text('pressure')})")
-    assert text("goal-cell") == CELL and text("goal-preset") == "demo_cell"
+    # The goal's fields come with its feedback, the pressure with `state`: either may be first.
+    wait_for(lambda: text("goal-cell") == CELL and text("goal-preset") == "demo_cell", 30,
+             message=lambda: f"the goal on the page (shows {text('goal-cell')!r}, "
+                             f"{text('goal-preset')!r})")
 
     nyquist = browser.find_element(By.ID, "nyquist")
     wait_for(lambda: CELL in text("nyquist-caption"), 60,
