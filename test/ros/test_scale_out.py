@@ -12,7 +12,8 @@ from waiting import wait_for
 
 LATCHED = QoSProfile(depth=50, durability=DurabilityPolicy.TRANSIENT_LOCAL)
 # A stall ends in the arm's own reported time-out, well inside the tests' waits.
-QUICK_ARM = {"preset": "handling_check", "dwell_s": 0.3, "jitter_s": 0.3, "wait_timeout_s": 90.0}
+QUICK_ARM = {"preset": "handling_check", "dwell_s": 0.3, "jitter_s": 0.3, "wait_timeout_s": 90.0,
+             "fault_reset_wait_s": 20.0}     # nobody resets a fault here
 
 
 def handling_story(messages: list, last: int = 6) -> str:
