@@ -79,6 +79,7 @@ class Interlocks:
     estop: bool
     arm_clear: bool
     arm_problem: str = ""
+    fault_text: str = ""
 
 
 def number_refusal(name: str, value: float, low: float, high: float,
@@ -103,8 +104,9 @@ def motion_refusal(interlocks: Interlocks) -> Optional[Refusal]:
     if not interlocks.active:
         return Refusal(REFUSED_INTERLOCK, "driver is not active (lifecycle)", NOT_ACTIVE)
     if interlocks.fault_code:
+        what = f": {interlocks.fault_text}" if interlocks.fault_text else ""
         return Refusal(REFUSED_INTERLOCK, f"press has a latched fault (code "
-                                          f"{interlocks.fault_code}); reset it first",
+                                          f"{interlocks.fault_code}{what}); reset it first",
                        FAULT_LATCHED)
     if interlocks.estop:
         return Refusal(REFUSED_INTERLOCK, "emergency stop is pressed", ESTOP_PRESSED)

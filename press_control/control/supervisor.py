@@ -259,12 +259,12 @@ class PressSupervisor:
         reading = self.reading
         connected = self.connected
         problem = self.arm_problem()
+        fault_code, fault_text = self.fault() if connected else self.host_fault
         return Interlocks(
-            connected=connected, active=self.active,
-            fault_code=self.fault()[0] if connected else self.host_fault[0],
+            connected=connected, active=self.active, fault_code=fault_code,
             guard_closed=reading.flags["guard_closed"] if connected else False,
             estop=reading.flags["estop"] if connected else False,
-            arm_clear=not problem, arm_problem=problem)
+            arm_clear=not problem, arm_problem=problem, fault_text=fault_text)
 
     def on_arm(self, arm_id: str, in_workspace: bool, cell_id: str = "",
                intent: int = 0) -> None:

@@ -25,7 +25,7 @@ def press_interlocks(state: PressState, arm_clear: bool = True) -> Interlocks:
     return Interlocks(connected=state.connected, active=state.commands_enabled or
                       bool(state.fault_code), fault_code=state.fault_code,
                       guard_closed=state.guard_closed, estop=state.estop_pressed,
-                      arm_clear=arm_clear)
+                      arm_clear=arm_clear, fault_text=state.fault_text)
 
 
 def press_report(state: PressState) -> PressReport:
