@@ -32,6 +32,34 @@ class Register:
         return "w" in self.access
 
 
+class _Codec:
+    """One register's conversion between an engineering value and its words."""
+
+    def __init__(self, register: Register, swap_words: bool):
+        self.register = register
+        self.address, self.width = register.address, register.width
+        self.scale = register.scale
+        self.is_float = register.type == "float32"
+        self.swap_words = swap_words and self.width == 2
+        self.value = struct.Struct(_STRUCT[register.type])
+        self.words = struct.Struct(f">{self.width}H")
+
+    def encode(self, value: float) -> list:
+        raw = value / self.scale
+        if not self.is_float:
+            raw = int(round(raw))
+        words = list(self.words.unpack(self.value.pack(raw)))
+        if self.swap_words:
+            words.reverse()
+        return words
+
+    def decode(self, chunk):
+        if self.swap_words:
+            chunk = chunk[::-1]
+        raw = self.value.unpack(self.words.pack(*chunk))[0]
+        return raw * self.scale if self.is_float or self.scale != 1.0 else raw
+
+
 class RegisterMap:
     """Encode and decode engineering values to and from 16-bit register words."""
 
@@ -64,6 +92,10 @@ class RegisterMap:
         first = min(self[name].address for name in self.poll_names)
         last = max(self[name].address + self[name].width for name in self.poll_names)
         self.poll_start, self.poll_count = first, last - first
+        # The simulator encodes and decodes registers 500 times a second: each register's
+        # packing is worked out once.
+        self._codecs = {name: _Codec(register, self.word_order == "little")
+                        for name, register in self.registers.items()}
         # The poll block is decoded 100 times a second: its layout is worked out once.
         self._poll_words = struct.Struct(f">{self.poll_count}H")
         self._poll_layout = [
@@ -91,16 +123,15 @@ class RegisterMap:
             raise RegisterMapError(f"register map has no register '{name}'") from None
 
     def encode(self, name: str, value: float) -> list:
-        register = self[name]
         try:
-            raw = value / register.scale
-            if register.type != "float32":
-                raw = int(round(raw))
-            packed = struct.pack(_STRUCT[register.type], raw)
+            codec = self._codecs[name]
+        except KeyError:
+            raise RegisterMapError(f"register map has no register '{name}'") from None
+        try:
+            return codec.encode(value)
         except (struct.error, ValueError, OverflowError, TypeError):
-            raise RegisterMapError(f"{value} does not fit {name} ({register.type})") from None
-        words = list(struct.unpack(f">{register.width}H", packed))
-        return words[::-1] if self.word_order == "little" and register.width == 2 else words
+            raise RegisterMapError(f"{value} does not fit {name} ({codec.register.type})") \
+                from None
 
     def encode_exact(self, name: str, value: float) -> list:
         """Words for value, refused unless they decode back within one count of it."""
@@ -115,17 +146,15 @@ class RegisterMap:
 
     def decode(self, name: str, words, start: int = 0):
         """Value of `name` from `words`, a register block that begins at address `start`."""
-        register = self[name]
-        offset = register.address - start
-        chunk = list(words[offset:offset + register.width])
-        if len(chunk) != register.width or offset < 0:
+        try:
+            codec = self._codecs[name]
+        except KeyError:
+            raise RegisterMapError(f"register map has no register '{name}'") from None
+        offset = codec.address - start
+        chunk = words[offset:offset + codec.width]
+        if len(chunk) != codec.width or offset < 0:
             raise RegisterMapError(f"{name} lies outside the block read at {start}")
-        if self.word_order == "little" and register.width == 2:
-            chunk.reverse()
-        raw = struct.unpack(_STRUCT[register.type], struct.pack(f">{register.width}H", *chunk))[0]
-        if register.type == "float32":
-            return raw * register.scale
-        return raw * register.scale if register.scale != 1.0 else raw
+        return codec.decode(chunk)
 
     def decode_poll_block(self, words) -> dict:
         """Every poll-block value from the words read at poll_start (as decode() gives them)."""

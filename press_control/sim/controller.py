@@ -50,6 +50,7 @@ class PressController:
         self.p = parameters or ControllerParameters()
         self.lock = threading.RLock()
         self.words = [0] * 128
+        self._forget_decoded()
         self.boot_count = 0
         self.guard_closed = True
         self.estop_input = False
@@ -60,13 +61,25 @@ class PressController:
         self.boot()
 
     # ---- registers -------------------------------------------------------------------
+    # The scan reads and writes a dozen registers 500 times a second, most of them unchanged:
+    # decoded values and the last value written are kept until the words change.
     def get(self, name):
-        return self.map.decode(name, self.words)
+        value = self._decoded.get(name)
+        if value is None:
+            value = self._decoded[name] = self.map.decode(name, self.words)
+        return value
 
     def set(self, name, value):
+        if name in self._written and self._written[name] == value:
+            return
         register = self.map[name]
         self.words[register.address:register.address + register.width] = \
             self.map.encode(name, value)
+        self._written[name] = value
+        self._decoded.pop(name, None)
+
+    def _forget_decoded(self) -> None:
+        self._decoded, self._written = {}, {}
 
     def write_words(self, address: int, values) -> bool:
         """A Modbus write from the host; False if it touches a read-only register."""
@@ -77,6 +90,7 @@ class PressController:
             if not touched or any(not r.writable for r in touched):
                 return False
             self.words[address:address + len(values)] = [int(v) & 0xFFFF for v in values]
+            self._forget_decoded()
             if any(r.name == "heartbeat" for r in touched):
                 self._heartbeat_seen_s = self.time_s
                 self._watchdog_armed = True
@@ -103,6 +117,7 @@ class PressController:
             rebooted = self.boot_count > 0
             self.boot_count += 1
             self.words = [0] * 128
+            self._forget_decoded()
             self.set("magic", self.map.magic)
             self.set("model", self.p.model)
             self.set("firmware_version", self.p.firmware_version)
