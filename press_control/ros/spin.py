@@ -10,6 +10,8 @@ Destroyable because destruction was requested", in a thread or as "exception was
 retrieved". So the spin loop is ours: it ends first, the callbacks already handed out
 finish, and only then is the executor shut down.
 """
+import os
+import sys
 import threading
 import time
 
@@ -76,6 +78,35 @@ class ExecutorThread:
         return finish_callbacks(self.executor, timeout_s)
 
 
+# Time a node's process has from the start of its shutdown (Ctrl-C, SIGTERM, its parent's
+# death) to its end; the driver releases the press well within it, and the controller's
+# watchdog releases it anyway once the heartbeats stop.
+SHUTDOWN_GRACE_S = 15.0
+
+
+class ShutdownDeadline:
+    """Ends the process (exit code 1, with a line on stderr) if its shutdown hangs."""
+
+    def __init__(self, name: str, grace_s: float = None):
+        self.name = name
+        self.grace_s = SHUTDOWN_GRACE_S if grace_s is None else grace_s
+        self._lock = threading.Lock()
+        self._timer = None
+
+    def start(self) -> None:
+        with self._lock:
+            if self._timer is None:
+                self._timer = threading.Timer(self.grace_s, self._end)
+                self._timer.daemon = True
+                self._timer.start()
+
+    def _end(self) -> None:
+        sys.stderr.write(f"{self.name}: shutdown did not finish within "
+                         f"{self.grace_s:.0f} s; ending the process\n")
+        sys.stderr.flush()
+        os._exit(1)
+
+
 def spin_node(node_factory, args=None, before_destroy=None, startup_problem=None) -> int:
     """Create the node, spin it on a multi-threaded executor, shut down cleanly; exit code.
 
@@ -85,11 +116,16 @@ def spin_node(node_factory, args=None, before_destroy=None, startup_problem=None
     there over its serial line).
     """
     rclpy.init(args=args)
-    node = node_factory()
-    problem = startup_problem(node) if startup_problem is not None else ""
-    executor = MultiThreadedExecutor()
-    executor.add_node(node)
-    try:
+    deadline = ShutdownDeadline(getattr(node_factory, "__name__", "node"))
+    rclpy.get_default_context().on_shutdown(deadline.start)
+    node = executor = None
+    problem = ""
+    try:                        # a Ctrl-C may come at any point, even while starting
+        node = node_factory()
+        deadline.name = node.get_name()
+        problem = startup_problem(node) if startup_problem is not None else ""
+        executor = MultiThreadedExecutor()
+        executor.add_node(node)
         if problem:
             node.get_logger().fatal(f"cannot start: {problem}")
         else:
@@ -97,10 +133,13 @@ def spin_node(node_factory, args=None, before_destroy=None, startup_problem=None
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     finally:
-        if before_destroy is not None:
+        deadline.start()
+        if node is not None and before_destroy is not None:
             before_destroy(node)
-        finish_callbacks(executor, 2.0)
-        node.destroy_node()
+        if executor is not None:
+            finish_callbacks(executor, 2.0)
+        if node is not None:
+            node.destroy_node()
         rclpy.try_shutdown()
     return 1 if problem else 0
 
