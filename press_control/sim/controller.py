@@ -17,6 +17,10 @@ FAULT_WATCHDOG, FAULT_ESTOP, FAULT_GUARD, FAULT_CAPACITY = 1, 2, 3, 4
 FAULT_OVER_TEMPERATURE, FAULT_NO_PERMIT, FAULT_INTRUSION, FAULT_REBOOT = 5, 6, 7, 8
 
 
+def _nothing() -> None:
+    pass
+
+
 @dataclasses.dataclass
 class ControllerParameters:
     """Inner-loop and safety constants of the controller."""
@@ -49,6 +53,7 @@ class PressController:
         self.sensors = sensors
         self.p = parameters or ControllerParameters()
         self.lock = threading.RLock()
+        self.before_access = _nothing      # the simulator scans up to now before each access
         self.words = [0] * 128
         self._forget_decoded()
         self.boot_count = 0
@@ -84,6 +89,7 @@ class PressController:
     def write_words(self, address: int, values) -> bool:
         """A Modbus write from the host; False if it touches a read-only register."""
         with self.lock:
+            self.before_access()
             span = range(address, address + len(values))
             touched = [r for r in self.map.registers.values()
                        if r.address < span.stop and r.address + r.width > span.start]
@@ -106,6 +112,7 @@ class PressController:
 
     def read_words(self, address: int, count: int):
         with self.lock:
+            self.before_access()
             if address < 0 or address + count > len(self.words):
                 return None
             return list(self.words[address:address + count])

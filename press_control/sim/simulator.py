@@ -60,6 +60,10 @@ class SimulatorConfig:
         return os.path.join(self.directory, self.analyzer_name + ".visa")
 
 
+PHYSICS_WAKE_S = 0.01       # the physics thread's period; the scan itself is step_s
+MAX_STALL_S = 0.05
+
+
 def _write_whole(path: str, line: str) -> None:
     """Write path so that a reader never sees it half written."""
     temporary = path + ".tmp"
@@ -98,6 +102,8 @@ class Simulator:
                                self.analyzer_faults)
         self.scpi_tcp = ScpiTcpServer(self.analyzer, "127.0.0.1", c.analyzer_tcp_port)
         self._stop = threading.Event()
+        self._physics_s = time.monotonic()
+        self.controller.before_access = self.catch_up
         self._physics = threading.Thread(target=self._run_physics, name="physics", daemon=True)
 
     # ---- running ---------------------------------------------------------------------
@@ -128,13 +134,25 @@ class Simulator:
         self.stop()
 
     def _run_physics(self) -> None:
-        step = self.config.step_s
-        last = time.monotonic()
         while not self._stop.is_set():
-            time.sleep(step)
+            time.sleep(PHYSICS_WAKE_S)
+            self.catch_up()
+
+    def catch_up(self) -> None:
+        """Scan the controller up to now in steps of step_s.
+
+        The physics thread does it every PHYSICS_WAKE_S, and every Modbus request and truth
+        query first, so what they see and what they change happen at their own time (one
+        step at most), without the thread waking at the scan rate. A process that stalled
+        longer than MAX_STALL_S pauses the world instead of jumping it.
+        """
+        step = self.config.step_s
+        with self.controller.lock:
             now = time.monotonic()
-            elapsed, last = min(now - last, 0.05), now
-            self.controller.step(elapsed)
+            self._physics_s = max(self._physics_s, now - MAX_STALL_S)
+            while now - self._physics_s >= step:
+                self.controller.step(step)
+                self._physics_s += step
 
     # ---- truth, for tests and benchmarks ---------------------------------------------
     @property
@@ -142,10 +160,12 @@ class Simulator:
         return self.config.controller.die_area_mm2
 
     def true_pressure_mpa(self) -> float:
+        self.catch_up()
         return self.hydraulics.force_kn * 1000.0 / self.die_area_mm2
 
     def truth(self) -> dict:
         with self.controller.lock:
+            self.catch_up()
             return {
                 "force_kn": self.hydraulics.force_kn,
                 "pressure_mpa": self.true_pressure_mpa(),

@@ -11,6 +11,7 @@ from pymodbus.client import ModbusSerialClient, ModbusTcpClient
 from pymodbus.exceptions import ModbusException
 
 from press_control.protocol.modbus_rtu import char_time_s
+from press_control.sim import simulator as simulator_module
 from press_control.sim.simulator import Simulator, SimulatorConfig
 from waiting import wait_for
 
@@ -90,6 +91,40 @@ def test_pymodbus_writes_a_setpoint_and_the_press_follows(sim, any_modbus):
              message="force to rise", interval=0.1)
     reply = modbus.read_holding_registers(codec.poll_start, count=codec.poll_count, device_id=1)
     assert codec.decode_poll_block(reply.registers)["force_setpoint_readback_kn"] == 2.0
+
+
+def test_a_request_sees_the_world_at_its_own_time(tmp_path, monkeypatch):
+    """The physics thread only keeps the world moving; each request scans up to its time.
+
+    A gap longer than MAX_STALL_S (a stalled process) pauses the world instead.
+    """
+    monkeypatch.setattr(simulator_module, "PHYSICS_WAKE_S", 3600.0)
+    step_s, stall_s = SimulatorConfig.step_s, simulator_module.MAX_STALL_S
+    with Simulator(SimulatorConfig(directory=str(tmp_path))) as sim:
+        client = ModbusSerialClient(port=sim.config.press_path, baudrate=115200, timeout=1,
+                                    retries=0)
+        assert client.connect()
+
+        def read():
+            reply = client.read_holding_registers(sim.register_map.poll_start,
+                                                  count=sim.register_map.poll_count,
+                                                  device_id=1)
+            assert not reply.isError()
+
+        def scanned_over(gap_s):
+            before = time.monotonic()
+            read()
+            started_s = sim.controller.time_s
+            time.sleep(gap_s)                   # time passing is what is tested
+            read()
+            return sim.controller.time_s - started_s, time.monotonic() - before
+        try:
+            scanned_s, took_s = scanned_over(0.6 * stall_s)
+            assert 0.6 * stall_s - step_s <= scanned_s <= took_s + step_s
+            scanned_s, _ = scanned_over(0.3)
+            assert stall_s - step_s <= scanned_s <= stall_s + step_s
+        finally:
+            client.close()
 
 
 def test_writing_a_read_only_register_is_an_exception(sim, any_modbus):
