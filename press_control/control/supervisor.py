@@ -183,6 +183,12 @@ class PressSupervisor:
             self.log("error", f"press connection lost: {error}")
         return None
 
+    def send_next_poll(self) -> None:
+        """Send the next tick's poll request now (Press.send_poll)."""
+        if self.press.connected:
+            with self.lock.hold():
+                self.press.send_poll()
+
     def _reconnect(self, now: float) -> None:
         if now < self._retry_at_s:
             return

@@ -55,7 +55,7 @@ class Identity:
 class PressReading:
     """One poll of the controller, in engineering units."""
 
-    received_s: float          # time.monotonic() when the reply was complete
+    received_s: float          # time.monotonic() when the reply was read
     mode: str
     fault_code: int
     fault_text: str
@@ -66,7 +66,7 @@ class PressReading:
     ramp_rate_kn_s: float
     boot_count: int
     flags: dict
-    latency_s: float
+    latency_s: float           # request sent to reply read (a poll sent ahead: a period)
     raw_force_kn: float = math.nan    # the press's own load cell, before the force table
 
 
@@ -111,6 +111,8 @@ class Press:
         self._master = None
         self._heartbeat = 0
         self._open_master = open_master or Press._open_serial_master
+        self._sent_poll = None            # (request, sent at) of a poll sent ahead
+        self._sent_poll_result = None     # its words or error, taken before another call
 
     @property
     def port_name(self) -> str:
@@ -176,14 +178,21 @@ class Press:
         close_quietly(self._serial)
         self._serial = None
         self._master = None
+        self._sent_poll = self._sent_poll_result = None
 
     # ---- transactions ----------------------------------------------------------------
-    def _call(self, operation: str, *args):
-        """Run one Modbus transaction (a method of the master, by name) on an open link."""
+    def _call(self, operation: str, *args, counted: bool = True):
+        """Run one Modbus transaction (a method of the master, by name) on an open link.
+
+        A poll sent ahead has its reply read first: nothing may go between the two.
+        """
+        if self._sent_poll is not None:
+            self._take_sent_poll()
         master = self._master             # read once: another thread may close the link
         if master is None:
             raise PressConnectionError(f"{self.port_name} is not open")
-        self.counters.transactions += 1
+        if counted:
+            self.counters.transactions += 1
         try:
             return getattr(master, operation)(*args)
         except rtu.ModbusTimeout as error:
@@ -202,11 +211,50 @@ class Press:
             self.close()
             raise PressConnectionError(f"{self.port_name}: {error}") from None
 
+    # ---- polls -------------------------------------------------------------------------
+    def send_poll(self) -> None:
+        """Send the next poll's request now; the next poll() takes its reply.
+
+        The driver sends it before it sleeps to its next period: the reply waits in the
+        line's buffer, and the thread wakes once a period instead of twice (reply, then
+        period), at the price of a reading up to one period older. A failure to send is
+        raised by that poll().
+        """
+        if self._master is None or self._sent_poll is not None or \
+                self._sent_poll_result is not None:
+            return
+        sent_s = time.monotonic()
+        try:
+            request = self._call("send_read_holding_registers", self.map.poll_start,
+                                 self.map.poll_count)
+        except PressError as error:
+            self._sent_poll_result = (error, sent_s, time.monotonic())
+            return
+        self._sent_poll = (request, sent_s)
+
+    def _take_sent_poll(self) -> None:
+        request, sent_s = self._sent_poll
+        self._sent_poll = None
+        try:
+            result = self._call("receive_holding_registers", request, counted=False)
+        except PressError as error:
+            result = error
+        self._sent_poll_result = (result, sent_s, time.monotonic())
+
     def poll(self) -> PressReading:
-        started = time.monotonic()
-        words = self._call("read_holding_registers", self.map.poll_start,
-                           self.map.poll_count)
-        latency = time.monotonic() - started
+        """Read the poll block (the reply to a poll sent ahead, if there is one)."""
+        if self._sent_poll is not None and self._master is not None:
+            self._take_sent_poll()
+        if self._sent_poll_result is not None:
+            words, started, received = self._sent_poll_result
+            self._sent_poll_result = None
+            if isinstance(words, PressError):
+                raise words
+        else:
+            started = time.monotonic()
+            words = self._call("read_holding_registers", self.map.poll_start,
+                               self.map.poll_count)
+            received = time.monotonic()
         values = self.map.decode_poll_block(words)
         status = values["status"]
         flags = {name: self.map.has_bit(status, name) for name in self.map.status_bits}
@@ -214,14 +262,14 @@ class Press:
         table = self.force_calibration
         setpoint_kn = table.reference_from_press(values["force_setpoint_readback_kn"])
         return PressReading(
-            received_s=time.monotonic(), mode=self.map.mode_names.get(values["mode"], "UNKNOWN"),
+            received_s=received, mode=self.map.mode_names.get(values["mode"], "UNKNOWN"),
             fault_code=fault, fault_text=self.map.fault_codes.get(fault, f"fault {fault}"),
             force_kn=table.reference_from_press(values["force_kn"]),
             platen_position_mm=values["platen_position_mm"],
             platen_temperature_c=values["platen_temperature_c"], setpoint_kn=setpoint_kn,
             ramp_rate_kn_s=values["ramp_rate_readback_kn_s"] /
             table.press_per_reference(setpoint_kn),
-            boot_count=values["boot_count"], flags=flags, latency_s=latency,
+            boot_count=values["boot_count"], flags=flags, latency_s=received - started,
             raw_force_kn=values["force_kn"])
 
     def write(self, name: str, value: float) -> None:

@@ -92,18 +92,31 @@ def request_length(frame: bytes):
 
 
 class RegisterMaster:
-    """The register calls of a Modbus master; a framing supplies `_transact`.
+    """The register calls of a Modbus master; a framing supplies `_send` and `_receive`.
 
-    `_transact(body, reply_length)` sends `body` (unit id, function, data) and returns the
-    reply as unit id, function, data; reply_length is the RTU length of the expected
-    reply (CRC included), from which a framing derives its own.
+    `_send(body)` sends `body` (unit id, function, data); `_receive(body, reply_length)`
+    returns the reply to it as unit id, function, data; reply_length is the RTU length of
+    the expected reply (CRC included), from which a framing derives its own.
     """
 
     slave_id = 1
 
     def read_holding_registers(self, address: int, count: int) -> list:
-        reply = self._transact(struct.pack(">BBHH", self.slave_id, READ_HOLDING_REGISTERS,
-                                           address, count), 5 + 2 * count)
+        return self.receive_holding_registers(self.send_read_holding_registers(address, count))
+
+    def send_read_holding_registers(self, address: int, count: int) -> tuple:
+        """Send a read request without waiting for its reply.
+
+        receive_holding_registers(what this returns) reads the reply; nothing else may be
+        sent in between.
+        """
+        body = struct.pack(">BBHH", self.slave_id, READ_HOLDING_REGISTERS, address, count)
+        self._send(body)
+        return body, count
+
+    def receive_holding_registers(self, request: tuple) -> list:
+        body, count = request
+        reply = self._receive(body, 5 + 2 * count)
         if reply[2] != 2 * count:
             raise ModbusFrameError(f"byte count {reply[2]} for {count} registers")
         return list(struct.unpack(f">{count}H", reply[3:3 + 2 * count]))
@@ -123,6 +136,13 @@ class RegisterMaster:
             raise ModbusFrameError("write-multiple reply names other registers")
 
     def _transact(self, body: bytes, reply_length: int) -> bytes:
+        self._send(body)
+        return self._receive(body, reply_length)
+
+    def _send(self, body: bytes) -> None:
+        raise NotImplementedError
+
+    def _receive(self, body: bytes, reply_length: int) -> bytes:
         raise NotImplementedError
 
 
@@ -148,12 +168,14 @@ class ModbusRtuMaster(RegisterMaster):
         self.frame_gap_s = 3.5 * char_time_s(baud, parity)
         self._last_frame_end = 0.0
 
-    def _transact(self, body: bytes, reply_length: int) -> bytes:
+    def _send(self, body: bytes) -> None:
         gap = self._last_frame_end + self.frame_gap_s - time.monotonic()
         if gap > 0:
             time.sleep(gap)
         self.port.reset_input_buffer()
         self.port.write(with_crc(body))
+
+    def _receive(self, body: bytes, reply_length: int) -> bytes:
         try:
             reply = self._read_reply(body[1], reply_length)
         finally:

@@ -31,9 +31,11 @@ class ModbusTcpMaster(RegisterMaster):
         self._transaction = 0
         self.stale_replies = 0
 
-    def _transact(self, body: bytes, reply_length: int) -> bytes:
+    def _send(self, body: bytes) -> None:
         self._transaction = (self._transaction + 1) % 0x10000
         self.stream.write(mbap_frame(self._transaction, body))
+
+    def _receive(self, body: bytes, reply_length: int) -> bytes:
         deadline = time.monotonic() + self.timeout_s
         while True:
             transaction, reply = self._read_frame(deadline)

@@ -272,6 +272,7 @@ class PressDriverNode(LifecycleNode):
     def _io_loop(self) -> None:
         supervisor = self.supervisor
         period = 1.0 / self.config.poll_rate_hz
+        poll_ahead = self.config.poll_ahead
         next_poll = time.monotonic()
         inputs = self.hot_inputs
         while not self._stop.is_set():
@@ -288,6 +289,8 @@ class PressDriverNode(LifecycleNode):
                 elif not supervisor.press.connected:
                     self._publish_disconnected()
                     self._stop.wait(0.05)
+                if poll_ahead and reading is not None:
+                    supervisor.send_next_poll()
             except Exception as error:          # noqa: B902 - the loop must outlive any bug
                 if not self.context.ok():       # a publish raced the shutdown
                     break

@@ -1,8 +1,11 @@
 """hardware.Press against the simulator: identity checks name the problem; polls decode."""
+import time
+
 import pytest
 
 from press_control.hardware.transports import SerialLine
-from press_control.hardware.press import Press, PressConnectionError, PressIdentityError
+from press_control.hardware.press import (Press, PressCommunicationError, PressConnectionError,
+                                          PressIdentityError)
 from press_control.protocol.register_map import RegisterMap
 from press_control.resources import default_register_map_path
 from press_control.sim.simulator import Simulator, SimulatorConfig
@@ -83,3 +86,63 @@ def test_garbage_on_the_line_is_counted_not_fatal(sim):
     assert failures == 5 and press.counters.errors >= 5
     assert press.poll().mode == "IDLE"
     press.close()
+
+
+@pytest.fixture(params=["rtu", "tcp"])
+def any_press(request, sim):
+    """A connected Press on the serial line or on the controller's Modbus TCP port."""
+    if request.param == "rtu":
+        press = _press(sim.config.press_path)
+    else:
+        address = open(sim.config.press_tcp_path).read().strip()
+        press = Press(SerialLine(address), 1, RegisterMap.load(default_register_map_path()),
+                      timeout_s=0.2, open_master=Press._open_serial_master)
+    press.connect()
+    yield press
+    press.close()
+
+
+def test_a_poll_sent_ahead_is_read_by_the_next_poll(sim, any_press):
+    press = any_press
+    before = press.counters.transactions
+    press.send_poll()
+    press.send_poll()                               # one at a time: the second does nothing
+    reading = press.poll()
+    assert reading.mode == "IDLE" and reading.flags["guard_closed"]
+    assert press.counters.transactions == before + 1
+    assert press.counters.errors == 0
+
+
+def test_a_write_after_a_poll_sent_ahead_takes_the_reply_first(sim, any_press):
+    """The sent poll's reply is read before the write goes out: no reply is taken for
+    another's, and the next poll returns that reading."""
+    press = any_press
+    sent = time.monotonic()
+    press.send_poll()
+    press.write("heartbeat", 7)
+    written = time.monotonic()
+    assert sim.controller.get("heartbeat") == 7
+    reading = press.poll()
+    assert sent <= reading.received_s <= written
+    assert reading.mode == "IDLE" and press.counters.errors == 0
+    assert press.poll().received_s > written         # and then polls as before
+
+
+def test_a_lost_reply_to_a_poll_sent_ahead_fails_that_poll_only(sim):
+    press = _press(sim.config.press_path)          # line faults are the serial line's
+    press.connect()
+    sim.inject("drop_next", 1)
+    press.send_poll()
+    with pytest.raises(PressCommunicationError):
+        press.poll()
+    assert press.counters.timeouts == 1
+    assert press.poll().mode == "IDLE"
+
+
+def test_a_poll_sent_ahead_on_a_closed_link_sends_nothing(sim):
+    press = _press(sim.config.press_path)
+    press.connect()
+    press.close()
+    press.send_poll()
+    with pytest.raises(PressConnectionError, match="is not open"):
+        press.poll()
