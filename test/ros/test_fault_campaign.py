@@ -49,7 +49,9 @@ def assert_safe_and_recorded(rig, result, outcome=Result.ABORTED):
 @pytest.mark.parametrize("segment, phase", [(0, None), (1, "holding"), (2, None)],
                          ids=["ramp", "hold", "release"])
 def test_serial_unplug_ends_safe_aborted_and_recorded(rig, segment, phase):
-    handle = rig.send(PROFILE)
+    # the release is reached after the hold: a short one
+    handle = rig.send(PROFILE if segment < 2 else [PROFILE[0], seg(HOLD, 100, duration_s=2.0),
+                                                   PROFILE[2]])
     wait_for(reached(rig, segment, phase), timeout=90, message=f"segment {segment}")
     rig.sim.inject("unplug")
     result = rig.result(handle)

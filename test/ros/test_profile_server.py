@@ -147,7 +147,7 @@ def test_regulate_holds_stack_pressure_while_the_cell_breathes(cell):
     assert result.segments[0].p99_abs_error_mpa < 1.5
 
 
-@pytest.mark.parametrize("kwargs, reason", [
+BAD_GOALS = [
     ({"preset": "nope"}, "unknown preset"),
     ({"segments": [seg(RAMP, 600, rate_mpa_s=5.0)]}, "rating of die d10"),
     ({"segments": [seg(RAMP, 100, rate_mpa_s=100.0)]}, "exceeds the limit"),
@@ -164,13 +164,17 @@ def test_regulate_holds_stack_pressure_while_the_cell_breathes(cell):
     ({"segments": [seg(RAMP, 10, rate_mpa_s=5.0, temperature_c=148.0),
                    seg(RELEASE, 0, rate_mpa_s=20.0)], "anode": "li_in"},
      "with a li_in anode in the die: at most 146.6"),
-])
-def test_bad_goals_are_rejected_with_a_readable_reason(cell, kwargs, reason):
-    handle = cell.send(**kwargs)
-    assert not handle.accepted
-    wait_for(lambda: cell.rejections and reason in cell.rejections[-1],
-             message=lambda: f"rejection '{reason}' (got {cell.rejections[-1:]})")
-    assert cell.sim.truth()["force_setpoint_kn"] == 0.0
+]
+
+
+def test_bad_goals_are_rejected_with_a_readable_reason(cell):
+    """One server refuses them all, one after another (a start per goal cost 2-3 s each)."""
+    for kwargs, reason in BAD_GOALS:
+        handle = cell.send(**kwargs)
+        assert not handle.accepted, reason
+        wait_for(lambda: cell.rejections and reason in cell.rejections[-1],
+                 message=lambda: f"rejection '{reason}' (got {cell.rejections[-1:]})")
+        assert cell.sim.truth()["force_setpoint_kn"] == 0.0, reason
 
 
 def test_one_goal_at_a_time_and_not_when_the_press_is_faulted(cell):
@@ -263,8 +267,8 @@ def test_a_dead_sequencer_leaves_the_press_released_and_its_record_readable(
         try:
             assert client.wait_for_server(60.0)
             feedback = []
-            goal = RunPressureProfile.Goal(segments=[seg(RAMP, 100, rate_mpa_s=20.0),
-                                                     seg(HOLD, 100, duration_s=120.0),
+            goal = RunPressureProfile.Goal(segments=[seg(RAMP, 40, rate_mpa_s=20.0),
+                                                     seg(HOLD, 40, duration_s=120.0),
                                                      seg(RELEASE, 0, rate_mpa_s=20.0)],
                                            cell_id="killed-cell", die_id="d10")
 
@@ -274,14 +278,14 @@ def test_a_dead_sequencer_leaves_the_press_released_and_its_record_readable(
             wait_for(lambda: feedback and feedback[-1].feedback.phase == "holding",
                      timeout=60.0, message=lambda: f"hold; last feedback "
                      f"{feedback[-1].feedback if feedback else None}")
-            assert sim.true_pressure_mpa() > 95.0
+            assert sim.true_pressure_mpa() > 35.0
             server.send_signal(how)
             died = time.monotonic()
             server.wait(timeout=20)
         finally:
             if server.poll() is None:
                 server.kill()
-        # owner_timeout_s is 1 s; a release from 100 MPa at 10 MPa/s takes about 10 s more.
+        # owner_timeout_s is 2 s; a release from 40 MPa at 10 MPa/s takes about 4 s more.
         wait_for(lambda: sim.true_pressure_mpa() < 1.0, timeout=30.0,
                  message=lambda: f"release (true {sim.true_pressure_mpa():.1f} MPa)")
         assert time.monotonic() - died < 30.0
