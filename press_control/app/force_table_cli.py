@@ -80,7 +80,8 @@ def measure(args, operator, read_line=None, cancel=None) -> int:
             reference_kn.append(reference)
     finally:
         if loaded:
-            operator.press_and_keep(CELL_ID, 0.0, 2 * args.rate_mpa_s, keep=False,
+            # at the levels' own rate: one the server accepted (twice it may be refused)
+            operator.press_and_keep(CELL_ID, 0.0, args.rate_mpa_s, keep=False,
                                     wait_s=args.wait_s)
     try:
         table = ForceCalibration(tuple(press_kn), tuple(reference_kn), press=args.press,
