@@ -245,6 +245,9 @@ class Press:
         """Read the poll block (the reply to a poll sent ahead, if there is one)."""
         if self._sent_poll is not None and self._master is not None:
             self._take_sent_poll()
+        if self._sent_poll_result is not None and \
+                time.monotonic() - self._sent_poll_result[2] > self.timeout_s:
+            self._sent_poll_result = None       # taken long ago (by a command): read anew
         if self._sent_poll_result is not None:
             words, started, received = self._sent_poll_result
             self._sent_poll_result = None

@@ -146,3 +146,14 @@ def test_a_poll_sent_ahead_on_a_closed_link_sends_nothing(sim):
     press.send_poll()
     with pytest.raises(PressConnectionError, match="is not open"):
         press.poll()
+
+
+def test_a_reply_taken_long_before_the_poll_is_not_returned(sim):
+    press = _press(sim.config.press_path)
+    press.connect()
+    press.send_poll()
+    press.write("heartbeat", 3)                      # takes the sent poll's reply
+    taken = time.monotonic()
+    time.sleep(press.timeout_s + 0.05)               # the age is what is tested
+    assert press.poll().received_s > taken + press.timeout_s
+    press.close()
