@@ -116,8 +116,9 @@ def spin_node(node_factory, args=None, before_destroy=None, startup_problem=None
     there over its serial line).
     """
     rclpy.init(args=args)
+    context = rclpy.get_default_context()
     deadline = ShutdownDeadline(getattr(node_factory, "__name__", "node"))
-    rclpy.get_default_context().on_shutdown(deadline.start)
+    context.on_shutdown(deadline.start)
     node = executor = None
     problem = ""
     try:                        # a Ctrl-C may come at any point, even while starting
@@ -132,6 +133,12 @@ def spin_node(node_factory, args=None, before_destroy=None, startup_problem=None
             executor.spin()
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
+    except Exception:               # noqa: B902 - re-raised unless the context is shut down
+        # A Ctrl-C shuts the context down from rclpy's signal handler while the main thread
+        # may be inside rclpy (a wait set, a timer being made): RCLError "context is not
+        # valid" there is the shutdown, not a failure (seen under load).
+        if context.ok():
+            raise
     finally:
         deadline.start()
         if node is not None and before_destroy is not None:
