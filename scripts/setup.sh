@@ -93,10 +93,19 @@ export CMAKE_PREFIX_PATH="$VENV" AMENT_PREFIX_PATH="$VENV"
 # colcon's default `make -jN -lN` starts one job at a time once the load average reaches N:
 # on a busy 2-core machine the generated typesupport code then compiled serially.
 export MAKEFLAGS="${MAKEFLAGS:--j$(nproc)}"
+# The generated type support is the same C and C++ on every clone: ccache (from
+# requirements.txt) compiles it once per machine (70 -> 45 s here); paths under the clone are
+# taken relative, so another clone's build hits the same cache.
+launcher=()
+if [ -x "$VENV/bin/ccache" ]; then
+  export CCACHE_BASEDIR="$ROOT"
+  launcher=(-DCMAKE_C_COMPILER_LAUNCHER="$VENV/bin/ccache"
+            -DCMAKE_CXX_COMPILER_LAUNCHER="$VENV/bin/ccache")
+fi
 if ! colcon build --symlink-install --base-paths . press_control_interfaces \
       --event-handlers console_cohesion- summary- status- \
       --cmake-args -DPython3_EXECUTABLE="$VENV/bin/python" -DBUILD_TESTING=OFF \
-      >log/setup-build.txt 2>&1; then
+      "${launcher[@]}" >log/setup-build.txt 2>&1; then
   cat log/setup-build.txt >&2
   fail "colcon build failed (full log above and in log/)"
 fi

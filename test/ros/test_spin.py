@@ -6,6 +6,7 @@ import time
 
 NODE = (
     "import sys, time\n"
+    "import rclpy\n"
     "from rclpy.node import Node\n"
     "from press_control.ros import spin\n"
     "spin.SHUTDOWN_GRACE_S = 2.0\n"
@@ -13,7 +14,9 @@ NODE = (
     "    node = Node('watched')\n"
     "    if sys.argv[1] == 'starting':\n"
     "        print('starting', flush=True)\n"
-    "        time.sleep(30)\n"
+    "        deadline = time.monotonic() + 30\n"
+    "        while rclpy.ok() and time.monotonic() < deadline:   # starting until Ctrl-C\n"
+    "            time.sleep(0.05)\n"
     "    timer = node.create_timer(0.01, lambda: (print('spinning', flush=True),\n"
     "                                             timer.cancel()))\n"
     "    return node\n"
