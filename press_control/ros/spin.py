@@ -78,27 +78,43 @@ class ExecutorThread:
         return finish_callbacks(self.executor, timeout_s)
 
 
-# Time a node's process has from the start of its shutdown (Ctrl-C, SIGTERM, its parent's
-# death) to its end; the driver releases the press well within it, and the controller's
-# watchdog releases it anyway once the heartbeats stop.
+# Time a node's process has to end once its shutdown began (Ctrl-C, SIGTERM, its parent's
+# death), besides its own bounded before_destroy step (profile_server waits for a running
+# goal to release at the safe rate; the driver releases over its line).
 SHUTDOWN_GRACE_S = 15.0
 
 
 class ShutdownDeadline:
-    """Ends the process (exit code 1, with a line on stderr) if its shutdown hangs."""
+    """Ends the process (exit code 1, with a line on stderr) if its shutdown hangs.
+
+    hold() stops the clock for a step with a time bound of its own; resume() restarts it.
+    """
 
     def __init__(self, name: str, grace_s: float = None):
         self.name = name
         self.grace_s = SHUTDOWN_GRACE_S if grace_s is None else grace_s
         self._lock = threading.Lock()
         self._timer = None
+        self._held = False
 
     def start(self) -> None:
         with self._lock:
-            if self._timer is None:
+            if self._timer is None and not self._held:
                 self._timer = threading.Timer(self.grace_s, self._end)
                 self._timer.daemon = True
                 self._timer.start()
+
+    def hold(self) -> None:
+        with self._lock:
+            self._held = True
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+
+    def resume(self) -> None:
+        with self._lock:
+            self._held = False
+        self.start()
 
     def _end(self) -> None:
         sys.stderr.write(f"{self.name}: shutdown did not finish within "
@@ -140,9 +156,13 @@ def spin_node(node_factory, args=None, before_destroy=None, startup_problem=None
         if context.ok():
             raise
     finally:
-        deadline.start()
         if node is not None and before_destroy is not None:
-            before_destroy(node)
+            deadline.hold()
+            try:
+                before_destroy(node)
+            finally:
+                deadline.resume()
+        deadline.start()
         if executor is not None:
             finish_callbacks(executor, 2.0)
         if node is not None:

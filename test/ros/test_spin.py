@@ -19,9 +19,13 @@ NODE = (
     "            time.sleep(0.05)\n"
     "    timer = node.create_timer(0.01, lambda: (print('spinning', flush=True),\n"
     "                                             timer.cancel()))\n"
+    "    if sys.argv[1] == 'hanging':\n"
+    "        node.destroy_node = lambda: time.sleep(600)\n"
     "    return node\n"
-    "hang = (lambda node: time.sleep(600)) if sys.argv[1] == 'hanging' else None\n"
-    "sys.exit(spin.spin_node(made, before_destroy=hang))\n")
+    "def release(node):                 # bounded by itself: not counted\n"
+    "    time.sleep(3)\n"
+    "    print('released', flush=True)\n"
+    "sys.exit(spin.spin_node(made, before_destroy=release))\n")
 
 
 def interrupted(when: str):
@@ -43,6 +47,21 @@ def interrupted(when: str):
 def test_a_ctrl_c_while_spinning_ends_the_node_cleanly():
     code, errors, _ = interrupted("spinning")
     assert code == 0 and "Traceback" not in errors, errors[-2000:]
+
+
+def test_the_release_step_has_its_own_time_not_the_grace_period():
+    """The grace period (2 s here) does not cut the release step (3 s) short."""
+    node = subprocess.Popen([sys.executable, "-c", NODE, "spinning"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        assert node.stdout.readline().strip() == "spinning"
+        node.send_signal(signal.SIGINT)
+        output, errors = node.communicate(timeout=60)
+    finally:
+        if node.poll() is None:
+            node.kill()
+            node.wait()
+    assert "released" in output and node.returncode == 0, errors[-2000:]
 
 
 def test_a_ctrl_c_while_the_node_starts_ends_it_cleanly():
