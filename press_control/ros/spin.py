@@ -11,6 +11,7 @@ retrieved". So the spin loop is ours: it ends first, the callbacks already hande
 finish, and only then is the executor shut down.
 """
 import os
+import signal
 import sys
 import threading
 import time
@@ -123,6 +124,28 @@ class ShutdownDeadline:
         os._exit(1)
 
 
+def start_on_signal(deadline: ShutdownDeadline) -> None:
+    """Start the deadline when SIGINT or SIGTERM arrives, whatever rclpy makes of it.
+
+    Under load a spinning node once let a Ctrl-C pass without shutting down (the test's
+    process was still there a minute later); Python's own signal handler, which rclpy's
+    calls after its work, writes the signal to a wakeup file a thread of ours reads.
+    Call from the main thread.
+    """
+    reader, writer = os.pipe()
+    os.set_blocking(writer, False)
+    signal.set_wakeup_fd(writer, warn_on_full_buffer=False)
+
+    def watch() -> None:
+        while True:
+            received = os.read(reader, 64)
+            if not received:
+                return
+            if signal.SIGINT in received or signal.SIGTERM in received:
+                deadline.start()
+    threading.Thread(target=watch, name="signal-watch", daemon=True).start()
+
+
 def spin_node(node_factory, args=None, before_destroy=None, startup_problem=None) -> int:
     """Create the node, spin it on a multi-threaded executor, shut down cleanly; exit code.
 
@@ -135,6 +158,7 @@ def spin_node(node_factory, args=None, before_destroy=None, startup_problem=None
     context = rclpy.get_default_context()
     deadline = ShutdownDeadline(getattr(node_factory, "__name__", "node"))
     context.on_shutdown(deadline.start)
+    start_on_signal(deadline)
     node = executor = None
     problem = ""
     try:                        # a Ctrl-C may come at any point, even while starting

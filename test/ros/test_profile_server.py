@@ -79,6 +79,10 @@ class Cell:
         wait_for(lambda: self.server.readiness_problem() is None, timeout=60,
                  message=lambda: f"press ready ({self.server.readiness_problem()})")
 
+    def last_rejection_says(self, text: str) -> bool:
+        """The latest rejection message names text (it comes after the goal's reply)."""
+        return bool(self.rejections) and text in self.rejections[-1]
+
     def _on_rejection(self, message):
         self.rejection_codes.append(message.code)
         self.rejections.append(message.reason)
@@ -172,7 +176,7 @@ def test_bad_goals_are_rejected_with_a_readable_reason(cell):
     for kwargs, reason in BAD_GOALS:
         handle = cell.send(**kwargs)
         assert not handle.accepted, reason
-        wait_for(lambda: cell.rejections and reason in cell.rejections[-1],
+        wait_for(lambda: cell.last_rejection_says(reason),
                  message=lambda: f"rejection '{reason}' (got {cell.rejections[-1:]})")
         assert cell.sim.truth()["force_setpoint_kn"] == 0.0, reason
 
@@ -183,14 +187,14 @@ def test_one_goal_at_a_time_and_not_when_the_press_is_faulted(cell):
     assert first.accepted
     second = cell.send(SHORT, cell_id="cell-2")
     assert not second.accepted
-    wait_for(lambda: "one goal at a time" in cell.rejections[-1], message="busy reason")
+    wait_for(lambda: cell.last_rejection_says("one goal at a time"), message="busy reason")
     cell.sim.inject("estop_press")
     result = cell.result(first)
     assert result.outcome == Result.ABORTED and "fault" in result.reason
     wait_for(lambda: cell.sim.true_pressure_mpa() < 1.0, message="released")
     third = cell.send(SHORT, cell_id="cell-3")
     assert not third.accepted
-    wait_for(lambda: "not ready" in cell.rejections[-1], message="not-ready reason")
+    wait_for(lambda: cell.last_rejection_says("not ready"), message="not-ready reason")
 
 
 @pytest.mark.parametrize("segments, cancel_in", [
@@ -380,7 +384,7 @@ def test_keep_loaded_hands_the_cell_only_to_the_next_goal_for_it(cell):
     assert cell.sim.true_pressure_mpa() > 20.0 and cell.driver.supervisor.fault()[0] == 0
     other = cell.send(SHORT, cell_id="another")
     assert not other.accepted
-    wait_for(lambda: "keeps cell 'kept' loaded" in cell.rejections[-1], message="reason")
+    wait_for(lambda: cell.last_rejection_says("keeps cell 'kept' loaded"), message="reason")
     second = cell.run([seg(RAMP, 25, rate_mpa_s=10.0), seg(HOLD, 25, duration_s=1.0),
                        seg(RELEASE, 0, rate_mpa_s=20.0)], cell_id="kept")
     assert second.outcome == Result.SUCCEEDED, second.reason

@@ -19,6 +19,9 @@ NODE = (
     "            time.sleep(0.05)\n"
     "    timer = node.create_timer(0.01, lambda: (print('spinning', flush=True),\n"
     "                                             timer.cancel()))\n"
+    "    if sys.argv[1] == 'deaf':            # rclpy's handler replaced: nothing shuts down\n"
+    "        import signal\n"
+    "        signal.signal(signal.SIGINT, lambda *_: None)\n"
     "    if sys.argv[1] == 'hanging':\n"
     "        node.destroy_node = lambda: time.sleep(600)\n"
     "    return node\n"
@@ -33,7 +36,8 @@ def interrupted(when: str):
     node = subprocess.Popen([sys.executable, "-c", NODE, when], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:
-        assert node.stdout.readline().strip() == ("spinning" if when == "hanging" else when)
+        assert node.stdout.readline().strip() == \
+            ("spinning" if when in ("hanging", "deaf") else when)
         node.send_signal(signal.SIGINT)
         sent = time.monotonic()
         _, errors = node.communicate(timeout=60)
@@ -74,3 +78,10 @@ def test_a_shutdown_that_hangs_ends_the_process_with_a_reason():
     assert code == 1, errors[-2000:]
     assert "watched: shutdown did not finish within 2 s; ending the process" in errors
     assert took_s >= 2.0, "not before its grace period"
+
+
+def test_a_ctrl_c_that_shuts_nothing_down_still_ends_the_process():
+    code, errors, took_s = interrupted("deaf")
+    assert code == 1, errors[-2000:]
+    assert "watched: shutdown did not finish within 2 s; ending the process" in errors
+    assert took_s >= 2.0
