@@ -122,11 +122,14 @@ class RegisterMap:
         except KeyError:
             raise RegisterMapError(f"register map has no register '{name}'") from None
 
-    def encode(self, name: str, value: float) -> list:
+    def _codec(self, name: str) -> _Codec:
         try:
-            codec = self._codecs[name]
+            return self._codecs[name]
         except KeyError:
             raise RegisterMapError(f"register map has no register '{name}'") from None
+
+    def encode(self, name: str, value: float) -> list:
+        codec = self._codec(name)
         try:
             return codec.encode(value)
         except (struct.error, ValueError, OverflowError, TypeError):
@@ -146,10 +149,7 @@ class RegisterMap:
 
     def decode(self, name: str, words, start: int = 0):
         """Value of `name` from `words`, a register block that begins at address `start`."""
-        try:
-            codec = self._codecs[name]
-        except KeyError:
-            raise RegisterMapError(f"register map has no register '{name}'") from None
+        codec = self._codec(name)
         offset = codec.address - start
         chunk = words[offset:offset + codec.width]
         if len(chunk) != codec.width or offset < 0:
