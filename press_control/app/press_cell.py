@@ -5,6 +5,7 @@ driver's heartbeat never waits on another node's interpreter lock, and a robot i
 machine); profile_server, interface_monitor and the simulated world run in this process
 (press_control.ros.node_host). Every node reads the same parameter file as the launch.
 """
+import contextlib
 import json
 import os
 import signal
@@ -45,6 +46,7 @@ class PressCell:
         self.panel_parameters = panel_parameters      # None: no panel
         self.sim = self.driver = self.host = self.arm = self.results_file = None
         self.panel = None
+        self._scratch = []        # files made here, removed by stop()
 
     @property
     def server(self):
@@ -75,8 +77,7 @@ class PressCell:
         from press_control.sim.process import SimulatorProcess
 
         if self.use_sim:
-            directory = self.sim_dir or tempfile.mkdtemp(prefix="press_sim_")
-            self.sim = SimulatorProcess(directory, seed=self.seed).start()
+            self.sim = SimulatorProcess(self.sim_dir, seed=self.seed).start()
             self.press_port = self.press_port or self.sim.config.press_path
             self.lcr_port = self.lcr_port or self.sim.config.analyzer_path
         driver_parameters = {"arm_interlock": self.arm_interlock}
@@ -93,7 +94,9 @@ class PressCell:
                 panel["record_dir"] = os.path.abspath(self.record_dir)
             self.panel = self._start_node_process("press_panel", panel)
         if self.demo_arm:
-            self.results_file = tempfile.mkstemp(prefix="demo_arm_", suffix=".json")[1]
+            handle, self.results_file = tempfile.mkstemp(prefix="demo_arm_", suffix=".json")
+            os.close(handle)
+            self._scratch.append(self.results_file)
             self.arm = self._start_node_process("demo_arm", {
                 **self.arm_parameters, "exit_when_done": True,
                 "results_file": self.results_file})
@@ -123,6 +126,7 @@ class PressCell:
         `/**/<node>` section of the first (a plain `-p` would not).
         """
         handle, overrides = tempfile.mkstemp(prefix=f"{name}_", suffix=".yaml")
+        self._scratch.append(overrides)
         with os.fdopen(handle, "w") as stream:
             yaml.safe_dump({self._fully_qualified(name): {"ros__parameters": parameters}},
                            stream)
@@ -184,3 +188,6 @@ class PressCell:
                     process.wait()
         if self.sim is not None:
             self.sim.stop()
+        while self._scratch:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(self._scratch.pop())

@@ -27,13 +27,14 @@ def goal_accept_latency(goals):
     """
     os.environ.setdefault("ROS_DOMAIN_ID", str(150 + os.getpid() % 50))
     latencies = []
-    with SimulatorProcess(tempfile.mkdtemp(prefix="bench_sim_")) as sim:
+    with SimulatorProcess() as sim, \
+            tempfile.TemporaryDirectory(prefix="bench_runs_") as records:
         rclpy.init()
         driver = PressDriverNode(parameter_overrides=[
             Parameter("port", value=sim.config.press_path),
             Parameter("arm_interlock", value=False)])
         server = ProfileServerNode(parameter_overrides=[
-            Parameter("record_dir", value=tempfile.mkdtemp(prefix="bench_runs_")),
+            Parameter("record_dir", value=records),
             Parameter("require_loaded_cell", value=False)])
         node = rclpy.create_node("bench_client")
         client = LockedActionClient(node, RunPressureProfile, "run_profile")

@@ -4,7 +4,6 @@ The bench's figures are made from them in press_control.app.bench.safety.
 """
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
@@ -29,7 +28,7 @@ def _wait(condition, timeout_s=10.0, period_s=0.0005):
 
 def measure_safety_paths(samples: int):
     """(e-stop call times, arm-inside-to-permit-cleared times, driver diagnostics)."""
-    with SimulatorProcess(tempfile.mkdtemp(prefix="bench_safety_")) as sim:
+    with SimulatorProcess() as sim:
         driver = subprocess.Popen(
             [sys.executable, "-m", "press_control.ros.press_driver", "--ros-args",
              "-p", f"port:={sim.config.press_path}", "-p", "arm_interlock:=true",

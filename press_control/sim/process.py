@@ -5,6 +5,7 @@ injection and the true physical state, through its control socket.
 """
 import os
 import signal
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -40,6 +41,7 @@ class SimulatorProcess:
 
     def __init__(self, directory: str = None, seed: int = 0, extra_args=(),
                  startup_timeout_s: float = 30.0):
+        self.own_directory = not directory        # made here: removed by stop()
         self.directory = directory or tempfile.mkdtemp(prefix="press_sim_")
         self.config = SimulatorConfig(directory=self.directory, seed=seed)
         self.extra_args = list(extra_args)
@@ -70,6 +72,8 @@ class SimulatorProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if self.own_directory:
+            shutil.rmtree(self.directory, ignore_errors=True)
 
     def __enter__(self):
         return self.start()

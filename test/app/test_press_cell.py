@@ -55,3 +55,28 @@ def test_killing_the_bringup_process_ends_its_children(tmp_path):
         if parent.poll() is None:
             parent.kill()
             parent.wait()
+
+
+SCRATCH = (
+    "import os, sys, tempfile\n"
+    "from press_control.app.press_cell import PressCell\n"
+    "cell = PressCell(arm_interlock=False, record_dir=sys.argv[1],\n"
+    "                 panel_parameters={'port': 0}).start()\n"
+    "try:\n"
+    "    print(cell.wait_ready(120.0) or 'ready', flush=True)\n"
+    "    print(' '.join(sorted(os.listdir(tempfile.gettempdir()))), flush=True)\n"
+    "finally:\n"
+    "    cell.stop()\n")
+
+
+def test_a_stopped_cell_leaves_nothing_in_the_temporary_folder(tmp_path):
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    finished = subprocess.run([sys.executable, "-c", SCRATCH, str(tmp_path / "runs")],
+                              env={**os.environ, "TMPDIR": str(scratch)}, timeout=240,
+                              stdout=subprocess.PIPE, text=True)
+    ready, while_running = finished.stdout.splitlines()[:2]
+    assert finished.returncode == 0 and ready == "ready", finished.stdout
+    for made in ("press_sim_", "press_driver_", "press_panel_"):     # so this can fail
+        assert any(name.startswith(made) for name in while_running.split()), while_running
+    assert os.listdir(scratch) == []

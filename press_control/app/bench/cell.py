@@ -4,6 +4,7 @@ Bring-up to ready, feedback rate, CPU and RSS of every process, time per cell an
 a cell that took more than three times the median, or that did not succeed.
 """
 import os
+import shutil
 import tempfile
 import time
 
@@ -25,7 +26,8 @@ def run(cells: int = 20) -> list:
     from press_control.app.press_cell import PressCell
 
     started = time.monotonic()
-    cell = PressCell(demo_arm=True, record_dir=tempfile.mkdtemp(prefix="bench_runs_"),
+    records = tempfile.mkdtemp(prefix="bench_runs_")   # the runs are not kept
+    cell = PressCell(demo_arm=True, record_dir=records,
                      driver_output=open(os.devnull, "w"), arm_parameters={
                          "cells": cells, "preset": "handling_check", "dwell_s": 0.5,
                          "jitter_s": 0.0, "start_delay_s": 0.0}).start()
@@ -56,6 +58,7 @@ def run(cells: int = 20) -> list:
                if name != "demo_arm"}
     finally:
         cell.stop()
+        shutil.rmtree(records, ignore_errors=True)
     gaps = sorted(b - a for a, b in zip(feedback, feedback[1:]) if b - a < 1.0)
     rate = 1.0 / (sum(gaps) / len(gaps)) if gaps else float("nan")
     succeeded = sum(r["outcome"] == SUCCEEDED for r in results)

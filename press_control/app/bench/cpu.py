@@ -6,6 +6,7 @@ sweeping). The bring-up process hosts profile_server and interface_monitor (and 
 simulated world's small node).
 """
 import os
+import shutil
 import tempfile
 import time
 
@@ -18,7 +19,8 @@ SECTION = "CPU while a profile runs (demo_cell, driver at 100 Hz)"
 def run(seconds: float = 30.0) -> list:
     from press_control.app.press_cell import PressCell
 
-    cell = PressCell(demo_arm=True, record_dir=tempfile.mkdtemp(prefix="bench_cpu_"),
+    records = tempfile.mkdtemp(prefix="bench_cpu_")   # the runs are not kept
+    cell = PressCell(demo_arm=True, record_dir=records,
                      driver_output=open(os.devnull, "w"), arm_parameters={
                          "cells": 1, "preset": "demo_cell", "dwell_s": 0.5,
                          "jitter_s": 0.0, "start_delay_s": 0.0}).start()
@@ -44,6 +46,7 @@ def run(seconds: float = 30.0) -> list:
                for name, pid in processes.items()}
     finally:
         cell.stop()
+        shutil.rmtree(records, ignore_errors=True)
     note = problem or f"{elapsed:.0f} s from the first feedback"
     return [Figure(SECTION, "CPU, bring-up (profile_server + interface_monitor)",
                    cpu["bring-up (profile_server, interface_monitor)"], "% of a core",

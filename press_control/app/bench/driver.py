@@ -75,8 +75,8 @@ def node_level(sim, seconds, poll_rate_hz, bound_hz):
 def run(seconds: float = 10.0, baud: int = 115200) -> list:
     """Device and node figures at 100 Hz and at the fastest poll rate."""
     register_map = RegisterMap.load(default_register_map_path())
-    config = SimulatorConfig(directory=tempfile.mkdtemp(prefix="bench_"), press_baud=baud)
-    with Simulator(config) as sim:
+    with tempfile.TemporaryDirectory(prefix="bench_") as directory, \
+            Simulator(SimulatorConfig(directory=directory, press_baud=baud)) as sim:
         bound_hz, figures = device_level(sim, register_map, seconds, baud)
         figures += node_level(sim, seconds, 100.0, bound_hz)
         figures += node_level(sim, seconds, 500.0, bound_hz)
