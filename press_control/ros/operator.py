@@ -28,9 +28,24 @@ class PressOperator:
         self.namespace = namespace
         self.spinning = SpinningNode(lambda: rclpy.create_node("pressctl",
                                                                namespace=namespace))
+        # One action client and one state subscription for the operator's whole session:
+        # each new one is discovered anew, and under load that took longer than a goal's
+        # reply timeout (a force table's last level, goal accepted but never answered).
+        self._client = None
+        self._states = None
+        self._states_lock = threading.Lock()
+        self._collecting = None          # the list states() is filling
 
     def close(self) -> None:
         self.spinning.close()
+
+    def _profile_client(self, wait_s: float) -> ProfileClient:
+        """The session's run_profile client, once the server is there (else NoAnswer)."""
+        if self._client is None:
+            self._client = ProfileClient(self.spinning.node)
+        if not self._client.wait_for_server(wait_s):
+            raise NoAnswer(f"no run_profile server in namespace '{self.namespace}'")
+        return self._client
 
     def run_profile(self, preset: str, cell_id: str, die_id: str = "", hold_scale: float = 0.0,
                     wait_s: float = 20.0, on_feedback=None, cancel_event=None, stack=None):
@@ -40,9 +55,7 @@ class PressOperator:
         NoAnswer when no server appears within wait_s, GoalRejected (with its code) when
         it refuses.
         """
-        client = ProfileClient(self.spinning.node)
-        if not client.wait_for_server(wait_s):
-            raise NoAnswer(f"no run_profile server in namespace '{self.namespace}'")
+        client = self._profile_client(wait_s)
         goal = RunPressureProfile.Goal(preset=preset, cell_id=cell_id, die_id=die_id,
                                        hold_scale=hold_scale)
         if stack is not None:
@@ -58,9 +71,7 @@ class PressOperator:
         while its hold ran (analysis/die_calibration.calibration_from_holds takes them).
         The run is an ordinary goal (custom segments), so every rule of a goal applies.
         """
-        client = ProfileClient(self.spinning.node)
-        if not client.wait_for_server(wait_s):
-            raise NoAnswer(f"no run_profile server in namespace '{self.namespace}'")
+        client = self._profile_client(wait_s)
         segments = []
         for level in plan_levels_mpa(top_mpa, levels):
             segments.append(ProfileSegment(type=ProfileSegment.RAMP, target_mpa=level,
@@ -103,8 +114,11 @@ class PressOperator:
     def states(self, seconds: float, wait_s: float = 20.0) -> list:
         """Every `state` received over `seconds` (at least one; NoAnswer after wait_s)."""
         received = []
-        subscription = self.spinning.node.create_subscription(PressState, "state",
-                                                              received.append, 200)
+        with self._states_lock:
+            if self._states is None:
+                self._states = self.spinning.node.create_subscription(
+                    PressState, "state", self._on_state, 200)
+            self._collecting = received
         try:
             deadline = time.monotonic() + wait_s
             while not received:
@@ -112,9 +126,15 @@ class PressOperator:
                     raise NoAnswer(f"no press state in namespace '{self.namespace}'")
                 time.sleep(0.02)
             time.sleep(seconds)
-            return list(received)
         finally:
-            self.spinning.node.destroy_subscription(subscription)
+            with self._states_lock:
+                self._collecting = None
+        return list(received)
+
+    def _on_state(self, state) -> None:
+        with self._states_lock:
+            if self._collecting is not None:
+                self._collecting.append(state)
 
     def force_table(self, wait_s: float = 20.0) -> dict:
         """press_driver's latched force table description (force_calibration, JSON)."""
@@ -139,9 +159,7 @@ class PressOperator:
 
         target_mpa 0 releases; keep=False ends the goal released as usual.
         """
-        client = ProfileClient(self.spinning.node)
-        if not client.wait_for_server(wait_s):
-            raise NoAnswer(f"no run_profile server in namespace '{self.namespace}'")
+        client = self._profile_client(wait_s)
         if target_mpa > 0:
             segments = [ProfileSegment(type=ProfileSegment.RAMP, target_mpa=target_mpa,
                                        rate_mpa_s=rate_mpa_s),

@@ -54,6 +54,7 @@ def test_a_table_measured_against_the_true_force_matches_the_simulators(started,
     output = _answer_prompts(process, lambda: cell.sim.truth()["force_kn"])
     errors = process.stderr.read()
     assert process.wait(timeout=60) == 0, (output[-1500:], errors[-3000:])
+    assert "Destroyable" not in errors and "Traceback" not in errors, errors[-3000:]
     measured = ForceCalibration.load(str(out))
     assert len(measured.press_kn) == 3 and measured.press == "sim"
     assert measured.reference_kn[-1] == pytest.approx(10.0, abs=0.3)
