@@ -4,9 +4,11 @@ A killed bringup leaves no orphan driver, simulator or panel behind (one once ke
 and a DDS domain busy).
 """
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 
 from waiting import wait_for
 
@@ -70,13 +72,17 @@ SCRATCH = (
 
 
 def test_a_stopped_cell_leaves_nothing_in_the_temporary_folder(tmp_path):
-    scratch = tmp_path / "tmp"
-    scratch.mkdir()
-    finished = subprocess.run([sys.executable, "-c", SCRATCH, str(tmp_path / "runs")],
-                              env={**os.environ, "TMPDIR": str(scratch)}, timeout=240,
-                              stdout=subprocess.PIPE, text=True)
-    ready, while_running = finished.stdout.splitlines()[:2]
-    assert finished.returncode == 0 and ready == "ready", finished.stdout
-    for made in ("press_sim_", "press_driver_", "press_panel_"):     # so this can fail
-        assert any(name.startswith(made) for name in while_running.split()), while_running
-    assert os.listdir(scratch) == []
+    # short: the simulator's sockets live in it, and a socket path has at most 107 bytes
+    scratch = tempfile.mkdtemp(prefix="scratch_")
+    try:
+        finished = subprocess.run([sys.executable, "-c", SCRATCH, str(tmp_path / "runs")],
+                                  env={**os.environ, "TMPDIR": scratch}, timeout=240,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert finished.returncode == 0, finished.stderr[-3000:]
+        ready, while_running = finished.stdout.splitlines()[:2]
+        assert ready == "ready", finished.stdout
+        for made in ("press_sim_", "press_driver_", "press_panel_"):     # so this can fail
+            assert any(name.startswith(made) for name in while_running.split()), while_running
+        assert os.listdir(scratch) == []
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
