@@ -68,12 +68,16 @@ def spin(ros_context):
 
 @pytest.fixture
 def started():
-    """Start PressCells (bringup: simulator, nodes, optional arm); all stop afterwards."""
+    """Start PressCells (bringup: simulator, nodes, optional arm); all stop afterwards.
+
+    Their records get no plots unless record_plot=True is given.
+    """
     from press_control.app.press_cell import PressCell
 
     cells = []
 
     def start(**kwargs):
+        kwargs.setdefault("record_plot", False)    # a CPU-second a run; the soak keeps them
         cells.append(PressCell(**kwargs).start())
         return cells[-1]
     yield start

@@ -29,7 +29,8 @@ class PressCell:
                  lcr_port: str = "", demo_arm: bool = False, arm_parameters: dict = None,
                  record_dir: str = "", arm_interlock: bool = True,
                  driver_in_process: bool = False, driver_output=None,
-                 panel_parameters: dict = None, sim_force_table: bool = True):
+                 panel_parameters: dict = None, sim_force_table: bool = True,
+                 record_plot: bool = None):
         self.params_file = params_file or config_path("press_cell.yaml")
         self.namespace = namespace
         self.use_sim = use_sim
@@ -40,6 +41,7 @@ class PressCell:
         self.demo_arm = demo_arm
         self.arm_parameters = arm_parameters or {}
         self.record_dir = record_dir
+        self.record_plot = record_plot      # None: as the parameter file says
         self.arm_interlock = arm_interlock
         self.driver_in_process = driver_in_process
         self.driver_output = driver_output
@@ -102,6 +104,8 @@ class PressCell:
                 "results_file": self.results_file})
         self.host = NodeHost(["--ros-args", "--params-file", self.params_file], self.namespace)
         server = {"require_loaded_cell": self.arm_interlock}
+        if self.record_plot is not None:
+            server["record_plot"] = self.record_plot
         if self.record_dir:
             server["record_dir"] = os.path.abspath(self.record_dir)
         self.host.add_server(server)

@@ -47,6 +47,23 @@ def show_command(args) -> int:
     return 0
 
 
+def plot_command(args) -> int:
+    from press_control.records.replot import plot_record
+
+    try:
+        folder = find_run(args.dir, args.run)
+        paths = plot_record(folder)
+    except RunNotFound as missing:
+        print(f"pressctl: {missing}", file=sys.stderr)
+        return 1
+    except (OSError, ValueError, KeyError) as error:
+        print(f"pressctl: the record cannot be plotted: {type(error).__name__}: {error}",
+              file=sys.stderr)
+        return 1
+    print("\n".join(paths))
+    return 0
+
+
 def add_parsers(commands, default_dir: str) -> None:
     runs = commands.add_parser("runs", help="list recent run records; 'runs show RUN' prints "
                                "one run's summary")
@@ -58,3 +75,8 @@ def add_parsers(commands, default_dir: str) -> None:
     show.add_argument("run", help="run folder name (or its unique beginning) or path")
     show.add_argument("--dir", default=default_dir, help="folder of the run records")
     show.set_defaults(handler=show_command)
+    plot = shows.add_parser("plot", help="draw a run's plot.png and plot.svg (for runs "
+                            "recorded with record_plot false, or to draw one again)")
+    plot.add_argument("run", help="run folder name (or its unique beginning) or path")
+    plot.add_argument("--dir", default=default_dir, help="folder of the run records")
+    plot.set_defaults(handler=plot_command)

@@ -11,7 +11,8 @@
   JSON: a value that is not a number is `null` (docs/summary.schema.json).
 * `plot.png`, `plot.svg` — pressure and setpoint with segments, |Z| and R_interface on log
   axes, density, and the Nyquist plot of the first and last sweep; drawn after the run
-  ended, on the process's plot thread (summary.json's `plot` says when they are there).
+  ended, on the process's plot thread (summary.json's `plot` says when they are there), or
+  later by `pressctl runs plot RUN` (plot_record) when the run was recorded without.
 """
 import csv
 import datetime
@@ -44,6 +45,14 @@ def strict_json(value):
     if isinstance(value, (list, tuple)):
         return [strict_json(item) for item in value]
     return value
+
+
+def write_summary(folder: str, summary: dict) -> None:
+    """summary.json, replaced whole (a reader never sees half a file)."""
+    temporary = os.path.join(folder, "summary.json.tmp")
+    with open(temporary, "w") as stream:
+        json.dump(strict_json(summary), stream, indent=2, default=str, allow_nan=False)
+    os.replace(temporary, os.path.join(folder, "summary.json"))
 
 
 class Spectrum:
@@ -173,8 +182,10 @@ class RunRecord:
         write_metadata(self.path("bag"), metadata(
             "run.mcap", list(self._topics.values()), self._first_ns or 0, self._last_ns))
 
-    def finish(self, result: dict, segments=()) -> list:
+    def finish(self, result: dict, segments=(), plot: bool = True) -> list:
         """Close the files and write the summary; the plot follows on the plot thread.
+
+        plot false: no plot now (summary.json says `"plot": "off"`); plot_record draws it.
 
         Returns the record's files, the plot's two among them. Drawing takes 2 CPU-seconds
         or more (more on a busy host), so the goal's result and the arm's unload do not wait
@@ -193,8 +204,11 @@ class RunRecord:
             self.summary["status"] = result.get("outcome", "finished")
             self.summary["finished"] = datetime.datetime.now(
                 datetime.timezone.utc).isoformat()
-            self.summary["plot"] = "pending"
+            self.summary["plot"] = "pending" if plot else "off"
             self._write_summary()
+        if not plot:
+            self._plot_written.set()
+            return self.files()
         try:
             plot = submit_plot(self.rows, segments, self.spectra, self.path("plot"),
                                f"{self.summary['cell_id']}: {self.summary['status']}")
@@ -223,8 +237,4 @@ class RunRecord:
                       for name in names)
 
     def _write_summary(self) -> None:
-        temporary = self.path("summary.json.tmp")
-        with open(temporary, "w") as stream:
-            json.dump(strict_json(self.summary), stream, indent=2, default=str,
-                      allow_nan=False)
-        os.replace(temporary, self.path("summary.json"))
+        write_summary(self.folder, self.summary)

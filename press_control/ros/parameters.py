@@ -91,6 +91,8 @@ DRIVER_PARAMETERS = LIMIT_PARAMETERS + [
 PROFILE_SERVER_PARAMETERS = LIMIT_PARAMETERS + [
     Spec("presets_file", "", "profile presets YAML; empty = the package's profiles.yaml"),
     Spec("record_dir", "~/.ros/press_control/runs", "folder of the per-run records"),
+    Spec("record_plot", True, "draw each record's plot.png and plot.svg when its run ends "
+         "(about a CPU-second); false leaves them to `pressctl runs plot RUN`"),
     Spec("feedback_rate_hz", 20.0, "control loop and feedback rate", "Hz", 10.0, 100.0),
     Spec("state_timeout_s", 1.5, "press state older than this counts as a dead driver (the "
          "driver itself reports a lost press at once)", "s", 0.05, 10.0),

@@ -502,7 +502,8 @@ class ProfileServerNode(Node):
                 if health else math.nan,
                 "final_interface_asr_ohm_cm2": health.interface_asr_ohm_cm2
                 if health else math.nan,
-                "final_impedance_ohm": result.final_impedance_ohm}, segments)
+                "final_impedance_ohm": result.final_impedance_ohm}, segments,
+                plot=self.config.record_plot)
         except OSError as error:
             result.reason += f"; the run record could not be completed ({error})"
         if acquired:

@@ -5,8 +5,11 @@ import math
 import os
 import subprocess
 import sys
+from types import SimpleNamespace
 
-from press_control.records.run_record import RunRecord
+import numpy
+from matplotlib import image
+from press_control.records.run_record import RunRecord, Spectrum
 
 
 def _pressctl(*args):
@@ -56,3 +59,52 @@ def test_unknown_or_ambiguous_runs_are_refused_in_one_line(tmp_path):
     empty = _pressctl("runs", "--dir", str(tmp_path / "none"))
     assert empty.returncode == 1 and "no run records" in empty.stderr
     assert os.path.isdir(tmp_path)
+
+
+def _pressed(root, cell_id, plot):
+    """A short run with samples, segments and two sweeps; plot drawn at the end or not."""
+    day = datetime.datetime(2026, 11, 26, 10, 0, tzinfo=datetime.timezone.utc)
+    segments = [SimpleNamespace(type="ramp", target_mpa=40.0),
+                SimpleNamespace(type="release", target_mpa=0.0)]
+    record = RunRecord(root, cell_id, {"preset": "", "segments": [vars(s) for s in segments]},
+                       started=day)
+    for step in range(200):
+        record.add_sample(time_s=step * 0.05, segment=step // 120, phase="ramping",
+                          setpoint_mpa=0.2 * step, measured_mpa=0.2 * step - 0.1,
+                          error_mpa=0.1, relative_density=0.6 + step / 1000,
+                          impedance_ohm=400.0 - step, interface_resistance_ohm=math.nan
+                          if step < 50 else 90.0 - step / 10)
+    for scale in (1.0, 0.5):
+        frequencies = [10 ** (6 - k / 4) for k in range(24)]
+        record.add_spectrum(Spectrum(frequencies, [scale * (20 + 80 / (1 + (f / 1e3) ** 2))
+                                                   for f in frequencies],
+                                     [-scale * 80 * (f / 1e3) / (1 + (f / 1e3) ** 2)
+                                      for f in frequencies]))
+    record.finish({"outcome": "SUCCEEDED", "peak_mpa": 39.9}, segments, plot=plot)
+    return record
+
+
+def test_runs_plot_draws_a_record_kept_without_one_as_the_run_would_have(tmp_path):
+    drawn = _pressed(str(tmp_path / "drawn"), "cell-p", plot=True)
+    assert drawn.wait_for_plot()
+    bare = _pressed(str(tmp_path / "bare"), "cell-p", plot=False)
+    assert not os.path.exists(os.path.join(bare.folder, "plot.png"))
+    assert json.load(open(os.path.join(bare.folder, "summary.json")))["plot"] == "off"
+    done = _pressctl("runs", "plot", "cell-p", "--dir", str(tmp_path / "bare"))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [os.path.join(bare.folder, "plot.png"),
+                                   os.path.join(bare.folder, "plot.svg")]
+    assert json.load(open(os.path.join(bare.folder, "summary.json")))["plot"] == "drawn"
+    # the oracle: the plot the run itself drew from what it had in memory, pixel for pixel
+    again, original = (image.imread(os.path.join(r.folder, "plot.png")) for r in (bare, drawn))
+    assert again.shape == original.shape and numpy.array_equal(again, original)
+
+
+def test_runs_plot_refuses_an_unknown_run_or_a_broken_record(tmp_path):
+    record = _pressed(str(tmp_path), "cell-q", plot=False)
+    assert _pressctl("runs", "plot", "cell-x", "--dir", str(tmp_path)).returncode == 1
+    with open(os.path.join(record.folder, "samples.csv"), "a") as stream:
+        stream.write("1.0,zero,ramping,1,1,0,0.6,400,\n")
+    done = _pressctl("runs", "plot", "cell-q", "--dir", str(tmp_path))
+    assert done.returncode == 1 and done.stdout == ""
+    assert len(done.stderr.strip().splitlines()) == 1 and "cannot be plotted" in done.stderr

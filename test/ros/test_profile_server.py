@@ -49,19 +49,24 @@ SHORT = [seg(RAMP, 40, rate_mpa_s=20.0), seg(HOLD, 40, duration_s=2.0, tolerance
 
 
 @pytest.fixture
-def cell(ros_context, spin, tmp_path):
+def cell(ros_context, spin, tmp_path, request):
+    plots = request.node.get_closest_marker("record_plot") is not None
     with SimulatorProcess(str(tmp_path / "sim"), seed=11) as sim:
-        yield Cell(ros_context, spin, sim, tmp_path)
+        yield Cell(ros_context, spin, sim, tmp_path, record_plot=plots)
 
 
 class Cell:
-    """Simulator, driver, profile server and an action client."""
+    """Simulator, driver, profile server and an action client.
 
-    def __init__(self, context, spin, sim, tmp_path):
+    Records get no plot unless record_plot (a CPU-second a run the other tests can spare).
+    """
+
+    def __init__(self, context, spin, sim, tmp_path, record_plot=False):
         self.sim = sim
         self.records = str(tmp_path / "runs")
         self.server = ProfileServerNode(context=context, parameter_overrides=[
             Parameter("record_dir", value=self.records),
+            Parameter("record_plot", value=record_plot),
             Parameter("require_loaded_cell", value=False)])
         self.client_node = rclpy.create_node("profile_test_client", context=context)
         self.client = ActionClient(self.client_node, RunPressureProfile, "run_profile")
@@ -108,6 +113,7 @@ class Cell:
         return self.result(handle)
 
 
+@pytest.mark.record_plot
 def test_ramp_hold_release_succeeds_with_feedback_and_a_complete_record(cell):
     wait_for(lambda: cell.server.force_calibration is not None, message="driver's force table")
     started = time.monotonic()
@@ -204,6 +210,7 @@ def test_one_goal_at_a_time_and_not_when_the_press_is_faulted(cell):
     ([seg(RAMP, 80, rate_mpa_s=20.0), seg(RELEASE, 0, rate_mpa_s=2.0)], "releasing"),
     ([seg(REGULATE, 30, rate_mpa_s=20.0, duration_s=0.0)], "regulating"),
 ])
+@pytest.mark.record_plot
 def test_cancel_in_every_segment_type_releases(cell, segments, cancel_in):
     handle = cell.send(segments)
     assert handle.accepted
