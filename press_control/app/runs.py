@@ -71,12 +71,11 @@ def add_parsers(commands, default_dir: str) -> None:
     runs.add_argument("--limit", type=int, default=20, help="list at most this many")
     runs.set_defaults(handler=list_command)
     shows = runs.add_subparsers(dest="runs_command")
-    show = shows.add_parser("show", help="print a run's summary and files")
-    show.add_argument("run", help="run folder name (or its unique beginning) or path")
-    show.add_argument("--dir", default=default_dir, help="folder of the run records")
-    show.set_defaults(handler=show_command)
-    plot = shows.add_parser("plot", help="draw a run's plot.png and plot.svg (for runs "
-                            "recorded with record_plot false, or to draw one again)")
-    plot.add_argument("run", help="run folder name (or its unique beginning) or path")
-    plot.add_argument("--dir", default=default_dir, help="folder of the run records")
-    plot.set_defaults(handler=plot_command)
+    for name, handler, text in (
+            ("show", show_command, "print a run's summary and files"),
+            ("plot", plot_command, "draw a run's plot.png and plot.svg (for runs recorded "
+             "with record_plot false, or to draw one again)")):
+        one_run = shows.add_parser(name, help=text)
+        one_run.add_argument("run", help="run folder name (or its unique beginning) or path")
+        one_run.add_argument("--dir", default=default_dir, help="folder of the run records")
+        one_run.set_defaults(handler=handler)

@@ -210,12 +210,12 @@ class RunRecord:
             self._plot_written.set()
             return self.files()
         try:
-            plot = submit_plot(self.rows, segments, self.spectra, self.path("plot"),
-                               f"{self.summary['cell_id']}: {self.summary['status']}")
+            drawing = submit_plot(self.rows, segments, self.spectra, self.path("plot"),
+                                  f"{self.summary['cell_id']}: {self.summary['status']}")
         except RuntimeError as error:      # the interpreter is shutting down
             self._plot_ended(error)
             return self.files()
-        plot.add_done_callback(lambda future: self._plot_ended(future.exception()))
+        drawing.add_done_callback(lambda future: self._plot_ended(future.exception()))
         return sorted(set(self.files()) | {self.path("plot.png"), self.path("plot.svg")})
 
     def _plot_ended(self, error) -> None:
