@@ -21,6 +21,7 @@ from press_control.analysis.eis_fit import SpectrumFitter, area_specific_ohm_cm2
 from press_control.analysis.densification import Sample, heckel_fit
 from press_control.analysis.die_calibration import DieCalibrations
 from press_control.analysis.events import EventDetector, EventThresholds, Inputs
+from press_control.control.materials import elastic_modulus_mpa
 from press_control.hardware.transports import line_for
 from press_control.hardware.impedance_analyzer import (APERTURE_S, AnalyzerError,
                                                        ImpedanceAnalyzer, log_frequencies,
@@ -167,8 +168,9 @@ class InterfaceMonitorNode(Node):
         if stack is None or not (stack.electrolyte_mass_mg > 0 and
                                  stack.true_density_g_cm3 > 0):
             return math.nan                   # the goal did not say what is in the die
+        modulus = self.config.elastic_modulus_mpa or elastic_modulus_mpa(stack.electrolyte)
         sample = Sample(stack.electrolyte_mass_mg, stack.true_density_g_cm3,
-                        state.die_area_mm2, self.config.elastic_modulus_mpa)
+                        state.die_area_mm2, modulus)
         return sample.relative_density(sample.plastic_thickness_mm(self.thickness_of(state),
                                                                    state.force_kn))
 
@@ -224,15 +226,15 @@ class InterfaceMonitorNode(Node):
         fit = self.fitter.fit(frequencies, impedances,
                               area_mm2 / 100.0 if math.isfinite(area_mm2) else 1.0)
         self.fit_time_s = time.perf_counter() - started
-        self.sweeps += 1
-        self.spectrum_publisher.publish(self._spectrum_message(
-            sweep_began, frequencies, impedances, fit, area_mm2))
         if fit.ok:
             self.fit, self.fit_stamp = fit, sweep_began
         else:
             self.unfitted += 1
-            self.get_logger().warning(f"EIS sweep {self.sweeps}: no interface resistance: "
+            self.get_logger().warning(f"EIS sweep {self.sweeps + 1}: no interface resistance: "
                                       f"{fit.reason}")
+        self.spectrum_publisher.publish(self._spectrum_message(
+            sweep_began, frequencies, impedances, fit, area_mm2))
+        self.sweeps += 1          # last: whoever sees the count also sees this sweep's fit
 
     def _die_area_mm2(self) -> float:
         """The installed die's area; NaN before the driver has said (capacitances per cm^2)."""
