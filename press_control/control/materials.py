@@ -7,6 +7,10 @@ the usual Li-In alloy partner, at 156.6 C), whatever the press allows.
 True densities are crystallographic: formula units per cell times the formula mass over
 the cell volume and Avogadro's number, from published lattice parameters (a pycnometer
 density of a real powder is usually a few percent lower; give that one if you have it).
+
+Young's moduli are the dense material's, where one is published: they take the compact's
+in-die elastic strain out of its density (a porous compact is softer, so a little of that
+strain stays). Without one the density is the in-die density, elastic strain included.
 """
 import dataclasses
 import math
@@ -21,11 +25,13 @@ ANGSTROM3_CM3 = 1e-24
 
 @dataclasses.dataclass(frozen=True)
 class Electrolyte:
-    """A solid electrolyte's name and true (crystal) density."""
+    """A solid electrolyte's name, true (crystal) density and Young's modulus (inf: none)."""
 
     name: str
     true_density_g_cm3: float
     source: str = ""
+    elastic_modulus_mpa: float = math.inf
+    modulus_source: str = ""
 
 
 def crystal_density_g_cm3(formula_mass_g_mol: float, formula_units: int,
@@ -53,7 +59,9 @@ ELECTROLYTES = {e.name: e for e in (
     # argyrodite, F-43m, a = 9.85 A, Z = 4 (Deiseroth et al., Angew. Chem. Int. Ed. 47, 755
     # (2008)): 1.865 g/cm3
     Electrolyte("li6ps5cl", round(crystal_density_g_cm3(268.36, 4, 9.85 ** 3), 3),
-                "Deiseroth et al. 2008: F-43m, a = 9.85 A, Z = 4"),
+                "Deiseroth et al. 2008: F-43m, a = 9.85 A, Z = 4",
+                # first principles (Deng et al., J. Electrochem. Soc. 163, A67 (2016))
+                22100.0, "Deng et al. 2016: E = 22.1 GPa, first principles"),
     # Li10GeP2S12, P4_2/nmc, a = 8.718 A, c = 12.635 A, Z = 2 (Kamaya et al., Nature Mater.
     # 10, 682 (2011)): 2.04 g/cm3
     Electrolyte("li10gep2s12", round(crystal_density_g_cm3(588.70, 2, 8.718 ** 2 * 12.635),
@@ -62,13 +70,22 @@ ELECTROLYTES = {e.name: e for e in (
     # cubic garnet Li7La3Zr2O12, Ia-3d, a = 12.968 A, Z = 8 (Murugan et al., Angew. Chem.
     # Int. Ed. 46, 7778 (2007)): 5.11 g/cm3
     Electrolyte("llzo", round(crystal_density_g_cm3(839.73, 8, 12.968 ** 3), 3),
-                "Murugan et al. 2007: Ia-3d, a = 12.968 A, Z = 8"),
+                "Murugan et al. 2007: Ia-3d, a = 12.968 A, Z = 8",
+                # E about 150 GPa, B about 100 GPa, G about 60 GPa, as compiled by
+                # Materzanini et al., npj Comput. Mater. (2023), doi:10.1038/s41524-022-00948-8
+                150000.0, "E about 150 GPa (as compiled by Materzanini et al. 2023)"),
 )}
 ANODES = {a.name: a for a in (
     Anode("none"),                        # no anode yet (densifying the separator)
     Anode("li_metal", 180.5),             # lithium foil
     Anode("li_in", 156.6),                # Li-In alloy: indium foil with lithium
 )}
+
+
+def elastic_modulus_mpa(electrolyte: str) -> float:
+    """The electrolyte's published Young's modulus; inf when unknown or not given."""
+    known = ELECTROLYTES.get(electrolyte.strip().lower())
+    return known.elastic_modulus_mpa if known is not None else math.inf
 
 
 @dataclasses.dataclass(frozen=True)

@@ -131,8 +131,9 @@ MONITOR_PARAMETERS = [
          "(longer averages more: 30, 90, 270 ms a point)"),
     Spec("health_rate_hz", 2.0, "interface/health publish rate", "Hz", 0.5, 50.0),
     Spec("reconnect_backoff_s", 1.0, "analyzer reconnect delay", "s", 0.1, 60.0),
-    Spec("elastic_modulus_mpa", 20000.0, "compact's elastic modulus (in-die strain "
-         "correction of the density)", "MPa", 100.0, 1e7),
+    Spec("elastic_modulus_mpa", 0.0, "compact's Young's modulus, taking its in-die "
+         "elastic strain out of the density; 0: the goal's electrolyte's published one "
+         "(none known: in-die density)", "MPa", 0.0, 1e7),
     Spec("die_calibration_dir", "~/.ros/press_control/dies", "folder of the dies' "
          "punch-on-punch calibrations, <die_id>.yaml (pressctl calibrate-die)"),
     Spec("contact_below_ohm", 40.0, "contact established under this interface resistance",

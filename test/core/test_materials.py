@@ -3,7 +3,8 @@ import math
 
 import pytest
 
-from press_control.control.materials import StackError, cell_stack, temperature_refusal
+from press_control.control.materials import (
+    StackError, cell_stack, elastic_modulus_mpa, temperature_refusal)
 
 
 def test_a_full_stack_carries_the_density_and_the_anode_cap():
@@ -50,3 +51,10 @@ def test_the_platen_stays_10_c_under_the_anode_melting_point():
 def test_true_densities_are_the_crystals(electrolyte, density):
     stack = cell_stack(electrolyte, 100.0, "")
     assert stack.true_density_g_cm3 == pytest.approx(density, abs=0.002)
+
+
+def test_the_elastic_modulus_is_the_materials_published_one_or_none():
+    assert elastic_modulus_mpa(" Li6PS5Cl ") == 22100.0       # Deng et al. 2016
+    assert elastic_modulus_mpa("llzo") == 150000.0
+    assert elastic_modulus_mpa("li10gep2s12") == math.inf      # none kept: in-die density
+    assert elastic_modulus_mpa("") == math.inf
