@@ -7,8 +7,11 @@ import ctypes.util
 import os
 import signal
 import sys
+import threading
+import time
 
 _PR_SET_PDEATHSIG = 1
+_PR_GET_PDEATHSIG = 2
 _prctl = None
 if sys.platform.startswith("linux"):
     try:
@@ -33,3 +36,31 @@ def ends_with_parent(sig: int = signal.SIGINT):
         if os.getppid() != parent:          # the parent died before prctl took effect
             os.kill(os.getpid(), sig)
     return arrange
+
+
+def parent_death_signal() -> int:
+    """The signal this process gets when its parent dies (0: none, or not Linux).
+
+    It survives exec, so a node started with ends_with_parent() can see it was.
+    """
+    if _prctl is None:
+        return 0
+    value = ctypes.c_int(0)
+    if _prctl(_PR_GET_PDEATHSIG, ctypes.byref(value), 0, 0, 0) != 0:
+        return 0
+    return value.value
+
+
+def watch_parent(on_gone, period_s: float = 0.5) -> None:
+    """Call on_gone() from a thread once the process that started this one has ended.
+
+    A second path beside the kernel's parent-death signal, for the case where that signal
+    is lost: a loaded run once left a panel running 30 s after its bringup was killed.
+    """
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(period_s)
+        on_gone(parent)
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()

@@ -1,4 +1,4 @@
-"""Polling helper for tests: wait for a condition with a generous deadline."""
+"""Polling helpers for tests: wait for a condition with a generous deadline."""
 import time
 
 
@@ -15,3 +15,12 @@ def wait_for(condition, timeout=20.0, interval=0.02, message="condition"):
         time.sleep(interval)
     what = message() if callable(message) else message
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def gone(pid: int) -> bool:
+    """No such process, or a zombie nobody has reaped yet (it runs nothing)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stream:
+            return stream.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True

@@ -19,6 +19,8 @@ import time
 import rclpy
 from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
 
+from press_control.children import parent_death_signal, watch_parent
+
 
 def finish_callbacks(executor, timeout_s: float = 5.0) -> bool:
     """Wait (up to timeout_s) for the callbacks an executor has handed out; then shut it down.
@@ -146,6 +148,20 @@ def start_on_signal(deadline: ShutdownDeadline) -> None:
     threading.Thread(target=watch, name="signal-watch", daemon=True).start()
 
 
+def _parent_gone(deadline: ShutdownDeadline, context, parent: int) -> None:
+    """The parent that should have signalled this process is gone: shut down all the same.
+
+    Through the context, as a Ctrl-C does, not a second SIGINT: that would raise
+    KeyboardInterrupt in the main thread, perhaps in the middle of before_destroy.
+    """
+    deadline.start()
+    if context.ok():
+        sys.stderr.write(f"{deadline.name}: parent process {parent} is gone; shutting "
+                         "down\n")
+        sys.stderr.flush()
+        context.try_shutdown()
+
+
 def spin_node(node_factory, args=None, before_destroy=None, startup_problem=None) -> int:
     """Create the node, spin it on a multi-threaded executor, shut down cleanly; exit code.
 
@@ -159,6 +175,8 @@ def spin_node(node_factory, args=None, before_destroy=None, startup_problem=None
     deadline = ShutdownDeadline(getattr(node_factory, "__name__", "node"))
     context.on_shutdown(deadline.start)
     start_on_signal(deadline)
+    if parent_death_signal():
+        watch_parent(lambda parent: _parent_gone(deadline, context, parent))
     node = executor = None
     problem = ""
     try:                        # a Ctrl-C may come at any point, even while starting

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import tempfile
 
-from waiting import wait_for
+from waiting import gone, wait_for
 
 PARENT = (
     "import sys, time\n"
@@ -20,15 +20,6 @@ PARENT = (
     "print(cell.wait_ready(120.0) or 'ready', cell.driver.pid, cell.sim.process.pid,\n"
     "      cell.panel.pid, flush=True)\n"
     "time.sleep(600)\n")
-
-
-def gone(pid: int) -> bool:
-    """No such process, or a zombie nobody has reaped yet (it runs nothing)."""
-    try:
-        with open(f"/proc/{pid}/stat") as stream:
-            return stream.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except FileNotFoundError:
-        return True
 
 
 def described(pid: int) -> str:

@@ -1,8 +1,11 @@
 """A node's process ends cleanly whenever it is interrupted, and ends even if that hangs."""
+import os
 import signal
 import subprocess
 import sys
 import time
+
+from waiting import gone, wait_for
 
 NODE = (
     "import sys, time\n"
@@ -29,6 +32,19 @@ NODE = (
     "    time.sleep(3)\n"
     "    print('released', flush=True)\n"
     "sys.exit(spin.spin_node(made, before_destroy=release))\n")
+
+
+# Starts the node to end with it, but on SIGWINCH, which Python ignores: the kernel's
+# parent-death signal is lost on the node, as a SIGINT once was on a loaded host.
+MIDDLE = (
+    "import signal, subprocess, sys, time\n"
+    "from press_control.children import ends_with_parent\n"
+    "with open(sys.argv[2], 'w') as out:\n"
+    "    node = subprocess.Popen([sys.executable, '-c', sys.argv[1], 'spinning'], stdout=out,\n"
+    "                            stderr=subprocess.STDOUT,\n"
+    "                            preexec_fn=ends_with_parent(signal.SIGWINCH))\n"
+    "print(node.pid, flush=True)\n"
+    "time.sleep(600)\n")
 
 
 def interrupted(when: str):
@@ -85,3 +101,24 @@ def test_a_ctrl_c_that_shuts_nothing_down_still_ends_the_process():
     assert code == 1, errors[-2000:]
     assert "watched: shutdown did not finish within 2 s; ending the process" in errors
     assert took_s >= 2.0
+
+
+def test_a_node_whose_parent_is_killed_shuts_down_even_without_the_signal(tmp_path):
+    output = tmp_path / "node.txt"
+    middle = subprocess.Popen([sys.executable, "-c", MIDDLE, NODE, str(output)],
+                              stdout=subprocess.PIPE, text=True)
+    node = 0
+    try:
+        node = int(middle.stdout.readline())
+        wait_for(lambda: "spinning" in output.read_text(), timeout=60, message="spinning")
+        os.kill(middle.pid, signal.SIGKILL)
+        middle.wait(timeout=10)
+        wait_for(lambda: gone(node), timeout=30, message="the node to end")
+        text = output.read_text()
+        assert f"parent process {middle.pid} is gone; shutting down" in text, text
+        assert "released" in text and "Traceback" not in text, text
+    finally:
+        middle.kill()
+        middle.wait(timeout=10)
+        if node and not gone(node):
+            os.kill(node, signal.SIGKILL)
