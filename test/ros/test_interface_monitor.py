@@ -10,13 +10,13 @@ from rclpy.parameter import Parameter
 from std_srvs.srv import Trigger
 
 from press_control.ros.interface_monitor import InterfaceMonitorNode
-from press_control.ros.press_driver import PressDriverNode
 from press_control.resources import config_path
 from press_control.ros.qos import LATCHED
 from press_control.sim.process import SimulatorProcess
 from press_control_interfaces.msg import CellStack, InterfaceEvent, InterfaceHealth
 from press_control_interfaces.srv import PressCommand
 import dds_domains
+from driver_process import running_driver
 from waiting import wait_for
 
 
@@ -58,15 +58,12 @@ def rig(ros_context, spin, tmp_path, request):
         rig.command = client.create_client(PressCommand, "command")
         rig.sweep = client.create_client(Trigger, "interface/sweep")
         rig.stack = client.create_publisher(CellStack, "cell/stack", LATCHED)
-        # The driver comes last: creating a node holds the interpreter lock for a while,
-        # which must not happen once the driver's heartbeat runs.
-        driver = PressDriverNode(context=ros_context, parameter_overrides=[
-            Parameter("port", value=sim.config.press_path),
-            Parameter("arm_interlock", value=False)])
-        spin(driver, monitor, client)
-        assert rig.command.wait_for_service(timeout_sec=60.0)     # discovery on a loaded host
-        wait_for(lambda: driver.reading is not None, message="press state")
-        yield rig
+        spin(monitor, client)
+        with running_driver(sim.config.press_path, tmp_path / "press_driver.log",
+                            domain_id=dds_domains.spare(3)):
+            assert rig.command.wait_for_service(timeout_sec=60.0)  # discovery, loaded host
+            wait_for(lambda: monitor.state is not None, message="press state")
+            yield rig
 
 
 def _call(client, request):

@@ -1,4 +1,4 @@
-"""profile_server end to end: real nodes over real DDS, simulator in its own process."""
+"""profile_server end to end: real nodes over real DDS; simulator and driver in processes."""
 import json
 import os
 import signal
@@ -18,9 +18,9 @@ from rclpy.executors import MultiThreadedExecutor
 from rclpy.parameter import Parameter
 from rclpy.qos import DurabilityPolicy, QoSProfile
 
-from press_control.ros.press_driver import PressDriverNode
 from press_control.control.handshake import FAULT, READY_TO_UNLOAD
 from press_control.ros.profile_client import ProfileClient
+from press_control.ros.parameters import DRIVER_PARAMETERS
 from press_control.ros.profile_server import ProfileServerNode
 from press_control.ros.spin import ExecutorThread
 from press_control.control.profile_runner import ProfileRunner
@@ -31,6 +31,7 @@ from press_control_interfaces.action import RunPressureProfile
 from rosbags.highlevel import AnyReader
 from press_control_interfaces.msg import GoalRejection, PressState, ProfileSegment
 import dds_domains
+from driver_process import running_driver, start_driver, stop_driver
 from waiting import wait_for
 
 RAMP, HOLD, RELEASE, REGULATE = (ProfileSegment.RAMP, ProfileSegment.HOLD,
@@ -44,6 +45,8 @@ def seg(kind, target, **fields):
     return ProfileSegment(type=kind, target_mpa=float(target), **fields)
 
 
+# the driver's default lease (it runs with its defaults)
+[OWNER_TIMEOUT_S] = [spec.default for spec in DRIVER_PARAMETERS if spec.name == "owner_timeout_s"]
 SHORT = [seg(RAMP, 40, rate_mpa_s=20.0), seg(HOLD, 40, duration_s=2.0, tolerance_mpa=1.0),
          seg(RELEASE, 0, rate_mpa_s=20.0)]
 
@@ -52,7 +55,11 @@ SHORT = [seg(RAMP, 40, rate_mpa_s=20.0), seg(HOLD, 40, duration_s=2.0, tolerance
 def cell(ros_context, spin, tmp_path, request):
     plots = request.node.get_closest_marker("record_plot") is not None
     with SimulatorProcess(str(tmp_path / "sim"), seed=11) as sim:
-        yield Cell(ros_context, spin, sim, tmp_path, record_plot=plots)
+        cell = Cell(ros_context, spin, sim, tmp_path, record_plot=plots)
+        try:
+            yield cell
+        finally:
+            cell.stop_driver()
 
 
 class Cell:
@@ -75,14 +82,20 @@ class Cell:
         self.rejection_codes = []
         self.client_node.create_subscription(GoalRejection, "run_profile/rejection",
                                              self._on_rejection, latched)
-        # The driver comes last: see test_interface_monitor.
-        self.driver = PressDriverNode(context=context, parameter_overrides=[
-            Parameter("port", value=sim.config.press_path),
-            Parameter("arm_interlock", value=False)])
-        spin(self.driver, self.server, self.client_node)
-        assert self.client.wait_for_server(timeout_sec=60.0)   # discovery, loaded host
-        wait_for(lambda: self.server.readiness_problem() is None, timeout=60,
-                 message=lambda: f"press ready ({self.server.readiness_problem()})")
+        spin(self.server, self.client_node)
+        self.driver_log = tmp_path / "press_driver.log"
+        self.driver = start_driver(sim.config.press_path, self.driver_log)
+        try:
+            assert self.client.wait_for_server(timeout_sec=60.0)   # discovery, loaded host
+            wait_for(lambda: self.server.readiness_problem() is None, timeout=60,
+                     message=lambda: f"press ready ({self.server.readiness_problem()}; "
+                                     f"driver: {self.driver_log.read_text()[-1500:]})")
+        except BaseException:
+            self.stop_driver()
+            raise
+
+    def stop_driver(self) -> None:
+        stop_driver(self.driver)
 
     def last_rejection_says(self, text: str) -> bool:
         """The latest rejection message names text (it comes after the goal's reply)."""
@@ -259,7 +272,8 @@ def test_a_dead_sequencer_leaves_the_press_released_and_its_record_readable(
         fresh_domain, tmp_path, how):
     """profile_server in its own process dies mid-hold: the owner lease releases the press."""
     context, spinner = fresh_domain
-    with SimulatorProcess(str(tmp_path / "sim"), seed=12) as sim:
+    with SimulatorProcess(str(tmp_path / "sim"), seed=12) as sim, \
+            running_driver(sim.config.press_path, tmp_path / "press_driver.log"):
         records = tmp_path / "runs"
         server = subprocess.Popen([sys.executable, "-m", "press_control.ros.profile_server",
                                    "--ros-args", "-p", f"record_dir:={records}",
@@ -269,11 +283,7 @@ def test_a_dead_sequencer_leaves_the_press_released_and_its_record_readable(
         client = ProfileClient(client_node)       # resends a goal whose reply DDS lost
         states = []
         client_node.create_subscription(PressState, "state", states.append, 10)
-        driver = PressDriverNode(context=context, parameter_overrides=[
-            Parameter("port", value=sim.config.press_path),
-            Parameter("arm_interlock", value=False)])
         spinner.executor.add_node(client_node)
-        spinner.executor.add_node(driver)
         spinner.start()
         try:
             assert client.wait_for_server(60.0)
@@ -320,7 +330,7 @@ def test_a_goal_for_another_die_is_rejected_before_the_press_moves(cell):
              cell.rejection_codes[-1] == GoalRejection.WRONG_DIE, message="wrong-die code")
     assert "die 'd10' is installed" in cell.rejections[-1]
     assert cell.sim.truth()["force_setpoint_kn"] == 0.0
-    assert cell.driver.supervisor.die.die_id == "d10"
+    assert cell.server.state.die_id == "d10"              # as the driver reports it
 
 
 def test_goals_sent_at_once_are_accepted_one_at_a_time(cell):
@@ -387,8 +397,8 @@ def test_keep_loaded_hands_the_cell_only_to_the_next_goal_for_it(cell):
                      cell_id="kept", keep_loaded=True)
     assert first.outcome == Result.SUCCEEDED and "stays loaded" in first.reason
     # Longer than owner_timeout_s: a lapsed lease would have latched fault 101 by now.
-    time.sleep(cell.driver.config.owner_timeout_s + 1.0)
-    assert cell.sim.true_pressure_mpa() > 20.0 and cell.driver.supervisor.fault()[0] == 0
+    time.sleep(OWNER_TIMEOUT_S + 1.0)
+    assert cell.sim.true_pressure_mpa() > 20.0 and cell.server.state.fault_code == 0
     other = cell.send(SHORT, cell_id="another")
     assert not other.accepted
     wait_for(lambda: cell.last_rejection_says("keeps cell 'kept' loaded"), message="reason")

@@ -1,0 +1,44 @@
+"""press_driver in a process of its own for tests, as bringup runs it.
+
+In a test's own process a loaded host starved it past the controller's 2 s watchdog.
+"""
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+
+from press_control.children import ends_with_parent
+
+
+def start_driver(port: str, log_path, domain_id: int = None) -> subprocess.Popen:
+    """The driver on `port` with its defaults and no arm interlock; output in log_path."""
+    env = dict(os.environ)
+    if domain_id is not None:
+        env["ROS_DOMAIN_ID"] = str(domain_id)
+    with open(log_path, "w") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "press_control.ros.press_driver", "--ros-args",
+             "-p", f"port:={port}", "-p", "arm_interlock:=false"],
+            stdout=log, stderr=subprocess.STDOUT, env=env,
+            preexec_fn=ends_with_parent(signal.SIGINT))
+
+
+def stop_driver(driver: subprocess.Popen) -> None:
+    """Ctrl-C, as bringup stops it: the driver releases the press and exits."""
+    if driver.poll() is None:
+        driver.send_signal(signal.SIGINT)
+        try:
+            driver.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            driver.kill()
+            driver.wait()
+
+
+@contextlib.contextmanager
+def running_driver(port: str, log_path, domain_id: int = None):
+    driver = start_driver(port, log_path, domain_id)
+    try:
+        yield driver
+    finally:
+        stop_driver(driver)
