@@ -38,6 +38,11 @@ def submit_plot(rows, segments, spectra, path_base: str, title: str):
     return _PLOT_THREAD.submit(plot_run, rows, segments, spectra, path_base, title)
 
 
+def wait_for_plots(timeout_s: float = None) -> None:
+    """Return once every plot submitted so far is drawn: before removing their folders."""
+    _PLOT_THREAD.submit(lambda: None).result(timeout=timeout_s)
+
+
 def plot_run(rows, segments, spectra, path_base: str, title: str) -> list:
     """Write path_base.png and path_base.svg; returns their paths.
 

@@ -13,6 +13,7 @@ from rclpy.parameter import Parameter
 from press_control.ros.action_client import LockedActionClient
 from press_control.ros.press_driver import PressDriverNode
 from press_control.ros.profile_server import ProfileServerNode
+from press_control.records.plot import wait_for_plots
 from press_control.ros.spin import ExecutorThread
 from press_control.sim.process import SimulatorProcess
 from press_control_interfaces.action import RunPressureProfile
@@ -72,4 +73,5 @@ def goal_accept_latency(goals):
             for each in (node, server, driver):
                 each.destroy_node()
             rclpy.try_shutdown()
+            wait_for_plots(60.0)      # the records' plots, before their folder goes
     return latencies

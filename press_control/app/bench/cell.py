@@ -11,6 +11,7 @@ import time
 from press_control.procfs import process_cpu_s, process_rss_mib
 from press_control.control.profile_runner import SUCCEEDED
 from press_control.app.bench.report import Figure
+from press_control.records.plot import wait_for_plots
 
 SECTION = "Whole cell (bringup with the demo arm, preset handling_check)"
 
@@ -58,6 +59,7 @@ def run(cells: int = 20) -> list:
                if name != "demo_arm"}
     finally:
         cell.stop()
+        wait_for_plots(60.0)          # profile_server ran in this process: its last plot
         shutil.rmtree(records, ignore_errors=True)
     gaps = sorted(b - a for a, b in zip(feedback, feedback[1:]) if b - a < 1.0)
     rate = 1.0 / (sum(gaps) / len(gaps)) if gaps else float("nan")

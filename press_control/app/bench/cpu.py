@@ -12,6 +12,7 @@ import time
 
 from press_control.app.bench.report import Figure
 from press_control.procfs import process_cpu_s
+from press_control.records.plot import wait_for_plots
 
 SECTION = "CPU while a profile runs (demo_cell, driver at 100 Hz)"
 
@@ -46,6 +47,7 @@ def run(seconds: float = 30.0) -> list:
                for name, pid in processes.items()}
     finally:
         cell.stop()
+        wait_for_plots(60.0)          # profile_server ran in this process: its last plot
         shutil.rmtree(records, ignore_errors=True)
     note = problem or f"{elapsed:.0f} s from the first feedback"
     return [Figure(SECTION, "CPU, bring-up (profile_server + interface_monitor)",
