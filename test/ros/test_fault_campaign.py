@@ -11,15 +11,14 @@ import os
 import pytest
 
 from press_control.records.bag_reader import read_bag
-from press_control.sim.process import SimulatorProcess
-from test_profile_server import HOLD, RAMP, RELEASE, Cell, Result, seg
+from test_profile_server import HOLD, RAMP, RELEASE, Result, running_cell, seg
 from waiting import wait_for
 
 
 @pytest.fixture
 def rig(ros_context, spin, tmp_path):
-    with SimulatorProcess(str(tmp_path / "sim"), seed=13) as sim:
-        yield Cell(ros_context, spin, sim, tmp_path)
+    with running_cell(ros_context, spin, tmp_path, seed=13) as cell:
+        yield cell
 
 
 PROFILE = [seg(RAMP, 100, rate_mpa_s=20.0), seg(HOLD, 100, duration_s=30.0),
@@ -95,5 +94,8 @@ def test_line_storms_do_not_make_the_press_unsafe(rig, storm):
     else:
         assert_safe_and_recorded(rig, result, Result.SUCCEEDED)
     if "crc_error_rate" in storm:
-        counters = rig.driver.press.counters
-        assert counters.crc_errors + counters.frame_errors > 0
+        def line_errors():
+            values = rig.driver_values
+            return int(values.get("crc_errors", 0)) + int(values.get("frame_errors", 0))
+        wait_for(lambda: line_errors() > 0, message=lambda: "the driver's CRC and frame "
+                 f"error counts on /diagnostics: {rig.driver_values}")

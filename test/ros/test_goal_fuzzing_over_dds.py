@@ -11,10 +11,9 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from press_control.sim.process import SimulatorProcess
 from press_control_interfaces.action import RunPressureProfile
 from press_control_interfaces.msg import ProfileSegment
-from test_profile_server import Cell
+from test_profile_server import running_cell
 from waiting import wait_for
 
 INSTALLED_RATING_MPA = 500.0          # d10 in the simulated press
@@ -82,8 +81,8 @@ class TruePeak:
 
 @pytest.fixture
 def live(ros_context, spin, tmp_path):
-    with SimulatorProcess(str(tmp_path / "sim"), seed=21) as sim:
-        yield Cell(ros_context, spin, sim, tmp_path)
+    with running_cell(ros_context, spin, tmp_path, seed=21) as cell:
+        yield cell
 
 
 @pytest.mark.minutes(55)

@@ -1,4 +1,5 @@
 """profile_server end to end: real nodes over real DDS; simulator and driver in processes."""
+import contextlib
 import json
 import os
 import signal
@@ -12,6 +13,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 import rclpy
+from diagnostic_msgs.msg import DiagnosticArray
 from press_control.ros.action_client import LockedActionClient as ActionClient
 from rclpy.context import Context
 from rclpy.executors import MultiThreadedExecutor
@@ -54,8 +56,15 @@ SHORT = [seg(RAMP, 40, rate_mpa_s=20.0), seg(HOLD, 40, duration_s=2.0, tolerance
 @pytest.fixture
 def cell(ros_context, spin, tmp_path, request):
     plots = request.node.get_closest_marker("record_plot") is not None
-    with SimulatorProcess(str(tmp_path / "sim"), seed=11) as sim:
-        cell = Cell(ros_context, spin, sim, tmp_path, record_plot=plots)
+    with running_cell(ros_context, spin, tmp_path, seed=11, record_plot=plots) as cell:
+        yield cell
+
+
+@contextlib.contextmanager
+def running_cell(context, spin, tmp_path, seed, record_plot=False):
+    """A simulator and a Cell on it; the driver is stopped (Ctrl-C) before the simulator."""
+    with SimulatorProcess(str(tmp_path / "sim"), seed=seed) as sim:
+        cell = Cell(context, spin, sim, tmp_path, record_plot=record_plot)
         try:
             yield cell
         finally:
@@ -82,6 +91,9 @@ class Cell:
         self.rejection_codes = []
         self.client_node.create_subscription(GoalRejection, "run_profile/rejection",
                                              self._on_rejection, latched)
+        self.driver_values = {}             # the driver's latest /diagnostics key-values
+        self.client_node.create_subscription(DiagnosticArray, "/diagnostics",
+                                             self._on_diagnostics, 20)
         spin(self.server, self.client_node)
         self.driver_log = tmp_path / "press_driver.log"
         self.driver = start_driver(sim.config.press_path, self.driver_log)
@@ -100,6 +112,11 @@ class Cell:
     def last_rejection_says(self, text: str) -> bool:
         """The latest rejection message names text (it comes after the goal's reply)."""
         return bool(self.rejections) and text in self.rejections[-1]
+
+    def _on_diagnostics(self, message):
+        for status in message.status:
+            if status.name.startswith("/press_driver"):
+                self.driver_values = {value.key: value.value for value in status.values}
 
     def _on_rejection(self, message):
         self.rejection_codes.append(message.code)
