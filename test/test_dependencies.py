@@ -22,7 +22,8 @@ USED_WITHOUT_IMPORT = {
     "ament_pep257": "see test_lint",
     "python3-pyvisa-py": "the pure-Python VISA backend pyvisa loads by name (@py)",
 }
-LOCAL = {"press_control", "waiting", "network_hosts", "dds_domains", "conftest"}
+LOCAL = {"press_control", "waiting", "network_hosts", "dds_domains", "conftest",
+         "driver_process"}
 
 
 def third_party_imports(*folders) -> set:
