@@ -12,6 +12,7 @@ import time
 
 _PR_SET_PDEATHSIG = 1
 _PR_GET_PDEATHSIG = 2
+PARENT_ENV = "PRESS_CONTROL_PARENT_PID"    # who started a process made by ends_with_parent
 _prctl = None
 if sys.platform.startswith("linux"):
     try:
@@ -32,6 +33,7 @@ def ends_with_parent(sig: int = signal.SIGINT):
     parent = os.getpid()
 
     def arrange() -> None:
+        os.environ[PARENT_ENV] = str(parent)       # for watch_parent, after exec
         _prctl(_PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
         if os.getppid() != parent:          # the parent died before prctl took effect
             os.kill(os.getpid(), sig)
@@ -55,9 +57,11 @@ def watch_parent(on_gone, period_s: float = 0.5) -> None:
     """Call on_gone() from a thread once the process that started this one has ended.
 
     A second path beside the kernel's parent-death signal, for the case where that signal
-    is lost: a loaded run once left a panel running 30 s after its bringup was killed.
+    is lost: a loaded run left a panel running after its bringup was killed while the panel
+    was still starting. The parent is the one ends_with_parent recorded, so a parent that
+    died before the watch started is seen too.
     """
-    parent = os.getppid()
+    parent = int(os.environ.get(PARENT_ENV) or os.getppid())
 
     def watch() -> None:
         while os.getppid() == parent:

@@ -19,6 +19,7 @@ MIDDLE = (
     "                         preexec_fn=ends_with_parent(signal.SIGINT))\n"
     "print(child.pid, flush=True)\n"
     "time.sleep(600)\n")
+# It starts watching only once its parent is already gone, as a node still starting does.
 CHILD = (
     "import os, signal, sys, time\n"
     "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
@@ -27,8 +28,11 @@ CHILD = (
     "    with open(sys.argv[1], 'w') as stream:\n"
     "        stream.write(str(parent))\n"
     "    os._exit(0)\n"
+    "first = os.getppid()\n"
+    "print('started', flush=True)\n"
+    "while os.getppid() == first:\n"
+    "    time.sleep(0.02)\n"
     "watch_parent(gone, 0.05)\n"
-    "print('watching', flush=True)\n"
     "time.sleep(600)\n")
 
 
@@ -48,7 +52,7 @@ def test_the_watch_ends_a_child_whose_parent_death_signal_was_lost(tmp_path):
     child = 0
     try:
         child = int(middle.stdout.readline())
-        assert middle.stdout.readline().strip() == "watching"
+        assert middle.stdout.readline().strip() == "started"
         os.kill(middle.pid, signal.SIGKILL)
         middle.wait(timeout=10)
         wait_for(lambda: gone(child), timeout=20, message=f"the child {child} to end")
