@@ -1,4 +1,6 @@
 """Polling helpers for tests: wait for a condition with a generous deadline."""
+import os
+import signal
 import time
 
 
@@ -24,3 +26,11 @@ def gone(pid: int) -> bool:
             return stream.read().rsplit(")", 1)[1].split()[0] == "Z"
     except FileNotFoundError:
         return True
+
+
+def kill_with_child(parent, child_pid: int) -> None:
+    """End a test's middle process (a Popen) and the child it started, whatever is left."""
+    parent.kill()
+    parent.wait(timeout=10)
+    if child_pid and not gone(child_pid):
+        os.kill(child_pid, signal.SIGKILL)

@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 from press_control.children import ends_with_parent
-from waiting import gone, wait_for
+from waiting import gone, kill_with_child, wait_for
 
 REPORT = ("from press_control.children import parent_death_signal\n"
           "print(parent_death_signal())\n")
@@ -58,7 +58,4 @@ def test_the_watch_ends_a_child_whose_parent_death_signal_was_lost(tmp_path):
         wait_for(lambda: gone(child), timeout=20, message=f"the child {child} to end")
         assert report.read_text() == str(middle.pid)
     finally:
-        middle.kill()
-        middle.wait(timeout=10)
-        if child and not gone(child):
-            os.kill(child, signal.SIGKILL)
+        kill_with_child(middle, child)

@@ -5,7 +5,7 @@ import subprocess
 import sys
 import time
 
-from waiting import gone, wait_for
+from waiting import gone, kill_with_child, wait_for
 
 NODE = (
     "import sys, time\n"
@@ -118,7 +118,4 @@ def test_a_node_whose_parent_is_killed_shuts_down_even_without_the_signal(tmp_pa
         assert f"parent process {middle.pid} is gone; shutting down" in text, text
         assert "released" in text and "Traceback" not in text, text
     finally:
-        middle.kill()
-        middle.wait(timeout=10)
-        if node and not gone(node):
-            os.kill(node, signal.SIGKILL)
+        kill_with_child(middle, node)
