@@ -10,7 +10,6 @@ import dataclasses
 import math
 import threading
 import time
-from contextlib import contextmanager
 from typing import Callable, Dict, Optional
 
 from press_control.control.arms import ArmReport, ArmTable
@@ -58,16 +57,16 @@ class PriorityLock:
         self._owner = None
         self._depth = 0
         self._urgent_waiting = 0
+        self._waiting = 0
         self._next_ticket = 0
         self._serving = 0
+        # Plain objects with __enter__/__exit__: @contextmanager's generator cost more than
+        # the lock itself, and the driver's I/O loop takes the lock several times a poll.
+        self._holds = (_Hold(self, False), _Hold(self, True))
 
-    @contextmanager
     def hold(self, urgent: bool = False):
-        self._acquire(urgent)
-        try:
-            yield
-        finally:
-            self._release()
+        """A context manager that holds the lock for its block (urgent: before the others)."""
+        return self._holds[bool(urgent)]
 
     def _acquire(self, urgent: bool) -> None:
         me = threading.get_ident()
@@ -79,23 +78,46 @@ class PriorityLock:
                 self._urgent_waiting += 1
                 try:
                     while self._owner is not None:
-                        self._condition.wait()
+                        self._wait()
                 finally:
                     self._urgent_waiting -= 1
             else:
                 ticket, self._next_ticket = self._next_ticket, self._next_ticket + 1
                 while self._owner is not None or self._urgent_waiting or \
                         ticket != self._serving:
-                    self._condition.wait()
+                    self._wait()
                 self._serving += 1
             self._owner, self._depth = me, 1
+
+    def _wait(self) -> None:
+        self._waiting += 1
+        try:
+            self._condition.wait()
+        finally:
+            self._waiting -= 1
 
     def _release(self) -> None:
         with self._condition:
             self._depth -= 1
             if self._depth == 0:
                 self._owner = None
-                self._condition.notify_all()
+                if self._waiting:
+                    self._condition.notify_all()
+
+
+class _Hold:
+    """PriorityLock.hold(urgent)'s context manager."""
+
+    __slots__ = ("_lock", "_urgent")
+
+    def __init__(self, lock: PriorityLock, urgent: bool):
+        self._lock, self._urgent = lock, urgent
+
+    def __enter__(self) -> None:
+        self._lock._acquire(self._urgent)
+
+    def __exit__(self, *_) -> None:
+        self._lock._release()
 
 
 class PressSupervisor:

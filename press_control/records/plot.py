@@ -1,6 +1,12 @@
 """The plot of one run: pressure with segments, impedance (log), density, Nyquist."""
 import concurrent.futures
 import math
+import os
+import pickle
+import signal
+import subprocess
+import sys
+from types import SimpleNamespace
 
 MIN_LABEL_FRACTION = 0.06        # segments narrower than this share of the run get no text
 
@@ -22,25 +28,45 @@ def _segment_spans(times, indices):
     return spans
 
 
-# matplotlib keeps its fonts per thread (open files and FreeType faces) and the C heap
-# keeps each thread's freed canvas: plotting in whichever thread ran a goal grew the
-# bring-up process by about 4 MiB a cell over the first dozen cells (measured). Every plot
-# of a process is drawn on this one thread instead.
+# Drawing a plot holds the GIL for 150-260 ms at a time (measured on a loaded host): in the
+# process that runs goals it delayed the next goal's acceptance past 50 ms. Each plot is
+# drawn in a child process instead, one at a time; this thread only waits for it.
 _PLOT_THREAD = concurrent.futures.ThreadPoolExecutor(max_workers=1,
                                                      thread_name_prefix="record-plot")
+PLOT_TIMEOUT_S = 300.0
 
 
 def submit_plot(rows, segments, spectra, path_base: str, title: str):
-    """plot_run on the process's one plotting thread; returns its Future (the paths).
+    """plot_run in a child process, started from the process's plot thread; a Future (paths).
 
-    The thread is not a daemon: a process that ends normally draws what it was given.
+    The thread is not a daemon: a process that ends normally draws what it was given. A
+    process that is killed takes its drawing child with it (the record says "pending"
+    and `pressctl runs plot` draws it).
     """
-    return _PLOT_THREAD.submit(plot_run, rows, segments, spectra, path_base, title)
+    payload = pickle.dumps((rows, [SimpleNamespace(type=str(s.type)) for s in segments],
+                            spectra, path_base, title))
+    return _PLOT_THREAD.submit(_draw_in_child, payload)
 
 
 def wait_for_plots(timeout_s: float = None) -> None:
     """Return once every plot submitted so far is drawn: before removing their folders."""
     _PLOT_THREAD.submit(lambda: None).result(timeout=timeout_s)
+
+
+def _draw_in_child(payload: bytes) -> list:
+    from press_control.children import ends_with_parent
+    package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(
+        __file__))))
+    environment = dict(os.environ)
+    environment["PYTHONPATH"] = os.pathsep.join(
+        [package_root] + [p for p in [environment.get("PYTHONPATH")] if p])
+    done = subprocess.run([sys.executable, "-m", "press_control.records.plot"],
+                          input=payload, capture_output=True, env=environment,
+                          timeout=PLOT_TIMEOUT_S, preexec_fn=ends_with_parent(signal.SIGTERM))
+    if done.returncode != 0:
+        lines = done.stderr.decode(errors="replace").strip().splitlines()
+        raise RuntimeError(lines[-1] if lines else f"plot process exited {done.returncode}")
+    return pickle.loads(done.stdout)
 
 
 def plot_run(rows, segments, spectra, path_base: str, title: str) -> list:
@@ -124,3 +150,13 @@ def plot_run(rows, segments, spectra, path_base: str, title: str) -> list:
     figure.savefig(paths[1])
     plt.close(figure)
     return paths
+
+
+def _main() -> None:
+    """The child's side: the pickled arguments on stdin, the pickled paths on stdout."""
+    arguments = pickle.loads(sys.stdin.buffer.read())
+    sys.stdout.buffer.write(pickle.dumps(plot_run(*arguments)))
+
+
+if __name__ == "__main__":
+    _main()

@@ -11,7 +11,7 @@
   JSON: a value that is not a number is `null` (docs/summary.schema.json).
 * `plot.png`, `plot.svg` — pressure and setpoint with segments, |Z| and R_interface on log
   axes, density, and the Nyquist plot of the first and last sweep; drawn after the run
-  ended, on the process's plot thread (summary.json's `plot` says when they are there), or
+  ended, in a child process (summary.json's `plot` says when they are there), or
   later by `pressctl runs plot RUN` (plot_record) when the run was recorded without.
 """
 import csv
@@ -183,7 +183,7 @@ class RunRecord:
             "run.mcap", list(self._topics.values()), self._first_ns or 0, self._last_ns))
 
     def finish(self, result: dict, segments=(), plot: bool = True) -> list:
-        """Close the files and write the summary; the plot follows on the plot thread.
+        """Close the files and write the summary; the plot follows from a child process.
 
         plot false: no plot now (summary.json says `"plot": "off"`); plot_record draws it.
 

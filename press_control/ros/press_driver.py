@@ -14,6 +14,7 @@ import threading
 import time
 
 import rclpy
+from builtin_interfaces.msg import Time
 from geometry_msgs.msg import WrenchStamped
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
 from rclpy.executors import SingleThreadedExecutor
@@ -25,7 +26,7 @@ from rclpy.service import Service
 from rclpy.subscription import Subscription
 from rclpy.timer import Timer
 from sensor_msgs.msg import FluidPressure, Temperature
-from std_msgs.msg import String
+from std_msgs.msg import Header, String
 from std_srvs.srv import Trigger
 
 from press_control.ros.cdr_patch import PatchingSerializer
@@ -82,8 +83,8 @@ class PressDriverNode(LifecycleNode):
         self._thread = None
         self._poll_times = collections.deque(maxlen=500)
         self._listeners, self._listeners_checked_s = (False, False, False), -math.inf
-        self._state_message = PressState()
         self._state_bytes = PatchingSerializer(PressState, serialize_message)
+        self._state_message = self._state_bytes.blank()
         self._sim_time = False
         self._latencies = collections.deque(maxlen=500)
         self._publish_delays = collections.deque(maxlen=500)
@@ -420,18 +421,22 @@ class PressDriverNode(LifecycleNode):
         # four publishes per poll were a quarter of the driver's CPU at 100 Hz); who listens
         # is asked once a second.
         listening = self._sensor_listeners()
+        if any(listening):
+            header = Header(stamp=Time(sec=state.header.stamp.sec,
+                                       nanosec=state.header.stamp.nanosec),
+                            frame_id=state.header.frame_id)
         if listening[0]:
             pressure = FluidPressure(fluid_pressure=state.pressure_mpa * 1e6, variance=0.0)
-            pressure.header = state.header
+            pressure.header = header
             self.pressure_publisher.publish(pressure)
         if listening[1]:
             wrench = WrenchStamped()
-            wrench.header = state.header
+            wrench.header = header
             wrench.wrench.force.z = reading.force_kn * 1000.0
             self.wrench_publisher.publish(wrench)
         if listening[2]:
             temperature = Temperature(temperature=reading.platen_temperature_c, variance=0.0)
-            temperature.header = state.header
+            temperature.header = header
             self.temperature_publisher.publish(temperature)
 
     def _sensor_listeners(self) -> tuple:
