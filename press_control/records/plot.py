@@ -3,9 +3,7 @@ import concurrent.futures
 import math
 import os
 import pickle
-import select
 import signal
-import struct
 import subprocess
 import sys
 from types import SimpleNamespace
@@ -31,30 +29,23 @@ def _segment_spans(times, indices):
 
 
 # Drawing a plot holds the GIL for 150-260 ms at a time (measured on a loaded host): in the
-# process that runs goals it delayed the next goal's acceptance past 50 ms. Plots are drawn
-# in a child process instead, one at a time, by one long-lived worker (importing pyplot
-# costs 1.5-3 CPU-seconds, too much to pay for every run); this thread only waits for it.
+# process that runs goals it delayed the next goal's acceptance past 50 ms. Each plot is
+# drawn in a child process instead, one at a time; this thread only waits for it.
 _PLOT_THREAD = concurrent.futures.ThreadPoolExecutor(max_workers=1,
                                                      thread_name_prefix="record-plot")
 PLOT_TIMEOUT_S = 300.0
-_LENGTH = struct.Struct("<Q")
 
 
 def submit_plot(rows, segments, spectra, path_base: str, title: str):
-    """plot_run in the plot worker process, from the process's plot thread; a Future (paths).
+    """plot_run in a child process, started from the process's plot thread; a Future (paths).
 
     The thread is not a daemon: a process that ends normally draws what it was given. A
-    process that is killed takes its worker with it (the record says "pending" and
-    `pressctl runs plot` draws it).
+    process that is killed takes its drawing child with it (the record says "pending"
+    and `pressctl runs plot` draws it).
     """
-    return _PLOT_THREAD.submit(_WORKER.draw,
-                               pickle_arguments(rows, segments, spectra, path_base, title))
-
-
-def pickle_arguments(rows, segments, spectra, path_base: str, title: str) -> bytes:
-    """plot_run's arguments as PlotWorker.draw takes them (segments: their type only)."""
-    return pickle.dumps((rows, [SimpleNamespace(type=str(s.type)) for s in segments],
-                         spectra, path_base, title))
+    payload = pickle.dumps((rows, [SimpleNamespace(type=str(s.type)) for s in segments],
+                            spectra, path_base, title))
+    return _PLOT_THREAD.submit(_draw_in_child, payload)
 
 
 def wait_for_plots(timeout_s: float = None) -> None:
@@ -62,67 +53,20 @@ def wait_for_plots(timeout_s: float = None) -> None:
     _PLOT_THREAD.submit(lambda: None).result(timeout=timeout_s)
 
 
-class PlotWorker:
-    """A child process that draws plots sent to it, started at the first and kept."""
-
-    def __init__(self):
-        self.process = None
-
-    def draw(self, payload: bytes) -> list:
-        """The paths plot_run wrote, or RuntimeError with the reason it could not draw."""
-        if self.process is None or self.process.poll() is not None:
-            self.process = self._start()
-        try:
-            self.process.stdin.write(_LENGTH.pack(len(payload)) + payload)
-            self.process.stdin.flush()
-            outcome, value = pickle.loads(self._read_reply())
-        except (OSError, EOFError, pickle.UnpicklingError) as error:
-            self.stop()
-            raise RuntimeError(f"plot process failed: {error}") from None
-        if outcome != "drawn":
-            raise RuntimeError(value)
-        return value
-
-    def _read_reply(self) -> bytes:
-        stream = self.process.stdout
-        if not select.select([stream], [], [], PLOT_TIMEOUT_S)[0]:
-            raise OSError(f"no plot after {PLOT_TIMEOUT_S:.0f} s")
-        size = _LENGTH.unpack(_read_exactly(stream, _LENGTH.size))[0]
-        return _read_exactly(stream, size)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-        self.process = None
-
-    @staticmethod
-    def _start():
-        from press_control.children import ends_with_parent
-        package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(
-            __file__))))
-        environment = dict(os.environ)
-        environment["PYTHONPATH"] = os.pathsep.join(
-            [package_root] + [p for p in [environment.get("PYTHONPATH")] if p])
-        return subprocess.Popen([sys.executable, "-m", "press_control.records.plot"],
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                env=environment, preexec_fn=ends_with_parent(signal.SIGTERM))
-
-
-def _read_exactly(stream, size: int) -> bytes:
-    data = stream.read(size)
-    if len(data) != size:
-        raise EOFError("the plot process ended")
-    return data
-
-
-_WORKER = PlotWorker()
-
-
-def worker_pid():
-    """The pid of this process's plot worker, None before the first plot."""
-    process = _WORKER.process
-    return process.pid if process is not None and process.poll() is None else None
+def _draw_in_child(payload: bytes) -> list:
+    from press_control.children import ends_with_parent
+    package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(
+        __file__))))
+    environment = dict(os.environ)
+    environment["PYTHONPATH"] = os.pathsep.join(
+        [package_root] + [p for p in [environment.get("PYTHONPATH")] if p])
+    done = subprocess.run([sys.executable, "-m", "press_control.records.plot"],
+                          input=payload, capture_output=True, env=environment,
+                          timeout=PLOT_TIMEOUT_S, preexec_fn=ends_with_parent(signal.SIGTERM))
+    if done.returncode != 0:
+        lines = done.stderr.decode(errors="replace").strip().splitlines()
+        raise RuntimeError(lines[-1] if lines else f"plot process exited {done.returncode}")
+    return pickle.loads(done.stdout)
 
 
 def plot_run(rows, segments, spectra, path_base: str, title: str) -> list:
@@ -208,24 +152,11 @@ def plot_run(rows, segments, spectra, path_base: str, title: str) -> list:
     return paths
 
 
-def _serve() -> None:
-    """The worker's side: length-prefixed pickled arguments in, (outcome, value) out."""
-    requests = sys.stdin.buffer
-    replies = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)                         # a stray print must not corrupt the replies
-    while True:
-        header = requests.read(_LENGTH.size)
-        if len(header) != _LENGTH.size:   # the parent closed the pipe or ended
-            return
-        arguments = pickle.loads(_read_exactly(requests, _LENGTH.unpack(header)[0]))
-        try:
-            reply = ("drawn", plot_run(*arguments))
-        except Exception as error:        # noqa: B902 - reported to the parent, not fatal
-            reply = ("failed", f"{type(error).__name__}: {error}")
-        data = pickle.dumps(reply)
-        replies.write(_LENGTH.pack(len(data)) + data)
-        replies.flush()
+def _main() -> None:
+    """The child's side: the pickled arguments on stdin, the pickled paths on stdout."""
+    arguments = pickle.loads(sys.stdin.buffer.read())
+    sys.stdout.buffer.write(pickle.dumps(plot_run(*arguments)))
 
 
 if __name__ == "__main__":
-    _serve()
+    _main()

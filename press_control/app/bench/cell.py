@@ -11,7 +11,7 @@ import time
 from press_control.procfs import process_cpu_s, process_rss_mib
 from press_control.control.profile_runner import SUCCEEDED
 from press_control.app.bench.report import Figure
-from press_control.records.plot import wait_for_plots, worker_pid
+from press_control.records.plot import wait_for_plots
 
 SECTION = "Whole cell (bringup with the demo arm, preset handling_check)"
 
@@ -46,8 +46,6 @@ def run(cells: int = 20) -> list:
                      "bring-up: profile_server, interface_monitor": os.getpid(),
                      "simulator": cell.sim.process.pid}
         cpu_start = {name: process_cpu_s(pid) for name, pid in processes.items()}
-        plotter = worker_pid()          # the bring-up process's plots: a child of its own
-        plotter_start = process_cpu_s(plotter) if plotter else 0.0
         measured_from = time.monotonic()
         while cell.arm.poll() is None and time.monotonic() - measured_from < 60.0 * cells:
             time.sleep(0.2)
@@ -59,9 +57,6 @@ def run(cells: int = 20) -> list:
         cpu = {name: 100 * (process_cpu_s(pid) - cpu_start[name]) / elapsed
                for name, pid in processes.items()
                if name != "demo_arm"}
-        plotted = worker_pid()
-        plots_cpu = 100 * ((process_cpu_s(plotted) if plotted else 0.0)
-                           - (plotter_start if plotted == plotter else 0.0)) / elapsed
     finally:
         cell.stop()
         wait_for_plots(60.0)          # profile_server ran in this process: its last plot
@@ -87,6 +82,4 @@ def run(cells: int = 20) -> list:
     for name in cpu:
         figures.append(Figure(SECTION, f"CPU, {name}", cpu[name], "% of a core"))
         figures.append(Figure(SECTION, f"RSS, {name}", rss[name], "MiB"))
-    figures.append(Figure(SECTION, "CPU, record plots (the bring-up process's plot worker)",
-                          plots_cpu, "% of a core", note="drawn after each run"))
     return figures
