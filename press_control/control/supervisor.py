@@ -41,6 +41,7 @@ class SupervisorConfig:
     watchdog_period_s: float = 2.0
     heartbeat_period_s: float = 0.25
     failures_before_disconnect: int = 3
+    silence_before_disconnect_s: float = 1.0
     reconnect_backoff_s: float = 0.25
     reconnect_backoff_max_s: float = 4.0
 
@@ -146,7 +147,7 @@ class PressSupervisor:
         self.reconnects = 0
         self._owner_seen_s = 0.0
         self._permit = False            # the motion permit as last written by us
-        self._failures = 0
+        self._failures, self._answered_s = 0, 0.0
         self._boot_count = None
         self._next_heartbeat_s = 0.0
         self._backoff_s = config.reconnect_backoff_s
@@ -160,6 +161,7 @@ class PressSupervisor:
             identity = self.press.connect()
             self.press.set_watchdog(self.config.watchdog_period_s)
             self._write_permit(False)
+            self._answered_s, self._failures = self.clock(), 0
         if identity.capacity_kn < self.limits.press_capacity_kn:
             self.log("warning", f"controller reports {identity.capacity_kn} kN capacity, "
                                 f"below the configured {self.limits.press_capacity_kn} kN; the "
@@ -186,6 +188,7 @@ class PressSupervisor:
             with self.lock.hold():
                 reading = self.press.poll()
             self._failures = 0
+            self._answered_s = now
             self._take(reading)
             self._check_lease(now, reading)
             if now >= self._next_heartbeat_s:
@@ -197,8 +200,11 @@ class PressSupervisor:
         except PressCommunicationError as error:
             self._failures += 1
             self.last_error = str(error)
-            if self._failures >= self.config.failures_before_disconnect:
-                self.log("error", f"press not answering ({error}); reconnecting")
+            silent_s = self.clock() - self._answered_s
+            if self._failures >= self.config.failures_before_disconnect and \
+                    silent_s >= self.config.silence_before_disconnect_s:
+                self.log("error", f"press not answering for {silent_s:.2f} s, "
+                                  f"{self._failures} polls ({error}); reconnecting")
                 self.close()
         except PressError as error:
             self.last_error = str(error)

@@ -79,8 +79,11 @@ DRIVER_PARAMETERS = LIMIT_PARAMETERS + [
     Spec("reconnect_backoff_s", 0.25, "first reconnect delay, doubled per failure", "s",
          0.01, 60.0),
     Spec("reconnect_backoff_max_s", 4.0, "longest reconnect delay", "s", 0.1, 600.0),
-    Spec("failures_before_disconnect", 3, "consecutive failed polls that mean disconnected",
-         "", 1, 100),
+    Spec("failures_before_disconnect", 3, "consecutive failed polls that, with "
+         "silence_before_disconnect_s, mean disconnected", "", 1, 100),
+    Spec("silence_before_disconnect_s", 1.0, "and at least this long without a reply: a "
+         "loaded host can stall the simulator or the line for most of a second (under the "
+         "watchdog period and the sequencer's state_timeout_s)", "s", 0.0, 10.0),
     Spec("arm_interlock", True, "require a fresh arm heartbeat (handling/arm) that says "
          "the workspace is clear before pressurizing"),
     Spec("diagnostics_period_s", 1.0, "period of /diagnostics", "s", 0.1, 60.0),

@@ -135,6 +135,7 @@ class PressDriverNode(LifecycleNode):
                 watchdog_period_s=self.config.watchdog_period_s,
                 heartbeat_period_s=self.config.heartbeat_period_s,
                 failures_before_disconnect=self.config.failures_before_disconnect,
+                silence_before_disconnect_s=self.config.silence_before_disconnect_s,
                 reconnect_backoff_s=self.config.reconnect_backoff_s,
                 reconnect_backoff_max_s=self.config.reconnect_backoff_max_s)
             force_table = ForceCalibration.load(os.path.expanduser(

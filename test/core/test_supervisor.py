@@ -10,6 +10,7 @@ import time
 import pytest
 
 from press_control.control.dies import parse_die_table
+from press_control.protocol.modbus_rtu import ModbusTimeout
 from press_control.control.safety import (NOT_TAKEN, REFUSED_INPUT, REFUSED_INTERLOCK,
                                           REFUSED_LIMIT, REFUSED_OWNERSHIP, SafetyLimits)
 from press_control.sim.direct_link import direct_press
@@ -254,6 +255,47 @@ def test_a_lost_link_is_reported_as_not_taken(rig):
     rig.supervisor.press._master = None            # the port went away
     refusal = rig.supervisor.execute("release", target=0.0, rate=10.0)
     assert refusal is not None and refusal.code in (NOT_TAKEN, REFUSED_INTERLOCK)
+
+
+def _mute(link, silent: bool) -> None:
+    """Every transaction on link times out (silent) or is served again."""
+    for name in ("read_holding_registers", "write_register", "write_registers"):
+        if silent:
+            setattr(link, name, _timing_out)
+        else:
+            link.__dict__.pop(name, None)
+
+
+def _timing_out(*_):
+    raise ModbusTimeout("0 of 3 reply bytes after 100 ms")
+
+
+def test_a_press_is_not_answering_only_after_failures_and_a_silence():
+    rig = Rig(failures_before_disconnect=3, silence_before_disconnect_s=1.0)
+    link = rig.supervisor.press._master
+    _mute(link, True)
+    rig.run(0.9)                      # 90 failed polls, but silent for less than 1 s
+    assert rig.supervisor.press.connected and rig.supervisor.reconnects == 0
+    _mute(link, False)
+    rig.run(0.1)
+    assert rig.supervisor.connected and not any("not answering" in t for t in rig.logs)
+    _mute(link, True)
+    silent_from = rig.now
+    while rig.supervisor.press.connected:
+        rig.run(0.01)
+        assert rig.now - silent_from < 1.1, "still connected after 1.1 s of silence"
+    assert rig.now - silent_from >= 1.0 - 1e-9
+    assert any("press not answering for 1.0" in text for text in rig.logs), rig.logs
+
+
+def test_without_a_silence_three_failed_polls_mean_not_answering():
+    rig = Rig(failures_before_disconnect=3, silence_before_disconnect_s=0.0)
+    _mute(rig.supervisor.press._master, True)
+    rig.run(0.02)
+    assert rig.supervisor.press.connected
+    rig.run(0.01)
+    assert not rig.supervisor.press.connected
+    assert any("3 polls" in text for text in rig.logs), rig.logs
 
 
 def test_an_urgent_holder_goes_before_waiting_routine_ones():
