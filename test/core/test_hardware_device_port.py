@@ -125,3 +125,12 @@ def test_the_device_is_locked_against_a_second_opener():
     finally:
         os.close(far)
         os.close(near)
+
+
+def test_in_waiting_counts_queued_bytes_and_those_read_ahead(pair):
+    far, port = pair
+    os.write(far, b"0123456789")
+    wait_for(lambda: queued(port.fd) == 10, message="ten bytes queued")
+    assert port.in_waiting == 10
+    assert port.read(2) == b"01"               # the port took all ten off the device
+    assert queued(port.fd) == 0 and port.in_waiting == 8

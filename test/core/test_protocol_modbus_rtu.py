@@ -1,9 +1,17 @@
-"""Modbus RTU framing and the master, against an in-memory line."""
+"""Modbus RTU framing and the master, against an in-memory line and a pseudo-terminal."""
+import array
+import fcntl
+import os
 import struct
+import termios
+import threading
+import tty
 
 import pytest
 
+from press_control.hardware.transports import SerialLine
 from press_control.protocol import modbus_rtu as rtu
+from waiting import wait_for
 
 
 def test_crc_matches_the_modbus_reference_frame():
@@ -68,3 +76,95 @@ def test_write_register_checks_the_echo():
     _master(echo).write_register(46, 7)
     with pytest.raises(rtu.ModbusFrameError):
         _master(rtu.with_crc(bytes.fromhex("0106002e0008"))).write_register(46, 7)
+
+
+class LineClock:
+    """modbus_rtu's clock: time moves only when the test or a read moves it; sleeps recorded."""
+
+    def __init__(self):
+        self.now = 1000.0
+        self.sleeps = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+class SlowReads:
+    """A port whose every read takes 1 ms on the clock (the far end is a real device)."""
+
+    def __init__(self, port, clock):
+        self.port, self.clock = port, clock
+
+    def __getattr__(self, name):
+        return getattr(self.port, name)
+
+    def read(self, size):
+        self.clock.now += 0.001
+        return self.port.read(size)
+
+
+@pytest.fixture
+def line(monkeypatch):
+    """(far end fd, RTU master at 115200 bit/s on a raw pseudo-terminal, its clock)."""
+    far, near = os.openpty()
+    tty.setraw(far)
+    port = SerialLine(os.ttyname(near), exclusive=False).open(0.5)
+    os.close(near)
+    clock = LineClock()
+    monkeypatch.setattr(rtu, "time", clock)
+    yield far, rtu.ModbusRtuMaster(SlowReads(port, clock), 1, 115200, timeout_s=0.5), clock
+    port.close()
+    os.close(far)
+
+
+REPLY = rtu.with_crc(struct.pack(">BBBHH", 1, 3, 4, 7, 8))
+
+
+def queued(fd: int) -> int:
+    count = array.array("i", [0])
+    fcntl.ioctl(fd, termios.FIONREAD, count)
+    return count[0]
+
+
+def _request_from(far) -> bytes:
+    request = b""
+    while len(request) < 8:
+        request += os.read(far, 8 - len(request))
+    return request
+
+
+def test_a_reply_whole_in_the_buffer_starts_the_frame_gap_before_it_is_read(line):
+    far, master, clock = line
+    request = master.send_read_holding_registers(0, 2)
+    _request_from(far)
+    os.write(far, REPLY)
+    wait_for(lambda: queued(master.port.fd) == len(REPLY), message="whole reply queued")
+    came_s = clock.now
+    assert master.receive_holding_registers(request) == [7, 8]
+    clock.now = came_s + 1.1 * master.frame_gap_s     # the reads took longer than that
+    master.send_read_holding_registers(0, 2)
+    assert _request_from(far) == rtu.with_crc(bytes.fromhex("010300000002"))
+    assert clock.sleeps == []
+
+
+def test_a_reply_still_arriving_starts_the_frame_gap_when_read(line):
+    far, master, clock = line
+    request = master.send_read_holding_registers(0, 2)
+    _request_from(far)
+
+    def answer_in_two_pieces():
+        os.write(far, REPLY[:3])
+        wait_for(lambda: queued(master.port.fd) == 0, message="first piece taken")
+        os.write(far, REPLY[3:])
+    writer = threading.Thread(target=answer_in_two_pieces)
+    writer.start()
+    assert master.receive_holding_registers(request) == [7, 8]
+    writer.join()
+    read_s = clock.now
+    clock.now = read_s + 0.5 * master.frame_gap_s
+    master.send_read_holding_registers(0, 2)
+    assert clock.sleeps == [pytest.approx(0.5 * master.frame_gap_s)]
