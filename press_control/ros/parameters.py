@@ -97,8 +97,12 @@ PROFILE_SERVER_PARAMETERS = LIMIT_PARAMETERS + [
     Spec("record_plot", True, "draw each record's plot.png and plot.svg when its run ends "
          "(about a CPU-second); false leaves them to `pressctl runs plot RUN`"),
     Spec("feedback_rate_hz", 20.0, "control loop and feedback rate", "Hz", 10.0, 100.0),
+    Spec("owner_renew_period_s", 0.25, "renew the goal's lease on the press this often "
+         "(owner_heartbeat); keep it a fraction of press_driver's owner_timeout_s (2 s)",
+         "s", 0.02, 1.0),
     Spec("state_timeout_s", 1.5, "press state older than this counts as a dead driver (the "
-         "driver itself reports a lost press at once)", "s", 0.05, 10.0),
+         "driver reports a press silent for its silence_before_disconnect_s)", "s", 0.05,
+         10.0),
     Spec("command_timeout_s", 2.0, "wait this long for press_driver to answer a command", "s",
          0.1, 30.0),
     Spec("require_loaded_cell", True, "arm handshake: refuse goals unless an arm has loaded "

@@ -422,9 +422,11 @@ class ProfileServerNode(Node):
     def _loop(self, handle, runner, record, owner) -> None:
         period = 1.0 / self.config.feedback_rate_hz
         started = time.monotonic()
-        next_tick = started
+        next_tick = next_renewal = started
         while not runner.done and rclpy.ok(context=self.context):
-            self.owner_heartbeat.publish(String(data=owner))
+            if time.monotonic() >= next_renewal:    # every message wakes the driver
+                self.owner_heartbeat.publish(String(data=owner))
+                next_renewal = time.monotonic() + self.config.owner_renew_period_s
             if handle.is_cancel_requested:
                 runner.cancel()
             if self.handling.state == FAULT and not runner.done:
