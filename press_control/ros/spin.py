@@ -18,6 +18,7 @@ import time
 
 import rclpy
 from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+from rclpy.signals import SignalHandlerOptions
 
 from press_control.children import parent_death_signal, watch_parent
 
@@ -126,16 +127,22 @@ class ShutdownDeadline:
         os._exit(1)
 
 
-def start_on_signal(deadline: ShutdownDeadline) -> None:
-    """Start the deadline when SIGINT or SIGTERM arrives, whatever rclpy makes of it.
+def shut_down_on_signal(deadline: ShutdownDeadline, context) -> None:
+    """SIGINT and SIGTERM start the deadline and shut the ROS context down, from a thread.
 
-    Under load a spinning node once let a Ctrl-C pass without shutting down (the test's
-    process was still there a minute later); Python's own signal handler, which rclpy's
-    calls after its work, writes the signal to a wakeup file a thread of ours reads.
+    rclpy's own handlers are not installed (spin_node inits with SignalHandlerOptions.NO):
+    under load a spinning node twice let a Ctrl-C pass with nothing at all happening, not
+    even the deadline that Python's handler, chained after rclpy's, was to start (the
+    test's process was still there a minute later). Python's C-level handler writes the
+    signal to a wakeup file at once, whatever the main thread is doing; a thread of ours
+    reads it and shuts the context down as a parent's death does. The Python-level
+    handlers do nothing, so no KeyboardInterrupt lands in the middle of before_destroy.
     Call from the main thread.
     """
     reader, writer = os.pipe()
     os.set_blocking(writer, False)
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, _noted)
     signal.set_wakeup_fd(writer, warn_on_full_buffer=False)
 
     def watch() -> None:
@@ -145,7 +152,13 @@ def start_on_signal(deadline: ShutdownDeadline) -> None:
                 return
             if signal.SIGINT in received or signal.SIGTERM in received:
                 deadline.start()
+                if context.ok():
+                    context.try_shutdown()
     threading.Thread(target=watch, name="signal-watch", daemon=True).start()
+
+
+def _noted(*_) -> None:
+    """The Python-level handler: the wakeup file already carried the signal."""
 
 
 def _parent_gone(deadline: ShutdownDeadline, context, parent: int) -> None:
@@ -170,11 +183,11 @@ def spin_node(node_factory, args=None, before_destroy=None, startup_problem=None
     shut the ROS context down, so it must not need ROS (the driver releases the press
     there over its serial line).
     """
-    rclpy.init(args=args)
+    rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
     context = rclpy.get_default_context()
     deadline = ShutdownDeadline(getattr(node_factory, "__name__", "node"))
     context.on_shutdown(deadline.start)
-    start_on_signal(deadline)
+    shut_down_on_signal(deadline, context)
     if parent_death_signal():
         watch_parent(lambda parent: _parent_gone(deadline, context, parent))
     node = executor = None
@@ -192,7 +205,7 @@ def spin_node(node_factory, args=None, before_destroy=None, startup_problem=None
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     except Exception:               # noqa: B902 - re-raised unless the context is shut down
-        # A Ctrl-C shuts the context down from rclpy's signal handler while the main thread
+        # A Ctrl-C shuts the context down from the signal watcher while the main thread
         # may be inside rclpy (a wait set, a timer being made): RCLError "context is not
         # valid" there is the shutdown, not a failure (seen under load).
         if context.ok():

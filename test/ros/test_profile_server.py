@@ -237,11 +237,12 @@ def test_one_goal_at_a_time_and_not_when_the_press_is_faulted(cell):
     ([seg(RAMP, 120, rate_mpa_s=5.0), seg(RELEASE, 0, rate_mpa_s=20.0)], "ramping"),
     ([seg(RAMP, 40, rate_mpa_s=20.0), seg(HOLD, 40, duration_s=60.0),
       seg(RELEASE, 0, rate_mpa_s=20.0)], "holding"),
-    ([seg(RAMP, 80, rate_mpa_s=20.0), seg(RELEASE, 0, rate_mpa_s=2.0)], "releasing"),
+    # one canceled run is drawn: a plot's child costs 3-4 CPU-seconds on a loaded host
+    pytest.param([seg(RAMP, 80, rate_mpa_s=20.0), seg(RELEASE, 0, rate_mpa_s=2.0)],
+                 "releasing", marks=pytest.mark.record_plot),
     ([seg(REGULATE, 30, rate_mpa_s=20.0, duration_s=0.0)], "regulating"),
 ])
-@pytest.mark.record_plot
-def test_cancel_in_every_segment_type_releases(cell, segments, cancel_in):
+def test_cancel_in_every_segment_type_releases(cell, segments, cancel_in, request):
     handle = cell.send(segments)
     assert handle.accepted
     wait_for(lambda: cell.feedback and cell.feedback[-1].phase == cancel_in and
@@ -253,8 +254,9 @@ def test_cancel_in_every_segment_type_releases(cell, segments, cancel_in):
     assert result.outcome == Result.CANCELED, result.reason
     assert cell.sim.true_pressure_mpa() < 1.0
     assert result.record_dir
-    wait_for(lambda: os.path.exists(os.path.join(result.record_dir, "plot.png")), timeout=120,
-             message="the run's plot (drawn after the result)")
+    if request.node.get_closest_marker("record_plot"):
+        wait_for(lambda: os.path.exists(os.path.join(result.record_dir, "plot.png")),
+                 timeout=120, message="the run's plot (drawn after the result)")
 
 
 def test_driver_disconnect_aborts_with_the_reason(cell):
