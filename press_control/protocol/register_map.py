@@ -7,6 +7,7 @@ import yaml
 
 _WIDTH = {"uint16": 1, "int16": 1, "uint32": 2, "int32": 2, "float32": 2}
 _STRUCT = {"uint16": ">H", "int16": ">h", "uint32": ">I", "int32": ">i", "float32": ">f"}
+FLOAT32_SMALLEST_STEP = struct.unpack(">f", bytes.fromhex("00000001"))[0]    # 1.4e-45
 
 
 class RegisterMapError(ValueError):
@@ -141,7 +142,10 @@ class RegisterMap:
         words = self.encode(name, value)
         back = self.decode(name, words, self[name].address)
         register = self[name]
-        tolerance = abs(value) * 1e-6 if register.type == "float32" else register.scale
+        # One count of a float32 near zero is its smallest step (a pressure of 1e-311 MPa
+        # is written as 0.0, found by the goal fuzzing), elsewhere a relative step.
+        tolerance = max(abs(value) * 1e-6, FLOAT32_SMALLEST_STEP) \
+            if register.type == "float32" else register.scale
         if not abs(back - value) <= tolerance:
             raise RegisterMapError(f"{value} cannot be written to {name} exactly "
                                    f"({register.type} would hold {back})")

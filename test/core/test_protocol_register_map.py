@@ -2,6 +2,7 @@
 import copy
 import struct
 
+import numpy
 import pytest
 import yaml
 
@@ -33,6 +34,17 @@ def test_scaled_integers(spec):
     assert codec.encode("platen_temperature_c", -12.3) == [(-123) & 0xFFFF]
     assert codec.decode("platen_temperature_c", [0] * 18 + [(-123) & 0xFFFF]) == \
         pytest.approx(-12.3)
+
+
+def test_a_float32_is_written_only_within_one_count_of_its_value(spec):
+    codec = RegisterMap(spec)
+    # numpy's float32 is the oracle for what the register holds
+    for value in (30.79, 1e-30, 1.3e-44, 1e-300, 2.2e-311, 0.0):   # 1e-300: a 0.0 held
+        words = codec.encode_exact("force_setpoint_kn", value)
+        held = codec.decode("force_setpoint_kn", words, codec["force_setpoint_kn"].address)
+        assert held == float(numpy.float32(value))
+    with pytest.raises(RegisterMapError, match="does not fit"):
+        codec.encode_exact("force_setpoint_kn", 1e39)             # beyond float32
 
 
 def test_poll_block_covers_the_polled_registers(spec):

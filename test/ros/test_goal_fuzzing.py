@@ -101,6 +101,10 @@ def check_command(command, die):
 @given(GOAL)
 @example(("", [ProfileSegment(type=ProfileSegment.REGULATE, target_mpa=0.0, rate_mpa_s=1.0)],
           0.0, "d10"))           # found here: the trim once took the setpoint below zero
+@example(("cathode_composite",
+          [ProfileSegment(type=ProfileSegment.RAMP, rate_mpa_s=1.0),
+           ProfileSegment(type=ProfileSegment.RAMP, rate_mpa_s=1.0, target_mpa=2.2e-311)],
+          0.0, "d10"))           # found here: a force below float32's range was refused
 def test_a_random_goal_is_refused_with_a_reason_or_is_safe_to_run(goal):
     try:
         segments, die = plan(*goal)
