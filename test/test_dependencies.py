@@ -23,7 +23,7 @@ USED_WITHOUT_IMPORT = {
     "python3-pyvisa-py": "the pure-Python VISA backend pyvisa loads by name (@py)",
 }
 LOCAL = {"press_control", "waiting", "network_hosts", "dds_domains", "conftest",
-         "driver_process"}
+         "driver_process", "terminal_bytes"}
 
 
 def third_party_imports(*folders) -> set:

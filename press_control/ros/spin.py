@@ -151,9 +151,7 @@ def shut_down_on_signal(deadline: ShutdownDeadline, context) -> None:
             if not received:
                 return
             if signal.SIGINT in received or signal.SIGTERM in received:
-                deadline.start()
-                if context.ok():
-                    context.try_shutdown()
+                _shut_down(deadline, context)
     threading.Thread(target=watch, name="signal-watch", daemon=True).start()
 
 
@@ -167,12 +165,16 @@ def _parent_gone(deadline: ShutdownDeadline, context, parent: int) -> None:
     Through the context, as a Ctrl-C does, not a second SIGINT: that would raise
     KeyboardInterrupt in the main thread, perhaps in the middle of before_destroy.
     """
+    _shut_down(deadline, context, f"parent process {parent} is gone")
+
+
+def _shut_down(deadline: ShutdownDeadline, context, why: str = "") -> None:
+    """Start the deadline and shut the context down (saying why, if it was up)."""
     deadline.start()
-    if context.ok():
-        sys.stderr.write(f"{deadline.name}: parent process {parent} is gone; shutting "
-                         "down\n")
+    if why and context.ok():
+        sys.stderr.write(f"{deadline.name}: {why}; shutting down\n")
         sys.stderr.flush()
-        context.try_shutdown()
+    context.try_shutdown()
 
 
 def spin_node(node_factory, args=None, before_destroy=None, startup_problem=None) -> int:

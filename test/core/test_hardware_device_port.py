@@ -1,8 +1,5 @@
 """DevicePort on a real pseudo-terminal pair: the far end is plain os.read/os.write."""
-import array
-import fcntl
 import os
-import termios
 import threading
 import time
 import tty
@@ -12,13 +9,8 @@ import serial
 
 from press_control.hardware.device_port import DevicePort
 from press_control.hardware.transports import LINE_ERRORS, SerialLine
+from terminal_bytes import queued
 from waiting import wait_for
-
-
-def queued(fd: int) -> int:
-    count = array.array("i", [0])
-    fcntl.ioctl(fd, termios.FIONREAD, count)
-    return count[0]
 
 
 @pytest.fixture

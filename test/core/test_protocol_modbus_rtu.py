@@ -1,9 +1,6 @@
 """Modbus RTU framing and the master, against an in-memory line and a pseudo-terminal."""
-import array
-import fcntl
 import os
 import struct
-import termios
 import threading
 import tty
 
@@ -11,6 +8,7 @@ import pytest
 
 from press_control.hardware.transports import SerialLine
 from press_control.protocol import modbus_rtu as rtu
+from terminal_bytes import queued
 from waiting import wait_for
 
 
@@ -122,12 +120,6 @@ def line(monkeypatch):
 
 
 REPLY = rtu.with_crc(struct.pack(">BBBHH", 1, 3, 4, 7, 8))
-
-
-def queued(fd: int) -> int:
-    count = array.array("i", [0])
-    fcntl.ioctl(fd, termios.FIONREAD, count)
-    return count[0]
 
 
 def _request_from(far) -> bytes:
