@@ -53,10 +53,12 @@ def generate_launch_description():
                                                     "~/.ros/press_control/dies"),
                               description="the dies' empty-die curves (docs/die_calibration.md);"
                                           " default: the simulated dies' with use_sim"),
-        DeclareLaunchArgument("press_port", default_value="/tmp/press_sim/press",
-                              description="serial device of the press controller"),
-        DeclareLaunchArgument("lcr_port", default_value="/tmp/press_sim/lcr",
-                              description="serial device of the impedance analyzer"),
+        DeclareLaunchArgument("press_port", default_value=PathJoinSubstitution([sim_dir, "press"]),
+                              description="serial device of the press controller "
+                                          "(default: the simulator's, in sim_dir)"),
+        DeclareLaunchArgument("lcr_port", default_value=PathJoinSubstitution([sim_dir, "lcr"]),
+                              description="serial device of the impedance analyzer "
+                                          "(default: the simulator's, in sim_dir)"),
         DeclareLaunchArgument("demo_arm", default_value="false",
                               description="start the demo arm (loads, presses, unloads)"),
         DeclareLaunchArgument("arm_interlock", default_value="true",

@@ -86,6 +86,29 @@ if [ "$(cat "$VENV/.requirements.sha256" 2>/dev/null)" != "$want" ]; then
   echo "$want" > "$VENV/.requirements.sha256"
 fi
 
+# The stock ROS 2 command-line tools (`ros2 launch`, `ros2 node`, `ros2 param`, ...): a ROS
+# install brings its own; on a machine with only the PyPI wheels, ../shared/ros2-stock-tools
+# holds them built unmodified from upstream Jazzy (its README). Their PyPI dependencies are
+# pinned in requirements.txt; composition_interfaces (launch_ros imports it) is built below.
+STOCK_TOOLS=${PRESS_CONTROL_STOCK_TOOLS:-$ROOT/../shared/ros2-stock-tools}
+stock_sources=()
+if [ -d "$STOCK_TOOLS/wheels" ]; then
+  STOCK_TOOLS=$(cd "$STOCK_TOOLS" && pwd)
+  stock_want=$(cat "$STOCK_TOOLS"/wheels/*.whl | sha256sum | cut -c1-64)
+  if [ "$(cat "$VENV/.stock-tools.sha256" 2>/dev/null)" != "$stock_want" ]; then
+    echo "setup: installing the stock ROS 2 tools from $STOCK_TOOLS"
+    if [ -x "$VENV/bin/uv" ]; then
+      "$VENV/bin/uv" pip install --quiet --python "$VENV/bin/python" --no-deps \
+        "$STOCK_TOOLS"/wheels/*.whl || fail "could not install the stock ROS 2 tools' wheels"
+    else
+      "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps \
+        "$STOCK_TOOLS"/wheels/*.whl || fail "could not install the stock ROS 2 tools' wheels"
+    fi
+    echo "$stock_want" > "$VENV/.stock-tools.sha256"
+  fi
+  stock_sources=("$STOCK_TOOLS/src/composition_interfaces")
+fi
+
 # shellcheck disable=SC1091
 . "$VENV/bin/activate"
 mkdir -p log
@@ -102,7 +125,7 @@ if [ -x "$VENV/bin/ccache" ]; then
   launcher=(-DCMAKE_C_COMPILER_LAUNCHER="$VENV/bin/ccache"
             -DCMAKE_CXX_COMPILER_LAUNCHER="$VENV/bin/ccache")
 fi
-if ! colcon build --symlink-install --base-paths . press_control_interfaces \
+if ! colcon build --symlink-install --base-paths . press_control_interfaces "${stock_sources[@]}" \
       --event-handlers console_cohesion- summary- status- \
       --cmake-args -DPython3_EXECUTABLE="$VENV/bin/python" -DBUILD_TESTING=OFF \
       "${launcher[@]}" >log/setup-build.txt 2>&1; then

@@ -13,6 +13,18 @@ os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
 os.environ["ROS_LOCALHOST_ONLY"] = "1"
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed test's report names the logs its subprocesses left in its tmp_path."""
+    outcome = yield
+    report = outcome.get_result()
+    tmp_path = getattr(item, "funcargs", {}).get("tmp_path")
+    if report.failed and tmp_path is not None:
+        logs = sorted(str(path) for path in tmp_path.rglob("*.log"))
+        if logs:
+            report.sections.append(("subprocess logs", "\n".join(logs)))
+
+
 def expected_seconds(item) -> float:
     """How long a test marked `minutes(seconds)` takes alone on an idle host; 0 unmarked."""
     marker = item.get_closest_marker("minutes")

@@ -1,26 +1,37 @@
-"""DDS domains for a test process: a block of its own, also under pytest-xdist.
+"""DDS domains for a test process: a block of its own, allocated, never shared.
 
-Every pytest process (the only one, or each xdist worker) gets BLOCK consecutive domain
-ids: the first is its ROS_DOMAIN_ID, the others are spares for tests that need a domain
-nothing else has used (`spare(1)`). Workers of one run share the run's base and differ by
-their index, so they never share a domain; separate runs differ by their base.
+Every pytest process (the only one, the xdist controller, each xdist worker) takes BLOCK
+consecutive domain ids: the first is its ROS_DOMAIN_ID, the others are spares for tests
+that need a domain nothing else has used (`spare(1)`). A block is taken by holding an
+exclusive flock on its file in LOCK_DIR for the life of the process: two processes, of one
+run or of two concurrent runs, can never hold the same block, and a process that dies,
+even by SIGKILL, gives its block back with its file descriptors.
 """
-import os
-import zlib
+import fcntl
+import pathlib
+import tempfile
 
-BLOCK = 4
-SLOTS = 25               # ids 1..100: within what Fast DDS's port arithmetic allows
-
-
-def _slot() -> int:
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-    if not worker:
-        return os.getpid() % SLOTS
-    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", "")
-    return (zlib.crc32(run.encode()) + int(worker.lstrip("gw"))) % SLOTS
+BLOCK = 5
+SLOTS = 20               # ids 1..100: within what Fast DDS's port arithmetic allows
+LOCK_DIR = pathlib.Path(tempfile.gettempdir()) / "press_control-dds-domains"
 
 
-FIRST = 1 + BLOCK * _slot()
+def allocate(lock_dir: pathlib.Path = LOCK_DIR):
+    """(first domain id of a free block, the open lock file that holds it)."""
+    lock_dir.mkdir(mode=0o777, exist_ok=True)
+    for slot in range(SLOTS):
+        held = open(lock_dir / f"block-{slot:02d}.lock", "a")
+        try:
+            fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            held.close()
+            continue
+        return 1 + BLOCK * slot, held
+    raise RuntimeError(f"all {SLOTS} DDS domain blocks are held by other test processes "
+                       f"(lock files in {lock_dir}): too many concurrent test runs")
+
+
+FIRST, _HELD = allocate()
 
 
 def spare(index: int) -> int:

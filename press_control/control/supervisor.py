@@ -4,6 +4,20 @@ No ROS and no threads of its own: press_driver calls tick() from its I/O thread 
 command methods from its service callbacks; tests call them directly with an injected
 clock. Every path to the hardware takes the I/O lock and decides under it, so an arm
 entering between a check and a write cannot be given motion (safety.py lists the rules).
+
+Which lock guards what (test_supervisor.py's stress test runs every entry point at once):
+
+* `lock` (the I/O lock, a PriorityLock) guards the press line (`press`) and every field a
+  decision reads or writes: `reading`, `owner` and its last renewal, `active`, `die`,
+  `limits`, `identity`, `arms`, the permit as written, `intrusion`, `host_fault` and the
+  controller's boot count. Each public method that decides takes it for the whole of its
+  decision and the writes that follow (execute, renew, tick's poll-to-lease section,
+  on_arm, set_active, set_installed_die, estop, reset_fault, zero_position,
+  release_safely); the lock is re-entrant, so a decision may call another.
+* Only the I/O thread (tick, its reconnects) touches the link's health: `_failures`,
+  `_answered_s`, `_next_heartbeat_s`, `_backoff_s`, `_retry_at_s`, `reconnects`,
+  `last_error`. Other threads read them for diagnostics only.
+* `urgent_timings` is a deque (appends are atomic); the bench reads it.
 """
 import collections
 import dataclasses
@@ -162,12 +176,13 @@ class PressSupervisor:
             self.press.set_watchdog(self.config.watchdog_period_s)
             self._write_permit(False)
             self._answered_s, self._failures = self.clock(), 0
-        if identity.capacity_kn < self.limits.press_capacity_kn:
-            self.log("warning", f"controller reports {identity.capacity_kn} kN capacity, "
-                                f"below the configured {self.limits.press_capacity_kn} kN; the "
-                                "lower one applies")
-            self.limits = dataclasses.replace(self.limits, press_capacity_kn=identity.capacity_kn)
-        self.identity = identity
+            if identity.capacity_kn < self.limits.press_capacity_kn:
+                self.log("warning", f"controller reports {identity.capacity_kn} kN capacity, "
+                                    f"below the configured {self.limits.press_capacity_kn} kN; "
+                                    "the lower one applies")
+                self.limits = dataclasses.replace(self.limits,
+                                                  press_capacity_kn=identity.capacity_kn)
+            self.identity = identity
         return identity
 
     def close(self) -> None:
@@ -187,10 +202,10 @@ class PressSupervisor:
         try:
             with self.lock.hold():
                 reading = self.press.poll()
+                self._take(reading)
+                self._check_lease(now, reading)
             self._failures = 0
             self._answered_s = now
-            self._take(reading)
-            self._check_lease(now, reading)
             if now >= self._next_heartbeat_s:
                 with self.lock.hold():
                     self.press.heartbeat()
@@ -259,8 +274,11 @@ class PressSupervisor:
         self.host_fault = (code, text)
         self.log("error", text)
 
+    def _lease_lapsed(self, now: float) -> bool:
+        return bool(self.owner) and now - self._owner_seen_s > self.config.owner_timeout_s
+
     def _check_lease(self, now: float, reading: PressReading) -> None:
-        if not self.owner or now - self._owner_seen_s <= self.config.owner_timeout_s:
+        if not self._lease_lapsed(now):
             return
         owner, self.owner = self.owner, ""
         silence = now - self._owner_seen_s
@@ -274,9 +292,19 @@ class PressSupervisor:
         self.release_safely("owner lost")
 
     def renew(self, owner: str) -> None:
-        """An owner heartbeat: keeps the lease of `owner` alive."""
-        if owner and owner == self.owner:
-            self._owner_seen_s = self.clock()
+        """An owner heartbeat: keeps the lease of `owner` alive.
+
+        A lapsed lease stays lapsed: the next tick ends it and releases.
+        """
+        with self.lock.hold():
+            now = self.clock()
+            if owner and owner == self.owner and not self._lease_lapsed(now):
+                self._owner_seen_s = now
+
+    def set_active(self, active: bool) -> None:
+        """The driver's lifecycle: commands need an active driver."""
+        with self.lock.hold(urgent=not active):
+            self.active = active
 
     # ---- interlocks ----------------------------------------------------------------------
     def arm_problem(self, now: Optional[float] = None) -> str:
@@ -361,15 +389,16 @@ class PressSupervisor:
         if kind == "ping":
             return None
         live_owner = self.owner
-        if kind in OWNED_COMMANDS and owner != live_owner:
-            if live_owner:
+        if kind in OWNED_COMMANDS and (owner != live_owner or
+                                       self._lease_lapsed(self.clock())):
+            if live_owner and owner != live_owner:
                 return Refusal(REFUSED_OWNERSHIP, f"press owned by goal {live_owner}")
             return Refusal(REFUSED_OWNERSHIP, f"goal {owner} does not own the press (its "
                                               "lease lapsed or the driver restarted)")
         if kind == "acquire":
             if not owner:
                 return Refusal(REFUSED_INPUT, "acquire needs an owner id")
-            if live_owner and live_owner != owner:
+            if live_owner and (live_owner != owner or self._lease_lapsed(self.clock())):
                 return Refusal(REFUSED_OWNERSHIP, f"press owned by goal {live_owner}")
             return motion_refusal(self.interlocks())
         if kind == "relinquish":
@@ -434,26 +463,31 @@ class PressSupervisor:
         return self._urgently("emergency stop", lambda: self.press.estop())
 
     def reset_fault(self) -> Optional[Refusal]:
-        refusal = self._urgently("fault reset", lambda: self.press.reset_fault(), attempts=1)
-        if refusal is None:
+        def reset():
+            self.press.reset_fault()
             self.intrusion, self.host_fault = "", (0, "")
-        return refusal
+        return self._urgently("fault reset", reset, attempts=1)
 
     def zero_position(self) -> Optional[Refusal]:
-        reading = self.reading
-        if reading is not None and reading.flags["pressurized"]:
-            return Refusal(REFUSED_INTERLOCK, "zero the platen position with an empty die and "
-                                              "no load")
-        return self._urgently("zero position", lambda: self.press.zero_position(), attempts=1)
+        def zero_if_unloaded():
+            reading = self.reading
+            if reading is not None and reading.flags["pressurized"]:
+                return Refusal(REFUSED_INTERLOCK, "zero the platen position with an empty die "
+                                                  "and no load")
+            self.press.zero_position()
+            return None
+        return self._urgently("zero position", zero_if_unloaded, attempts=1)
 
     def release_safely(self, why: str) -> bool:
         """Bring the pressure down at the safe rate; True once the controller took it."""
-        reading = self.reading
-        if not self.press.connected or reading is None or not reading.flags["pressurized"]:
-            return True
-        rate_kn_s = self.die.force_kn(self.config.safe_release_rate_mpa_s)
-        refusal = self._urgently(f"{why}: release", lambda: self.press.ramp_to(
-            0.0, rate_kn_s, releasing=True))
+        with self.lock.hold(urgent=True):
+            reading = self.reading
+            if not self.press.connected or reading is None or \
+                    not reading.flags["pressurized"]:
+                return True
+            rate_kn_s = self.die.force_kn(self.config.safe_release_rate_mpa_s)
+            refusal = self._urgently(f"{why}: release", lambda: self.press.ramp_to(
+                0.0, rate_kn_s, releasing=True))
         if refusal is None:
             self.log("warning", f"{why}: releasing pressure at "
                                 f"{self.config.safe_release_rate_mpa_s:g} MPa/s")
@@ -470,9 +504,9 @@ class PressSupervisor:
                 asked = time.monotonic()
                 with self.lock.hold(urgent=True):
                     granted = time.monotonic()
-                    action()
+                    refusal = action()
                     self.urgent_timings.append((granted - asked, time.monotonic() - granted))
-                return None
+                return refusal if isinstance(refusal, Refusal) else None
             except PressError as failure:
                 error = failure
                 self.log("error", f"{what}: attempt {attempt + 1} failed ({failure})")

@@ -10,7 +10,7 @@ import rclpy
 from rclpy.executors import MultiThreadedExecutor
 from rclpy.parameter import Parameter
 
-from press_control.ros.action_client import LockedActionClient
+from press_control.ros.rclpy_internals import LockedActionClient
 from press_control.ros.press_driver import PressDriverNode
 from press_control.ros.profile_server import ProfileServerNode
 from press_control.records.plot import wait_for_plots

@@ -5,19 +5,35 @@ rclpy's executors: each message costs a wait-set rebuild in Python (1-2 ms here)
 press_driver publishes `state` at 100 Hz to two nodes of that process. A single-threaded
 executor for the one subscription cut this by a tenth only; rclpy's experimental C++
 EventsExecutor of Jazzy holds the interpreter lock while it waits, so it cannot serve from
-a thread. HotInputs therefore take their subscriptions' messages themselves: the subscriptions
-live on a companion node (`<node>_inputs`, no parameter services) that no executor spins,
-and a thread drains their queues every `period_s`, calling the callback for each message in
-order; or, without a period, a loop that wakes anyway calls drain() (press_driver's I/O
-loop, which so needs no thread of its own for its inputs). Callbacks run in the draining
-thread: they must be short and thread-safe.
+a thread. HotInputs therefore take their subscriptions' messages themselves: the
+subscriptions belong to the node (so `ros2 node info` lists them under it) but to a
+callback group that no executor serves (`DrainedGroup`: an executor leaves out of its wait
+set what the group says it cannot execute), and a thread drains their queues every
+`period_s`, calling the callback for each message in order; or, without a period, a loop
+that wakes anyway calls drain() (press_driver's I/O loop, which so needs no thread of its
+own for its inputs). Callbacks run in the draining thread: they must be short and
+thread-safe. The take itself is rclpy_internals.take (rclpy has no public one).
 """
 import threading
 
-import rclpy
+from rclpy.callback_groups import CallbackGroup
 from rclpy.qos import HistoryPolicy, QoSProfile
 
 from press_control.pacing import StopFlag
+from press_control.ros.rclpy_internals import take
+
+
+class DrainedGroup(CallbackGroup):
+    """A callback group no executor runs: HotInputs take its subscriptions' messages."""
+
+    def can_execute(self, entity) -> bool:
+        return False
+
+    def beginning_execution(self, entity) -> bool:
+        return False
+
+    def ending_execution(self, entity) -> None:
+        pass
 
 
 class HotInputs:
@@ -25,9 +41,8 @@ class HotInputs:
 
     def __init__(self, node, period_s: float = 0.01):
         """period_s None: no thread; the owner calls drain() from a loop of its own."""
-        self.node = rclpy.create_node(f"{node.get_name()}_inputs",
-                                      namespace=node.get_namespace(), context=node.context,
-                                      start_parameter_services=False)
+        self.node = node
+        self.group = DrainedGroup()
         self.period_s = period_s
         self.inputs = ()                      # replaced whole: drains read it unlocked
         self._lock = threading.Lock()
@@ -46,8 +61,9 @@ class HotInputs:
         raw: the callback gets the CDR bytes as they came (no Python message is built).
         """
         subscription = self.node.create_subscription(
-            message_type, topic, lambda _: None,
-            qos or QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=depth), raw=raw)
+            message_type, topic, callback,
+            qos or QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=depth),
+            callback_group=self.group, raw=raw)
         with self._lock:
             self.inputs += ((subscription, callback),)
 
@@ -59,13 +75,8 @@ class HotInputs:
         """
         with self._draining:
             for subscription, callback in self.inputs:
-                with subscription.handle:
-                    while True:
-                        taken = subscription.handle.take_message(subscription.msg_type,
-                                                                 subscription.raw)
-                        if taken is None:
-                            break
-                        callback(taken[0])
+                while (message := take(subscription)) is not None:
+                    callback(message)
 
     def _drain_periodically(self) -> None:
         while not self._stop.wait(self.period_s):
@@ -77,13 +88,16 @@ class HotInputs:
                 raise
 
     def close(self) -> None:
-        """Stop draining and destroy the companion node (a second call does nothing)."""
+        """Stop draining and destroy the subscriptions (a second call does nothing)."""
         if self._stop.is_set():
             return
         self._stop.set()
         if self.thread is not None:
             self.thread.join(timeout=2.0)
-        self.node.destroy_node()
+        with self._draining, self._lock:
+            inputs, self.inputs = self.inputs, ()
+        for subscription, _ in inputs:
+            self.node.destroy_subscription(subscription)
 
 
 class ThreadTimer:

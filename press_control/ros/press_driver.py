@@ -13,11 +13,9 @@ import sys
 import threading
 import time
 
-import rclpy
 from builtin_interfaces.msg import Time
 from geometry_msgs.msg import WrenchStamped
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
-from rclpy.executors import SingleThreadedExecutor
 from rclpy.lifecycle import Node as LifecycleNode
 from rclpy.lifecycle import TransitionCallbackReturn
 from rclpy.publisher import Publisher
@@ -40,7 +38,7 @@ from press_control.ros.hot_input import HotInputs
 from press_control.pacing import StopFlag
 from press_control.ros.guard import guarded, guarded_service
 from press_control.ros.parameters import DRIVER_PARAMETERS, declare, read_config
-from press_control.ros.spin import ExecutorThread, spin_node
+from press_control.ros.spin import spin_node
 from press_control.protocol.register_map import RegisterMap, RegisterMapError
 from press_control.resources import default_register_map_path
 from press_control.control.safety import (OK, REFUSED_INTERLOCK, UNKNOWN_COMMAND, Refusal,
@@ -89,7 +87,7 @@ class PressDriverNode(LifecycleNode):
         self._latencies = collections.deque(maxlen=500)
         self._publish_delays = collections.deque(maxlen=500)
         self._entities = []
-        self._aside_nodes, self.hot_inputs = [], None
+        self.hot_inputs = None
         self.configure_error = ""
         # /diagnostics is the one interface of every lifecycle state: it says why a driver
         # is not configured. The rest comes with configure and goes with cleanup.
@@ -164,12 +162,12 @@ class PressDriverNode(LifecycleNode):
         return TransitionCallbackReturn.SUCCESS
 
     def on_activate(self, state) -> TransitionCallbackReturn:
-        self.supervisor.active = True
+        self.supervisor.set_active(True)
         return super().on_activate(state)
 
     def on_deactivate(self, state) -> TransitionCallbackReturn:
         self.supervisor.release_safely("deactivate")
-        self.supervisor.active = False
+        self.supervisor.set_active(False)
         return super().on_deactivate(state)
 
     def on_cleanup(self, state) -> TransitionCallbackReturn:
@@ -208,29 +206,17 @@ class PressDriverNode(LifecycleNode):
         self.hot_inputs = HotInputs(self, period_s=None)
         self.hot_inputs.add(ArmHeartbeat, "handling/arm", guarded(self, self.on_arm), depth=10)
         self.hot_inputs.add(String, "owner_heartbeat", guarded(self, self.on_owner))
-        # E-stop has a path of its own: a small node on an executor thread that serves
-        # nothing else, so it never waits in the main executor's queue behind commands.
-        estop = self._aside("press_driver_estop")
-        estop.create_service(Trigger, "estop", guarded_service(
-            self, self.on_estop, _fill_failed_trigger))
-
-    def _aside(self, name: str):
-        """A node of this driver's namespace, spun alone on a thread of its own."""
-        node = rclpy.create_node(name, namespace=self.get_namespace(), context=self.context,
-                                 start_parameter_services=False)
-        executor = SingleThreadedExecutor(context=self.context)
-        executor.add_node(node)
-        self._aside_nodes.append((node, ExecutorThread(executor, name).start()))
-        return node
+        # E-stop has a callback group of its own: on the multi-threaded executor it never
+        # waits for a command's callback to end (the supervisor's PriorityLock then puts it
+        # ahead of queued commands at the I/O lock).
+        keep(self.create_service(Trigger, "estop", guarded_service(
+            self, self.on_estop, _fill_failed_trigger),
+            callback_group=MutuallyExclusiveCallbackGroup()))
 
     def _destroy_interfaces(self) -> None:
         if self.hot_inputs is not None:
             self.hot_inputs.close()
             self.hot_inputs = None
-        for node, spinner in self._aside_nodes:
-            spinner.stop(timeout_s=1.0)
-            node.destroy_node()
-        self._aside_nodes = []
         for entity in self._entities:
             destroy = {Publisher: self.destroy_publisher, Service: self.destroy_service,
                        Subscription: self.destroy_subscription, Timer: self.destroy_timer}
@@ -245,7 +231,7 @@ class PressDriverNode(LifecycleNode):
         """Release at the safe rate and close the port; needs no ROS context (Ctrl-C)."""
         if self.supervisor is not None:
             self.supervisor.release_safely(why)
-            self.supervisor.active = False
+            self.supervisor.set_active(False)
         self._stop_io()
 
     def destroy_node(self):
@@ -527,7 +513,9 @@ def main(args=None) -> int:
     # A thread waiting for the interpreter (e-stop, the heartbeat) gets it within 0.5 ms
     # rather than Python's default 5 ms: measured in `pressctl bench` (safety paths).
     sys.setswitchinterval(0.0005)
-    return spin_node(PressDriverNode, args,
+    # Threads enough that the e-stop's group always finds one while a command, a
+    # lifecycle or parameter request and the diagnostics timer run.
+    return spin_node(PressDriverNode, args, threads=4,
                      before_destroy=lambda node: node.release_and_close("shutdown"),
                      startup_problem=lambda node: node.configure_error if
                      node.config.autostart else "")

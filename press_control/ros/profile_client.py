@@ -9,7 +9,7 @@ from rclpy.qos import qos_profile_action_status_default
 from unique_identifier_msgs.msg import UUID
 
 from press_control.control.profile_runner import ABORTED, CANCELED, REJECTED, SUCCEEDED
-from press_control.ros.action_client import LockedActionClient
+from press_control.ros.rclpy_internals import LockedActionClient
 from press_control.ros.qos import LATCHED
 from press_control_interfaces.action import RunPressureProfile
 from press_control_interfaces.msg import GoalRejection

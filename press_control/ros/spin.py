@@ -21,6 +21,7 @@ from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
 from rclpy.signals import SignalHandlerOptions
 
 from press_control.children import parent_death_signal, watch_parent
+from press_control.ros.rclpy_internals import handed_out_tasks, spin_once_until
 
 
 def finish_callbacks(executor, timeout_s: float = 5.0) -> bool:
@@ -29,8 +30,7 @@ def finish_callbacks(executor, timeout_s: float = 5.0) -> bool:
     Call only once nothing spins the executor any more. Returns whether all finished.
     """
     deadline = time.monotonic() + timeout_s
-    # MultiThreadedExecutor keeps the tasks it gave its thread pool in _futures.
-    pending = list(getattr(executor, "_futures", ()))
+    pending = handed_out_tasks(executor)
     while any(not task.done() for task in pending) and time.monotonic() < deadline:
         time.sleep(0.01)
     finished = all(task.done() for task in pending)
@@ -61,9 +61,7 @@ class ExecutorThread:
         executor, stopping = self.executor, self._stopping.is_set
         try:
             while not stopping() and executor.context.ok():
-                # spin_once() waits until a callback is ready, whatever wakes it; the one
-                # wait that a condition ends is this (rclpy 7.1, both executors).
-                executor._spin_once_impl(None, stopping)
+                spin_once_until(executor, stopping)
         except (ExternalShutdownException, KeyboardInterrupt):
             pass                                # the context is shutting down
         except Exception:                       # noqa: B902 - re-raised unless shutting down
@@ -177,7 +175,8 @@ def _shut_down(deadline: ShutdownDeadline, context, why: str = "") -> None:
     context.try_shutdown()
 
 
-def spin_node(node_factory, args=None, before_destroy=None, startup_problem=None) -> int:
+def spin_node(node_factory, args=None, before_destroy=None, startup_problem=None,
+              threads: int = None) -> int:
     """Create the node, spin it on a multi-threaded executor, shut down cleanly; exit code.
 
     startup_problem(node) -> "" or why the node cannot do its job: then the node is not
@@ -198,7 +197,7 @@ def spin_node(node_factory, args=None, before_destroy=None, startup_problem=None
         node = node_factory()
         deadline.name = node.get_name()
         problem = startup_problem(node) if startup_problem is not None else ""
-        executor = MultiThreadedExecutor()
+        executor = MultiThreadedExecutor(num_threads=threads)
         executor.add_node(node)
         if problem:
             node.get_logger().fatal(f"cannot start: {problem}")

@@ -29,10 +29,11 @@ def start_arm(hosts, folder, name, preset):
     overrides.write_text(yaml.safe_dump({"/demo_arm": {"ros__parameters": {
         "cells": 1, "preset": preset, "cell_prefix": name, "exit_when_done": True,
         "results_file": results, "dwell_s": 0.3, "jitter_s": 0.2}}}))
-    arm = hosts.popen("arm", [sys.executable, "-m", "press_control.ros.demo_arm",
-                              "--ros-args", "--params-file", config_path("press_cell.yaml"),
-                              "--params-file", str(overrides)],
-                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with open(folder / f"{name}.log", "w") as log:
+        arm = hosts.popen("arm", [sys.executable, "-m", "press_control.ros.demo_arm",
+                                  "--ros-args", "--params-file", config_path("press_cell.yaml"),
+                                  "--params-file", str(overrides)],
+                          stdout=log, stderr=subprocess.STDOUT)
     return arm, results
 
 

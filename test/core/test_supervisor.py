@@ -343,3 +343,140 @@ def test_a_busy_routine_holder_cannot_starve_another():
     stop.set()
     poller.join(5.0)
     assert served.is_set() and waited < 0.5
+
+
+class ThreadedRig:
+    """A supervisor on the stepped press in real time, entered from several threads at once.
+
+    The physics steps on its own thread; the controller records every host write (the
+    force setpoint and mode command it left) with its time: the oracle of the stress test.
+    """
+
+    def __init__(self, owner_timeout_s: float):
+        self.sim = SteppedPress(seed=5)
+        self.controller = self.sim.controller
+        self.writes = []
+        host_write = self.controller.write_words
+
+        def recorded_write(address, values):
+            with self.controller.lock:
+                taken = host_write(address, values)
+                self.writes.append((time.monotonic(), self.controller.get("force_setpoint_kn"),
+                                    self.controller.get("mode_command")))
+            return taken
+        self.controller.write_words = recorded_write
+        config = SupervisorConfig(limits=LIMITS, dies=DIES, installed_die="d10",
+                                  arm_interlock=False, owner_timeout_s=owner_timeout_s,
+                                  safe_release_rate_mpa_s=20.0)
+        self.supervisor = PressSupervisor(direct_press(self.controller, self.sim.map), config)
+        self.supervisor.connect()
+        self.supervisor.set_active(True)
+        self.stop = threading.Event()
+        self.threads = [threading.Thread(target=self._physics, daemon=True),
+                        threading.Thread(target=self._io_loop, daemon=True)]
+        for thread in self.threads:
+            thread.start()
+
+    def _physics(self):
+        last = time.monotonic()
+        while not self.stop.wait(0.002):
+            now = time.monotonic()
+            with self.controller.lock:
+                self.controller.step(now - last)
+            last = now
+
+    def _io_loop(self):
+        while not self.stop.wait(0.005):
+            self.supervisor.tick()
+
+    def true_mpa(self) -> float:
+        with self.controller.lock:
+            return self.sim.true_pressure_mpa
+
+    def close(self):
+        self.stop.set()
+        for thread in self.threads:
+            thread.join(timeout=5.0)
+
+
+@pytest.mark.minutes(30)
+def test_threads_at_once_never_let_a_lapsed_owner_reach_the_press_and_a_lease_releases():
+    """execute, renew, tick (with the lease check) and e-stop from several threads.
+
+    Per round: an owner presses to 40 MPa while a second thread renews its lease; the
+    renewals stop; from the instant its lease has lapsed on the clock the supervisor uses,
+    the owner (now a zombie) floods set_pressure to 30 MPa and renewals from two threads.
+    The controller's own record must never hold the zombie's setpoint, the lapse must end
+    in a release to no pressure (the simulator's truth), and at the end an e-stop sent amid
+    commands stops the controller.
+    """
+    timeout_s = 0.3
+    rig = ThreadedRig(owner_timeout_s=timeout_s)
+    zombie_kn = rig.sim.die.force_kn(30.0)
+    try:
+        for round_number in range(3):
+            owner = f"goal-{round_number}"
+            supervisor = rig.supervisor
+            wait_until(lambda: supervisor.reading is not None and
+                       supervisor.execute("acquire", owner=owner) is None, "acquired")
+            assert supervisor.execute("set_pressure", owner=owner, target=40.0,
+                                      rate=20.0) is None
+            renewing = threading.Event()
+            last_renewal = [time.monotonic()]
+
+            def renew_until_told(owner=owner):
+                while not renewing.is_set():
+                    supervisor.renew(owner)
+                    last_renewal[0] = time.monotonic()
+                    time.sleep(0.05)
+            renewer = threading.Thread(target=renew_until_told)
+            renewer.start()
+            wait_until(lambda: rig.true_mpa() > 35.0, "40 MPa under a renewed lease")
+            renewing.set()
+            renewer.join()
+            lapsed_at = last_renewal[0] + timeout_s + 0.002
+            time.sleep(max(0.0, lapsed_at - time.monotonic()))
+
+            def zombie(owner=owner):
+                end = time.monotonic() + 0.3
+                while time.monotonic() < end:
+                    supervisor.execute("set_pressure", owner=owner, target=30.0, rate=20.0)
+                    supervisor.execute("hold", owner=owner)
+
+            def zombie_renewals(owner=owner):
+                end = time.monotonic() + 0.3
+                while time.monotonic() < end:
+                    supervisor.renew(owner)
+            crowd = [threading.Thread(target=zombie), threading.Thread(target=zombie_renewals),
+                     threading.Thread(target=zombie_renewals)]
+            for thread in crowd:
+                thread.start()
+            for thread in crowd:
+                thread.join()
+            reached = [w for w in rig.writes if w[0] >= lapsed_at and
+                       abs(w[1] - zombie_kn) < 1e-3]
+            assert reached == [], f"round {round_number}: a lapsed owner's setpoint was written"
+            assert supervisor.fault()[0] == FAULT_OWNER_LOST and supervisor.owner == ""
+            wait_until(lambda: rig.true_mpa() < 1.0, "the lapsed lease's release")
+            assert supervisor.reset_fault() is None
+        assert rig.supervisor.execute("acquire", owner="last") is None
+        assert rig.supervisor.execute("set_pressure", owner="last", target=40.0,
+                                      rate=20.0) is None
+        crowd = [threading.Thread(target=lambda: [rig.supervisor.execute(
+            "set_pressure", owner="last", target=40.0, rate=20.0) for _ in range(200)])
+            for _ in range(2)]
+        for thread in crowd:
+            thread.start()
+        assert rig.supervisor.estop() is None
+        for thread in crowd:
+            thread.join()
+        wait_until(lambda: rig.controller.mode == rig.sim.map.modes["ESTOP"], "e-stop")
+    finally:
+        rig.close()
+
+
+def wait_until(condition, what: str, timeout_s: float = 30.0):
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.01)

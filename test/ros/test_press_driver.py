@@ -241,13 +241,14 @@ def overrides_file(folder, node, parameters) -> str:
 
 
 def start_driver(tmp_path, sim):
-    return subprocess.Popen(
-        [sys.executable, "-m", "press_control.ros.press_driver", "--ros-args",
-         "--params-file", config_path("press_cell.yaml"),
-         "--params-file", overrides_file(tmp_path, "/killed/press_driver", {
-             "port": sim.config.press_path, "arm_interlock": False}),
-         "-r", "__ns:=/killed"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with open(tmp_path / "press_driver.log", "w") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "press_control.ros.press_driver", "--ros-args",
+             "--params-file", config_path("press_cell.yaml"),
+             "--params-file", overrides_file(tmp_path, "/killed/press_driver", {
+                 "port": sim.config.press_path, "arm_interlock": False}),
+             "-r", "__ns:=/killed"],
+            stdout=log, stderr=subprocess.STDOUT)
 
 
 def test_sigkill_leaves_the_controller_releasing_within_the_watchdog_period(

@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 import rclpy
 from diagnostic_msgs.msg import DiagnosticArray
-from press_control.ros.action_client import LockedActionClient as ActionClient
+from press_control.ros.rclpy_internals import LockedActionClient as ActionClient
 from rclpy.context import Context
 from rclpy.executors import MultiThreadedExecutor
 from rclpy.parameter import Parameter
@@ -294,10 +294,11 @@ def test_a_dead_sequencer_leaves_the_press_released_and_its_record_readable(
     with SimulatorProcess(str(tmp_path / "sim"), seed=12) as sim, \
             running_driver(sim.config.press_path, tmp_path / "press_driver.log"):
         records = tmp_path / "runs"
-        server = subprocess.Popen([sys.executable, "-m", "press_control.ros.profile_server",
-                                   "--ros-args", "-p", f"record_dir:={records}",
-                                   "-p", "require_loaded_cell:=false"],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        with open(tmp_path / "profile_server.log", "w") as log:
+            server = subprocess.Popen([sys.executable, "-m", "press_control.ros.profile_server",
+                                       "--ros-args", "-p", f"record_dir:={records}",
+                                       "-p", "require_loaded_cell:=false"],
+                                      stdout=log, stderr=subprocess.STDOUT)
         client_node = rclpy.create_node("kill_client", context=context)
         client = ProfileClient(client_node)       # resends a goal whose reply DDS lost
         states = []

@@ -5,7 +5,7 @@ import time
 import pytest
 from rclpy.action import ActionClient, ActionServer
 
-from press_control.ros.action_client import LockedActionClient
+from press_control.ros.rclpy_internals import LockedActionClient
 from press_control_interfaces.action import RunPressureProfile
 
 from waiting import wait_for
@@ -204,3 +204,71 @@ def test_without_a_server_the_locked_client_waits_out_its_timeout(ros_context, s
     started = time.monotonic()
     assert not client.wait_for_server(timeout_sec=1.0)
     assert time.monotonic() - started >= 1.0
+
+
+# ---- canaries: each private name still there, each upstream bug still unfixed ------------
+
+def test_the_private_names_we_use_are_still_there():
+    from rclpy.executors import MultiThreadedExecutor, SingleThreadedExecutor
+    from rclpy.subscription import Subscription
+    for executor in (SingleThreadedExecutor, MultiThreadedExecutor):
+        assert callable(getattr(executor, "_spin_once_impl", None)), executor
+    assert hasattr(Subscription, "handle")
+    for name in ("_cancel_goal_async", "_get_result_async", "execute"):
+        assert callable(getattr(ActionClient, name, None)), name
+    import inspect
+    source = inspect.getsource(MultiThreadedExecutor.__init__)
+    assert "self._futures" in source
+
+
+def test_the_private_names_answer_as_we_use_them(ros_context, spin):
+    import rclpy
+    from rclpy.executors import MultiThreadedExecutor
+    from std_msgs.msg import String
+    from press_control.ros.rclpy_internals import handed_out_tasks, take
+    node = rclpy.create_node("canary", context=ros_context)
+    subscription = node.create_subscription(String, "canary", lambda _: None, 10)
+    publisher = node.create_publisher(String, "canary", 10)
+    wait_for(lambda: publisher.get_subscription_count() == 1, message="the subscription")
+    publisher.publish(String(data="seen"))
+    taken = wait_for(lambda: take(subscription), message="a message taken by hand")
+    assert taken.data == "seen"
+    assert handed_out_tasks(MultiThreadedExecutor(context=ros_context)) == []
+    client = LockedActionClient(node, RunPressureProfile, "run_profile")
+    assert client._node is node and client._action_name == "run_profile"
+    assert client._action_type is RunPressureProfile
+    node.destroy_node()
+
+
+def test_upstream_still_has_no_public_take_nor_spin_until_complete():
+    """When these come (ros2/rclcpp#520's wish for rclpy; ros2/rclpy#1268), use them."""
+    from rclpy.executors import Executor
+    from rclpy.subscription import Subscription
+    assert not hasattr(Subscription, "take")
+    assert not hasattr(Executor, "spin_until_complete")
+
+
+def test_hot_inputs_belong_to_the_node_and_no_executor_takes_them(ros_context, spin):
+    import rclpy
+    from std_msgs.msg import String
+    from press_control.ros.hot_input import HotInputs
+    node = rclpy.create_node("drained", context=ros_context)
+    talker = rclpy.create_node("talker", context=ros_context)
+    spin(node, talker)
+    received = []
+    inputs = HotInputs(node, period_s=None)
+    inputs.add(String, "words", received.append)
+    publisher = talker.create_publisher(String, "words", 100)
+    wait_for(lambda: publisher.get_subscription_count() == 1, message="the subscription")
+    names = [name for name, _ in node.get_subscriber_names_and_types_by_node(
+        "drained", node.get_namespace())]
+    assert "/words" in names
+    assert "drained_inputs" not in node.get_node_names()
+    for number in range(20):
+        publisher.publish(String(data=str(number)))
+    time.sleep(0.5)                  # the executor spins meanwhile: it must take none
+    assert received == []
+    wait_for(lambda: inputs.drain() or len(received) == 20, message="20 messages drained")
+    assert [message.data for message in received] == [str(n) for n in range(20)]
+    inputs.close()
+    assert node.get_subscriptions_info_by_topic("/words") == []

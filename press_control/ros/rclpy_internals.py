@@ -1,4 +1,28 @@
-"""rclpy's ActionClient, safe to call from a thread other than the executor's.
+"""Every use of a private rclpy name (rclpy 7.1, Jazzy), with the upstream issue behind it.
+
+Nothing else in the package touches an underscored rclpy name or a handle's methods; each
+workaround below has a canary in test/ros/test_rclpy_internals.py that fails when the
+private name disappears (a renamed attribute must not quietly bring a fixed race back)
+or when upstream fixes the bug (so the workaround can go). None has a silent fallback.
+
+* `take(subscription)`: rclpy has no public way to take a message without an executor
+  (rclcpp has `Subscription::take`; the wish for waiting on subscriptions without an
+  executor is ros2/rclcpp#520). HotInputs (ros/hot_input.py) drains high-rate topics
+  with it, because each message through rclpy's Python executor costs a wait-set rebuild.
+* `spin_once_until(executor, stop)`: `Executor.spin_once()` returns only once a callback is
+  ready; the one wait that a condition ends is `_spin_once_impl`. Upstream's
+  `spin_until_complete(condition)` (ros2/rclpy#1268) is not in Jazzy.
+* `handed_out_tasks(executor)`: `Executor.shutdown()` destroys the executor's guard
+  condition without waiting for the callbacks the thread pool still runs (the shutdown
+  races of ros2/rclpy#968), so spin.finish_callbacks waits on MultiThreadedExecutor's
+  `_futures` first.
+* `LockedActionClient`: rclpy 7.1 sends a goal, cancel or result request and only then
+  records it as pending (ros2/rclpy#1123; fixed in rolling by ros2/rclpy#1308, backported
+  by ros2/rclpy#1519, not in the Jazzy wheels here). It overrides the private
+  `_cancel_goal_async`, `_get_result_async` and reads `_node`, `_action_name`,
+  `_action_type`.
+
+The action client's two problems in full:
 
 rclpy 7.1 (Jazzy) sends a goal, cancel or result request and only then records it as
 pending. A program that sends from its own thread (the demo arm, pressctl) loses a reply
@@ -19,7 +43,25 @@ import uuid
 
 from rclpy.action import ActionClient
 from rclpy.action.client import ClientGoalHandle
+from rclpy.executors import MultiThreadedExecutor
 from unique_identifier_msgs.msg import UUID
+
+
+def take(subscription):
+    """The next message waiting on `subscription` (CDR bytes if it is raw), or None."""
+    with subscription.handle:
+        taken = subscription.handle.take_message(subscription.msg_type, subscription.raw)
+    return None if taken is None else taken[0]
+
+
+def spin_once_until(executor, stop) -> None:
+    """One round of `executor`'s work, or return as soon as stop() is true after a wake()."""
+    executor._spin_once_impl(None, stop)
+
+
+def handed_out_tasks(executor) -> list:
+    """The tasks a MultiThreadedExecutor has handed to its thread pool (none for others)."""
+    return list(executor._futures) if isinstance(executor, MultiThreadedExecutor) else []
 
 
 class LockedActionClient(ActionClient):
