@@ -30,6 +30,7 @@ setup(
             "press_sim = press_control.sim.cli:main",
             "press_driver = press_control.ros.press_driver:main",
             "profile_server = press_control.ros.profile_server:main",
+            "run_recorder = press_control.ros.run_recorder:main",
             "interface_monitor = press_control.ros.interface_monitor:main",
             "demo_arm = press_control.ros.demo_arm:main",
             "bringup = press_control.app.bringup:main",

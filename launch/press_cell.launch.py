@@ -1,4 +1,4 @@
-"""Launch one press cell: driver, profile server, interface monitor, web panel.
+"""Launch one press cell: driver, profile server, run recorder, interface monitor, web panel.
 
 Optionally the simulator and the demo arm. Same nodes and parameter file as `bringup`.
 A press without a robot arm: `arm_interlock:=false`.
@@ -92,6 +92,8 @@ def generate_launch_description():
              namespace=namespace,
              parameters=[params_file, {"require_loaded_cell": require_loaded_cell}],
              output="screen"),
+        Node(package="press_control", executable="run_recorder", name="run_recorder",
+             namespace=namespace, parameters=[params_file], output="screen"),
         Node(package="press_control", executable="interface_monitor", name="interface_monitor",
              namespace=namespace,
              parameters=[params_file, {"lcr_port": lcr_port,

@@ -1,4 +1,4 @@
-"""press_driver in a process of its own for tests, as bringup runs it.
+"""Our nodes in processes of their own for tests (press_driver, run_recorder).
 
 In a test's own process a loaded host starved it past the controller's 2 s watchdog.
 """
@@ -42,3 +42,17 @@ def running_driver(port: str, log_path, domain_id: int = None):
         yield driver
     finally:
         stop_driver(driver)
+
+
+@contextlib.contextmanager
+def running_recorder(record_dir, log_path, plot: bool = False):
+    """run_recorder in a process of its own, writing into record_dir; Ctrl-C at the end."""
+    with open(log_path, "w") as log:
+        recorder = subprocess.Popen(
+            [sys.executable, "-m", "press_control.ros.run_recorder", "--ros-args",
+             "-p", f"record_dir:={record_dir}", "-p", f"record_plot:={str(plot).lower()}"],
+            stdout=log, stderr=subprocess.STDOUT, preexec_fn=ends_with_parent(signal.SIGINT))
+    try:
+        yield recorder
+    finally:
+        stop_driver(recorder)

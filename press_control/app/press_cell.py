@@ -1,8 +1,9 @@
 """PressCell: the simulator, the nodes and the demo arm of one press, started and stopped as one.
 
-press_driver, press_panel and demo_arm run in processes of their own (as with `ros2 launch`: the
-driver's heartbeat never waits on another node's interpreter lock, and a robot is its own
-machine); profile_server, interface_monitor and the simulated world run in this process
+press_driver, run_recorder, press_panel and demo_arm run in processes of their own (as with
+`ros2 launch`: the driver's heartbeat never waits on another node's interpreter lock, the
+records' disk writes never on the sequencer's, and a robot is its own machine);
+profile_server, interface_monitor and the simulated world run in this process
 (press_control.ros.node_host). Every node reads the same parameter file as the launch.
 """
 import contextlib
@@ -47,6 +48,7 @@ class PressCell:
         self.driver_output = driver_output
         self.panel_parameters = panel_parameters      # None: no panel
         self.sim = self.driver = self.host = self.arm = self.results_file = None
+        self.recorder = None
         self.panel = None
         self._scratch = []        # files made here, removed by stop()
 
@@ -90,6 +92,12 @@ class PressCell:
             driver_parameters["port"] = self.press_port
         if not self.driver_in_process:
             self.driver = self._start_node_process("press_driver", driver_parameters)
+        recorder = {}
+        if self.record_plot is not None:
+            recorder["record_plot"] = self.record_plot
+        if self.record_dir:
+            recorder["record_dir"] = os.path.abspath(self.record_dir)
+        self.recorder = self._start_node_process("run_recorder", recorder)
         if self.panel_parameters is not None:
             panel = dict(self.panel_parameters)
             if self.record_dir:
@@ -103,12 +111,7 @@ class PressCell:
                 **self.arm_parameters, "exit_when_done": True,
                 "results_file": self.results_file})
         self.host = NodeHost(["--ros-args", "--params-file", self.params_file], self.namespace)
-        server = {"require_loaded_cell": self.arm_interlock}
-        if self.record_plot is not None:
-            server["record_plot"] = self.record_plot
-        if self.record_dir:
-            server["record_dir"] = os.path.abspath(self.record_dir)
-        self.host.add_server(server)
+        self.host.add_server({"require_loaded_cell": self.arm_interlock})
         monitor = {"lcr_port": self.lcr_port} if self.lcr_port else {}
         if self.use_sim:              # ...and with the simulated dies' calibrations
             monitor["die_calibration_dir"] = config_path("die_calibration_sim")
@@ -157,6 +160,8 @@ class PressCell:
             return f"press_driver exited with code {self.driver.returncode}"
         if self.panel is not None and self.panel.poll() is not None:
             return f"press_panel exited with code {self.panel.returncode}"
+        if self.recorder is not None and self.recorder.poll() is not None:
+            return f"run_recorder exited with code {self.recorder.returncode}"
         if self.arm is not None and self.arm.poll() not in (None, 0):
             return f"demo_arm exited with code {self.arm.returncode}"
         return ""
@@ -182,8 +187,10 @@ class PressCell:
             if process is not None and process.poll() is None:
                 process.send_signal(signal.SIGINT)   # the driver releases on shutdown
         if self.host is not None:
-            self.host.stop()
-        for process in (self.arm, self.panel, self.driver):
+            self.host.stop()                 # a running goal's record is closed first
+        if self.recorder is not None and self.recorder.poll() is None:
+            self.recorder.send_signal(signal.SIGINT)
+        for process in (self.arm, self.panel, self.driver, self.recorder):
             if process is not None:
                 try:
                     process.wait(timeout=10)

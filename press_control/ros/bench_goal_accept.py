@@ -13,7 +13,7 @@ from rclpy.parameter import Parameter
 from press_control.ros.rclpy_internals import LockedActionClient
 from press_control.ros.press_driver import PressDriverNode
 from press_control.ros.profile_server import ProfileServerNode
-from press_control.records.plot import wait_for_plots
+from press_control.ros.run_recorder import RunRecorderNode
 from press_control.ros.spin import ExecutorThread
 from press_control.sim.process import SimulatorProcess
 from press_control_interfaces.action import RunPressureProfile
@@ -35,12 +35,13 @@ def goal_accept_latency(goals):
             Parameter("port", value=sim.config.press_path),
             Parameter("arm_interlock", value=False)])
         server = ProfileServerNode(parameter_overrides=[
-            Parameter("record_dir", value=records),
             Parameter("require_loaded_cell", value=False)])
+        recorder = RunRecorderNode(parameter_overrides=[       # no plots: not measured here
+            Parameter("record_dir", value=records), Parameter("record_plot", value=False)])
         node = rclpy.create_node("bench_client")
         client = LockedActionClient(node, RunPressureProfile, "run_profile")
         executor = MultiThreadedExecutor(num_threads=6)
-        for each in (driver, server, node):
+        for each in (driver, server, recorder, node):
             executor.add_node(each)
         spinner = ExecutorThread(executor).start()
         try:
@@ -70,8 +71,7 @@ def goal_accept_latency(goals):
             server.end_goals()
             driver.release_and_close("bench done")
             spinner.stop()
-            for each in (node, server, driver):
+            for each in (node, server, recorder, driver):
                 each.destroy_node()
             rclpy.try_shutdown()
-            wait_for_plots(60.0)      # the records' plots, before their folder goes
     return latencies

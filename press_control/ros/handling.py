@@ -14,7 +14,6 @@ from std_srvs.srv import Trigger
 from press_control.ros.qos import LATCHED
 from press_control.control.handshake import (FAULT, STATE_NAMES, ArmReport, Handshake,
                                              HandshakeTimeouts, PressReport)
-from press_control.ros.hot_input import ThreadTimer
 from press_control.ros.guard import guarded, guarded_service
 from press_control.control.safety import Interlocks, motion_refusal
 from press_control_interfaces.msg import ArmHeartbeat, HandlingState, PressState
@@ -47,13 +46,13 @@ def _fill_failed_reset(response, text):
 class HandlingPort:
     """Runs a Handshake inside a node and speaks its topics and service.
 
-    The node provides `config` and `hot_inputs` (arm heartbeats arrive at 10 Hz per arm).
+    The node provides `config`. The arms' heartbeats and `handling/reset` are served in
+    `inputs` (a callback group), the 20 Hz update and the periodic republishing in `timers`.
     """
 
-    def __init__(self, node, state_source, callback_group=None, on_publish=None):
+    def __init__(self, node, state_source, inputs, timers):
         config = node.config
         self.node = node
-        self.on_publish = on_publish
         self.state_source = state_source
         self.lock = threading.Lock()
         self.machine = Handshake(HandshakeTimeouts(
@@ -65,13 +64,13 @@ class HandlingPort:
             contact_mpa=config.contact_mpa),
             arm_required=config.require_loaded_cell, now_s=time.monotonic())
         self.publisher = node.create_publisher(HandlingState, "handling/state", LATCHED)
-        node.hot_inputs.add(ArmHeartbeat, "handling/arm", guarded(node, self.on_arm))
+        node.create_subscription(ArmHeartbeat, "handling/arm", guarded(node, self.on_arm), 100,
+                                 callback_group=inputs)
         node.create_service(Trigger, "handling/reset", guarded_service(
-            node, self.on_reset, _fill_failed_reset), callback_group=callback_group)
-        self.updater = ThreadTimer(0.05, guarded(node, self.update), "handshake-update",
-                                   alive=node.context.ok)
-        self.republisher = ThreadTimer(config.handling_period_s, guarded(node, self.republish),
-                                       "handshake-publish", alive=node.context.ok)
+            node, self.on_reset, _fill_failed_reset), callback_group=inputs)
+        node.create_timer(0.05, guarded(node, self.update), callback_group=timers)
+        node.create_timer(config.handling_period_s, guarded(node, self.republish),
+                          callback_group=timers)
         self._since = node.get_clock().now()
         self.publish()
 
@@ -86,9 +85,6 @@ class HandlingPort:
                 time.monotonic())))
 
     def update(self) -> None:
-        # Heartbeats already on the wire first: a busy process drains late, and an arm
-        # whose reports wait in the queue is not silent.
-        self.node.hot_inputs.drain()
         with self.lock:
             self._apply(self.machine.update(press_report(self.state_source()),
                                             time.monotonic()))
@@ -118,10 +114,6 @@ class HandlingPort:
             if math.isfinite(pressure_mpa) and math.isfinite(report.pressure_mpa):
                 report = dataclasses.replace(report, pressure_mpa=pressure_mpa)
             self._apply(self.machine.update(report, now))
-
-    def close(self) -> None:
-        self.updater.close()
-        self.republisher.close()
 
     def on_reset(self, request, response):
         with self.lock:
@@ -155,5 +147,3 @@ class HandlingPort:
                                 reason=machine.reason)
         message.header.stamp = self.node.get_clock().now().to_msg()
         self.publisher.publish(message)
-        if self.on_publish is not None:
-            self.on_publish(message)

@@ -93,9 +93,8 @@ DRIVER_PARAMETERS = LIMIT_PARAMETERS + [
 
 PROFILE_SERVER_PARAMETERS = LIMIT_PARAMETERS + [
     Spec("presets_file", "", "profile presets YAML; empty = the package's profiles.yaml"),
-    Spec("record_dir", "~/.ros/press_control/runs", "folder of the per-run records"),
-    Spec("record_plot", True, "draw each record's plot.png and plot.svg when its run ends "
-         "(about a CPU-second); false leaves them to `pressctl runs plot RUN`"),
+    Spec("record_timeout_s", 10.0, "wait this long for run_recorder to open or close a "
+         "run's record", "s", 0.1, 120.0),
     Spec("feedback_rate_hz", 20.0, "control loop and feedback rate", "Hz", 10.0, 100.0),
     Spec("owner_renew_period_s", 0.25, "renew the goal's lease on the press this often "
          "(owner_heartbeat); keep it a fraction of press_driver's owner_timeout_s (2 s)",
@@ -118,6 +117,13 @@ PROFILE_SERVER_PARAMETERS = LIMIT_PARAMETERS + [
     Spec("contact_mpa", 1.0, "above this pressure the platen touches the cell", "MPa",
          0.05, 50.0),
     Spec("handling_period_s", 1.0, "handling/state is republished this often", "s", 0.1, 60.0),
+]
+
+
+RECORDER_PARAMETERS = [
+    Spec("record_dir", "~/.ros/press_control/runs", "folder of the per-run records"),
+    Spec("record_plot", True, "draw each record's plot.png and plot.svg when its run ends "
+         "(about a CPU-second); false leaves them to `pressctl runs plot RUN`"),
 ]
 
 

@@ -3,8 +3,29 @@
 Validates goals against the presets, the installed die and the safety limits, runs them
 with ProfileRunner at feedback_rate_hz, sends the runner's commands to press_driver's
 `command` service on behalf of the goal (which owns the press while it runs and renews
-its lease on `owner_heartbeat` every tick), and writes a record of every run. Rejections
-are logged and published on `run_profile/rejection` (GoalRejection, transient local).
+its lease on `owner_heartbeat`), and has run_recorder record every run (its `record`
+service: start and finish; the recorder takes the topics itself). Rejections are logged
+and published on `run_profile/rejection` (GoalRejection, transient local). It hosts the
+arm handshake (ros/handling.py).
+
+An ordinary node on a multi-threaded executor, with four callback groups:
+
+* `goals` (reentrant): the action server (each goal runs in its execute callback) and the
+  clients of press_driver's `command` and run_recorder's `record`;
+* `inputs` (mutually exclusive): `installed_die`, `interface/health`, `interface/events`,
+  `record/failure` (a record that cannot be written aborts its goal), the arms'
+  heartbeats and `handling/reset`;
+* `state`: `state`, taken at most every `1 / (2 feedback_rate_hz)` (a ThrottledGroup:
+  the driver's 100 Hz through rclpy's executor would cost a tenth of a core);
+* `housekeeping` (mutually exclusive): the timers (handshake update at 20 Hz, handling
+  state again every `handling_period_s`, readiness and the lease of a kept cell at 5 Hz).
+
+Shared state: `state`/`state_seen`, `installed_die`, `health`, `plateau` and
+`record_failures` are written by their one subscription callback and read whole by anyone
+(one reference each);
+`_round_trip` and `_pinging` belong to the housekeeping group (the ping's reply callback
+runs in the goals group and only clears them); `kept` and `_reserved` are guarded by
+`_goal_lock`; the handshake by its own lock (HandlingPort.lock).
 """
 import json
 import math
@@ -14,10 +35,9 @@ import time
 
 import rclpy
 from rclpy.action import ActionServer, CancelResponse, GoalResponse
-from rclpy.callback_groups import ReentrantCallbackGroup
+from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
 from rclpy.node import Node
-from rclpy.serialization import deserialize_message
-from diagnostic_msgs.msg import DiagnosticArray
+from rclpy.qos import HistoryPolicy, QoSProfile
 from std_msgs.msg import String
 
 from press_control.ros.qos import LATCHED
@@ -26,8 +46,7 @@ from press_control.control.materials import (CellStack, StackError, cell_stack,
                                              temperature_refusal)
 from press_control.control.handshake import FAULT
 from press_control.ros.guard import guarded
-from press_control.ros.bag_codec import RosMessageCodec, Serialized
-from press_control.ros.hot_input import HotInputs, ThreadTimer
+from press_control.ros.hot_input import ThrottledGroup
 from press_control.ros.handling import HandlingPort, press_interlocks
 from press_control.ros.parameters import PROFILE_SERVER_PARAMETERS, declare
 from press_control.ros.segment_messages import segment_from_msg, stats_to_msg
@@ -37,16 +56,14 @@ from press_control.control.profile_runner import (ABORTED, CANCELED, SUCCEEDED, 
 from press_control.control.profiles import (REJECT_BUSY, REJECT_HANDLING, REJECT_NOT_READY,
                                             REJECT_WRONG_DIE, SEGMENT_TYPES, ProfileError,
                                             assemble, load_presets, validate)
-from press_control.records.run_record import RunRecord
-from press_control.ros.record_tap import RecordTap
 from press_control.resources import config_path
 from press_control.control.safety import (NO_PRESS_STATE, NO_ROUND_TRIP, REFUSED_INTERLOCK,
                                           Refusal, SafetyLimits, motion_refusal)
 from press_control_interfaces.action import RunPressureProfile
 from press_control_interfaces.msg import CellStack as CellStackMessage
-from press_control_interfaces.msg import (GoalRejection, ImpedanceSpectrum, InterfaceEvent,
-                                          InterfaceHealth, PressState)
-from press_control_interfaces.srv import PressCommand
+from press_control_interfaces.msg import (GoalRejection, InterfaceEvent, InterfaceHealth,
+                                          PressState, RecordFailure)
+from press_control_interfaces.srv import PressCommand, RecordRun
 
 OUTCOME_CODES = {SUCCEEDED: RunPressureProfile.Result.SUCCEEDED,
                  CANCELED: RunPressureProfile.Result.CANCELED,
@@ -69,55 +86,47 @@ class ProfileServerNode(Node):
                                    self.config.max_temperature_c,
                                    self.config.min_ramp_rate_mpa_s,
                                    self.config.min_temperature_c)
-        self._state_wire = None          # the latest `state` as it came (CDR bytes)
-        self._state_decoded = (None, None)
-        self.state_seen = 0.0
+        self.state, self.state_seen = None, 0.0     # the latest PressState, when it came
         self.installed_die = ""
-        self.force_calibration = None    # the driver's force table, as it announced it
         self.health = None
         self.plateau = False
+        self.record_failures = {}        # goal id -> why its record cannot be written
         self.busy = threading.Lock()
         self._accepting = threading.Lock()
+        self._goal_lock = threading.Lock()
         self._reserved = False           # a goal is accepted and not yet finished
         self._round_trip = False         # a command round trip to the driver has worked
         self._pinging = False
         self.kept = None                 # (owner, cell_id) of a cell kept loaded
         self._goal_cell = self._goal_preset = ""     # of the running goal, for feedback
         self._stopping = threading.Event()
-        group = ReentrantCallbackGroup()
-        self.tap = RecordTap(self)
-        # Every input is taken by HotInputs: on the multi-threaded executor each message
-        # woke it two or three times (counted: 27 wake-ups a second for 10 messages).
-        # Drained every 20 ms, two states at a time: each drain wakes the thread and asks
-        # every subscription (measured: 130 us a wake-up, 30 us for eight empty takes);
-        # the goal loop reads the latest state at 20 Hz.
-        self.hot_inputs = HotInputs(self, period_s=0.02)
-        self.hot_inputs.add(PressState, "state", guarded(self, self.on_state), raw=True)
-        self.hot_inputs.add(String, "installed_die", guarded(self, self.on_installed_die),
-                            qos=LATCHED)
-        self.hot_inputs.add(String, "force_calibration",
-                            guarded(self, self.on_force_calibration), qos=LATCHED)
-        self.hot_inputs.add(InterfaceHealth, "interface/health", guarded(self, self.on_health),
-                            depth=10)
-        self.hot_inputs.add(InterfaceEvent, "interface/events", guarded(self, self.on_event),
-                            depth=50)
-        self.hot_inputs.add(ImpedanceSpectrum, "interface/spectrum",
-                            guarded(self, self.on_spectrum), qos=LATCHED)
-        self.hot_inputs.add(DiagnosticArray, "/diagnostics", guarded(self, self.on_diagnostics),
-                            depth=10)
-        self.handling = HandlingPort(self, lambda: self.state, group,
-                                     on_publish=guarded(self, self.on_handling_state))
+        goals, inputs = ReentrantCallbackGroup(), MutuallyExclusiveCallbackGroup()
+        housekeeping = MutuallyExclusiveCallbackGroup()
+        self.create_subscription(PressState, "state", guarded(self, self.on_state),
+                                 QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=1),
+                                 callback_group=ThrottledGroup(
+                                     0.5 / self.config.feedback_rate_hz))
+        self.create_subscription(String, "installed_die", guarded(self, self.on_installed_die),
+                                 LATCHED, callback_group=inputs)
+        self.create_subscription(InterfaceHealth, "interface/health",
+                                 guarded(self, self.on_health), 10, callback_group=inputs)
+        self.create_subscription(InterfaceEvent, "interface/events",
+                                 guarded(self, self.on_event), 50, callback_group=inputs)
+        self.create_subscription(RecordFailure, "record/failure",
+                                 guarded(self, self.on_record_failure), 10,
+                                 callback_group=inputs)
+        self.handling = HandlingPort(self, lambda: self.state, inputs, housekeeping)
         self.rejections = self.create_publisher(GoalRejection, "run_profile/rejection", LATCHED)
         self.stack_publisher = self.create_publisher(CellStackMessage, "cell/stack", LATCHED)
         self.owner_heartbeat = self.create_publisher(String, "owner_heartbeat", 10)
-        self.command_client = self.create_client(PressCommand, "command", callback_group=group)
-        self.supervising = ThreadTimer(0.2, guarded(self, self._supervise),
-                                       "profile-supervise", alive=self.context.ok)
+        self.command_client = self.create_client(PressCommand, "command", callback_group=goals)
+        self.record_client = self.create_client(RecordRun, "record", callback_group=goals)
+        self.create_timer(0.2, guarded(self, self._supervise), callback_group=housekeeping)
         self.server = ActionServer(self, RunPressureProfile, "run_profile", self.execute,
                                    goal_callback=guarded(self, self.on_goal,
                                                          lambda *_: GoalResponse.REJECT),
                                    cancel_callback=lambda _: CancelResponse.ACCEPT,
-                                   callback_group=group)
+                                   callback_group=goals)
         self.get_logger().info(f"run_profile ready; presets: {', '.join(sorted(self.presets))}")
 
     def end_goals(self) -> None:
@@ -136,60 +145,22 @@ class ProfileServerNode(Node):
         if self.busy.acquire(timeout=10.0 + release_s):
             self.busy.release()
 
-    def destroy_node(self):
-        self.supervising.close()
-        self.handling.close()
-        self.hot_inputs.close()
-        super().destroy_node()
-
     # ---- inputs ------------------------------------------------------------------------
-    def on_state(self, data: bytes) -> None:
-        """Keep and record `state` as it came (CDR bytes); it becomes a message when read.
-
-        It arrives at the driver's 100 Hz; profiled, building and re-serializing every one
-        was most of this node's work.
-        """
-        self._state_wire, self.state_seen = data, time.monotonic()
-        self.tap.write("state", Serialized(PressState, data))
-
-    @property
-    def state(self):
-        """The latest PressState from press_driver, or None before the first."""
-        wire = self._state_wire
-        decoded_from, message = self._state_decoded
-        if wire is not decoded_from:
-            message = deserialize_message(wire, PressState) if wire is not None else None
-            self._state_decoded = (wire, message)
-        return message
+    def on_state(self, message: PressState) -> None:
+        self.state, self.state_seen = message, time.monotonic()
 
     def on_installed_die(self, message: String) -> None:
         self.installed_die = message.data
-        self.tap.write("installed_die", message, latched=True)
-
-    def on_force_calibration(self, message: String) -> None:
-        try:
-            self.force_calibration = json.loads(message.data)
-        except ValueError:
-            self.force_calibration = {"unreadable": message.data}
-        self.tap.write("force_calibration", message, latched=True)
 
     def on_health(self, message: InterfaceHealth) -> None:
         self.health = message
-        self.tap.write("interface/health", message)
 
     def on_event(self, message: InterfaceEvent) -> None:
         if message.event == InterfaceEvent.DENSIFICATION_PLATEAU:
             self.plateau = message.active
-        self.tap.write("interface/events", message)
 
-    def on_spectrum(self, message: ImpedanceSpectrum) -> None:
-        self.tap.write_spectrum("interface/spectrum", message)
-
-    def on_diagnostics(self, message: DiagnosticArray) -> None:
-        self.tap.write("/diagnostics", message)
-
-    def on_handling_state(self, message) -> None:
-        self.tap.write("handling/state", message, latched=True)
+    def on_record_failure(self, message: RecordFailure) -> None:
+        self.record_failures = {message.goal_id: message.reason}
 
     def _supervise(self) -> None:
         """Readiness by a real round trip, and the lease of a cell kept loaded."""
@@ -203,15 +174,19 @@ class ProfileServerNode(Node):
                 PressCommand.Request(command=PressCommand.Request.PING))
             future.add_done_callback(self._on_ping)
             threading.Timer(1.0, self._ping_timeout, [future]).start()
-        if self.kept is not None:
-            owner, cell_id = self.kept
-            if self.handling.state == FAULT:
-                self.get_logger().error(f"cell {cell_id} was kept loaded but "
-                                        f"{self.handling.machine.reason}; releasing")
+        with self._goal_lock:
+            kept, faulted = self.kept, self.handling.state == FAULT
+            if faulted:
                 self.kept = None
-                self._end_ownership(owner, release=True)
-            else:
-                self.owner_heartbeat.publish(String(data=owner))
+        if kept is None:
+            return
+        owner, cell_id = kept
+        if faulted:
+            self.get_logger().error(f"cell {cell_id} was kept loaded but "
+                                    f"{self.handling.machine.reason}; releasing")
+            self._end_ownership(owner, release=True)
+        else:
+            self.owner_heartbeat.publish(String(data=owner))
 
     def _on_ping(self, future) -> None:
         self._round_trip = future.done() and not future.cancelled() and \
@@ -243,8 +218,9 @@ class ProfileServerNode(Node):
         validate(segments, self.limits, die, keep_loaded=goal.keep_loaded)
         if not goal.cell_id.strip():
             raise ProfileError("the goal names no cell_id (every pressed cell is recorded)")
-        if goal.keep_loaded and self.kept is not None and self.kept[1] != goal.cell_id:
-            raise ProfileError(f"cell '{self.kept[1]}' is kept loaded", REJECT_HANDLING)
+        kept = self.kept
+        if goal.keep_loaded and kept is not None and kept[1] != goal.cell_id:
+            raise ProfileError(f"cell '{kept[1]}' is kept loaded", REJECT_HANDLING)
         try:
             stack = cell_stack(goal.electrolyte, goal.electrolyte_mass_mg, goal.anode)
         except StackError as error:
@@ -266,12 +242,15 @@ class ProfileServerNode(Node):
         if not self._round_trip:
             return Refusal(REFUSED_INTERLOCK, "no command round trip to press_driver yet",
                            NO_ROUND_TRIP)
+        if not self.record_client.service_is_ready():
+            return Refusal(REFUSED_INTERLOCK, "run_recorder is not running: no run could be "
+                                              "recorded")
         return None
 
     def on_goal(self, goal) -> GoalResponse:
         with self._accepting:                # acceptance is atomic: one goal at a time
             try:
-                if self._reserved:
+                if self._reserved:              # written under _accepting, or cleared
                     raise ProfileError("another profile is running; one goal at a time",
                                        REJECT_BUSY)
                 self.plan(goal)
@@ -315,14 +294,11 @@ class ProfileServerNode(Node):
         if not self.command_client.wait_for_service(timeout_sec=self.config.command_timeout_s):
             return False, PressCommand.Response.REFUSED_INTERLOCK, \
                 "press_driver's command service is not available"
-        done = threading.Event()
-        future = self.command_client.call_async(request)
-        future.add_done_callback(lambda _: done.set())
-        if not done.wait(self.config.command_timeout_s):
-            future.cancel()
+        reply, problem = self._request(self.command_client, request,
+                                       self.config.command_timeout_s, "press_driver")
+        if reply is None:
             return False, PressCommand.Response.NOT_TAKEN, \
                 "press_driver did not answer the command in time"
-        reply = future.result()
         return reply.accepted, reply.status, reply.reason
 
     def _ownership(self, command: int, owner: str) -> tuple:
@@ -365,7 +341,8 @@ class ProfileServerNode(Node):
             with self.busy:
                 return self._run(handle)
         finally:
-            self._reserved = False
+            with self._accepting:
+                self._reserved = False
 
     def _run(self, handle):
         """Run one goal; whatever ends it, the press is released or the result says why not."""
@@ -374,19 +351,19 @@ class ProfileServerNode(Node):
         self._goal_cell, self._goal_preset = goal.cell_id, goal.preset
         try:
             segments, die, stack = self.plan(goal)
-            record = RunRecord(self.config.record_dir, goal.cell_id, {
+            record_dir = self._start_record(goal, owner, {
                 "preset": goal.preset, "die": die.die_id, "hold_scale": goal.hold_scale,
-                "force_calibration": self.force_calibration,
                 "keep_loaded": goal.keep_loaded, "stack": vars(stack), "owner": owner,
-                "segments": [vars(s) for s in segments]}, codec=RosMessageCodec())
-        except (ProfileError, OSError) as error:   # the world changed since acceptance
+                "segments": [vars(s) for s in segments]})
+        except ProfileError as error:     # the world changed since acceptance, or no record
             handle.abort()
             return RunPressureProfile.Result(outcome=RunPressureProfile.Result.REJECTED,
                                              reason=str(error))
         runner = ProfileRunner(segments, RunnerTuning(
             safe_release_rate_mpa_s=self.config.safe_release_rate_mpa_s,
             max_setpoint_mpa=die.max_pressure_mpa(self.limits.press_capacity_kn)))
-        kept, self.kept = self.kept, None
+        with self._goal_lock:
+            kept, self.kept = self.kept, None
         if kept is not None:                       # continue a cell kept loaded for us
             self._ownership(PressCommand.Request.RELINQUISH, kept[0])
         accepted, reason = self._ownership(PressCommand.Request.ACQUIRE, owner)
@@ -394,19 +371,44 @@ class ProfileServerNode(Node):
             runner.outcome, runner.reason = ABORTED, f"press_driver refused ownership: {reason}"
         else:
             self.handling.goal_started(goal.cell_id)
-        self.tap.start(record)
         self._publish_stack(goal.cell_id, stack)
         self.get_logger().info(f"cell {goal.cell_id}: running {goal.preset or 'custom'} "
                                f"({len(segments)} segments) on die {die.die_id} as goal "
-                               f"{owner}; record {record.folder}")
+                               f"{owner}; record {record_dir}")
         try:
-            self._loop(handle, runner, record, owner)
+            self._loop(handle, runner, owner)
         except Exception as error:     # noqa: B902 - a bug must still end in a release
             self.get_logger().error(f"run of cell {goal.cell_id} failed: "
                                     f"{type(error).__name__}: {error}")
             runner.outcome = ABORTED
             runner.reason = f"internal error: {type(error).__name__}: {error}"
-        return self._finish(handle, runner, record, segments, owner, acquired=accepted)
+        return self._finish(handle, runner, record_dir, owner, acquired=accepted)
+
+    def _start_record(self, goal, owner: str, details: dict) -> str:
+        """Have run_recorder open the goal's record; its folder, or ProfileError (no record)."""
+        reply, problem = self._record(RecordRun.Request(
+            action=RecordRun.Request.START, goal_id=owner, cell_id=goal.cell_id,
+            details_json=json.dumps(details)))
+        if problem or not reply.ok:
+            raise ProfileError(f"no run record: {problem or reply.reason}", REJECT_NOT_READY)
+        return reply.record_dir
+
+    def _record(self, request) -> tuple:
+        """(reply, "") of one call to run_recorder's `record`, or (None, why there is none)."""
+        return self._request(self.record_client, request, self.config.record_timeout_s,
+                             "run_recorder")
+
+    def _request(self, client, request, timeout_s: float, server: str) -> tuple:
+        """(reply, "") of one service call from a goal's thread, or (None, why not)."""
+        if not client.wait_for_service(timeout_sec=timeout_s):
+            return None, f"{server}'s {client.srv_name} service is not available"
+        done = threading.Event()
+        future = client.call_async(request)
+        future.add_done_callback(lambda _: done.set())
+        if not done.wait(timeout_s):
+            future.cancel()
+            return None, f"{server} did not answer in time"
+        return future.result(), ""
 
     def _publish_stack(self, cell_id: str, stack: CellStack) -> None:
         """What this goal says is in the die, latched: the monitor's density uses it."""
@@ -417,9 +419,8 @@ class ProfileServerNode(Node):
                                    max_temperature_c=stack.max_temperature_c)
         message.header.stamp = self.get_clock().now().to_msg()
         self.stack_publisher.publish(message)
-        self.tap.write("cell/stack", message, latched=True)
 
-    def _loop(self, handle, runner, record, owner) -> None:
+    def _loop(self, handle, runner, owner) -> None:
         period = 1.0 / self.config.feedback_rate_hz
         started = time.monotonic()
         next_tick = next_renewal = started
@@ -433,18 +434,15 @@ class ProfileServerNode(Node):
                 runner.abort(f"handling fault: {self.handling.machine.reason}")
             if self._stopping.is_set() and not runner.done:
                 runner.abort("profile_server is shutting down")
+            if owner in self.record_failures and not runner.done:
+                runner.abort(self.record_failures[owner])
             observation = self.observe()
             for command in runner.step(observation):
                 accepted, reason = self.send(command, owner)
                 if not accepted and not runner.done:
                     self.get_logger().error(f"press_driver refused {command}: {reason}")
                     runner.outcome, runner.reason = ABORTED, f"press refused a command: {reason}"
-            feedback = self._feedback(runner, observation, started)
-            handle.publish_feedback(feedback)
-            try:
-                self._record(record, runner, observation, feedback, started)
-            except OSError as error:
-                runner.abort(f"the run record cannot be written ({error})")
+            handle.publish_feedback(self._feedback(runner, observation, started))
             next_tick += period
             time.sleep(max(0.0, next_tick - time.monotonic()))
 
@@ -462,25 +460,15 @@ class ProfileServerNode(Node):
             relative_density=health.relative_density if health else math.nan,
             impedance_ohm=health.impedance_ohm if health else math.nan, phase=runner.phase)
 
-    def _record(self, record, runner, observation, feedback, started):
-        stamp_ns = self.get_clock().now().nanoseconds
-        record.add_sample(time_s=round(feedback.elapsed_s, 3), segment=runner.index,
-                          phase=runner.phase, setpoint_mpa=feedback.setpoint_mpa,
-                          measured_mpa=observation.pressure_mpa, error_mpa=feedback.error_mpa,
-                          relative_density=feedback.relative_density,
-                          impedance_ohm=feedback.impedance_ohm,
-                          interface_resistance_ohm=observation.interface_resistance_ohm)
-        record.add_message(self.tap.full_name("run_profile/feedback"), feedback,
-                           stamp_ns)
-
-    def _finish(self, handle, runner, record, segments, owner, acquired):
+    def _finish(self, handle, runner, record_dir, owner, acquired):
         goal = handle.request
         outcome = runner.outcome or ABORTED
         reason = runner.reason or ("profile_server is shutting down; the driver releases the "
                                    "press when the owner lease lapses (owner_timeout_s)")
         keep = outcome == SUCCEEDED and goal.keep_loaded
         if keep:
-            self.kept = (owner, goal.cell_id)
+            with self._goal_lock:
+                self.kept = (owner, goal.cell_id)
             reason += "; the cell stays loaded for the next goal for it"
         elif acquired and rclpy.ok(context=self.context):
             pressurized = self.state is None or not self.state.pressure_mpa < 0.5
@@ -493,10 +481,10 @@ class ProfileServerNode(Node):
         health = self.health
         result.final_relative_density = health.relative_density if health else math.nan
         result.final_impedance_ohm = health.impedance_ohm if health else math.nan
-        result.record_dir = record.folder
-        self.tap.stop()
-        try:
-            result.record_files = record.finish({
+        result.record_dir = record_dir
+        reply, problem = self._record(RecordRun.Request(
+            action=RecordRun.Request.FINISH, goal_id=owner, cell_id=goal.cell_id,
+            details_json=json.dumps({
                 "outcome": outcome, "reason": reason, "peak_mpa": runner.peak_mpa,
                 "segments": [vars(s) for s in runner.stats],
                 "final_relative_density": result.final_relative_density,
@@ -504,10 +492,11 @@ class ProfileServerNode(Node):
                 if health else math.nan,
                 "final_interface_asr_ohm_cm2": health.interface_asr_ohm_cm2
                 if health else math.nan,
-                "final_impedance_ohm": result.final_impedance_ohm}, segments,
-                plot=self.config.record_plot)
-        except OSError as error:
-            result.reason += f"; the run record could not be completed ({error})"
+                "final_impedance_ohm": result.final_impedance_ohm})))
+        if reply is not None:
+            result.record_files = list(reply.record_files)
+        if problem or not reply.ok:
+            result.reason += f"; the run record is incomplete: {problem or reply.reason}"
         if acquired:
             self.handling.goal_finished(f"profile {outcome}: {reason}", kept_loaded=keep,
                                         pressure_mpa=runner.filtered_pressure_mpa)

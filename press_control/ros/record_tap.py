@@ -13,8 +13,10 @@ class RecordTap:
     state, spectrum and diagnostics, as `ros2 bag record` would receive them on joining.
     """
 
-    def __init__(self, node):
+    def __init__(self, node, on_failure=None):
+        """on_failure(record, error): called once a write to the record has failed."""
         self.node = node
+        self.on_failure = on_failure
         self.record = None
         self._latched = {}
         self._names = {}
@@ -47,7 +49,7 @@ class RecordTap:
             try:
                 record.add_message(name, message, self._now_ns(), latched=latched)
             except OSError as error:
-                self._failed(record, error)
+                self.failed(record, error)
 
     def write_spectrum(self, topic: str, message) -> None:
         """An ImpedanceSpectrum: into the bag, and kept as a CSV file and for the plot."""
@@ -58,13 +60,15 @@ class RecordTap:
                 record.add_spectrum(Spectrum(message.frequency_hz, message.z_real_ohm,
                                              message.z_imag_ohm, _fit_label(message)))
             except OSError as error:
-                self._failed(record, error)
+                self.failed(record, error)
 
-    def _failed(self, record, error) -> None:
-        """A full disk, say: stop writing here; the goal loop aborts on its own."""
+    def failed(self, record, error) -> None:
+        """A full disk, say: stop writing here and say so."""
         self.stop()
         self.node.get_logger().error(f"run record {record.folder}: {error}; no more "
                                      "messages are written to it")
+        if self.on_failure is not None:
+            self.on_failure(record, error)
 
     def _now_ns(self) -> int:
         return self.node.get_clock().now().nanoseconds

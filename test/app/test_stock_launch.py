@@ -31,7 +31,8 @@ pytestmark = [
                               "ros2 tools are not on this machine"),
     pytest.mark.minutes(60),
 ]
-CELL_NODES = ("press_driver", "profile_server", "interface_monitor", "press_panel")
+CELL_NODES = ("press_driver", "profile_server", "run_recorder", "interface_monitor",
+              "press_panel")
 # A domain no other test uses: the graph keeps a killed process's nodes for a while, and
 # other tests here kill nodes on purpose.
 ENV = {**os.environ, "ROS_DOMAIN_ID": str(dds_domains.spare(4))}
@@ -174,8 +175,8 @@ def test_ctrl_c_on_a_launch_without_the_simulator_leaves_the_press_released(
                  message=f"the simulator ({tmp_path / 'press_sim.log'})")
         launch = launched("press_cell.launch.py", "arm_interlock:=false", "panel:=false",
                           f"press_port:={sim_dir}/press", f"lcr_port:={sim_dir}/lcr")
-        assert_one_node_per_name(launch, {"/press_1/press_driver", "/press_1/profile_server",
-                                          "/press_1/interface_monitor"})
+        assert_one_node_per_name(launch, {f"/press_1/{name}" for name in CELL_NODES
+                                          if name != "press_panel"})
         with open(tmp_path / "send_goal.log", "w") as log:
             goal = subprocess.Popen(
                 [ROS2, "action", "send_goal", "/press_1/run_profile",

@@ -6,14 +6,15 @@ from rclpy.parameter import Parameter
 from press_control.resources import config_path
 from press_control.ros.parameters import (DEMO_ARM_PARAMETERS, DRIVER_PARAMETERS,
                                           LIMIT_PARAMETERS, MONITOR_PARAMETERS,
-                                          PANEL_PARAMETERS, PROFILE_SERVER_PARAMETERS)
+                                          PANEL_PARAMETERS, PROFILE_SERVER_PARAMETERS,
+                                          RECORDER_PARAMETERS)
 from press_control.ros.press_driver import PressDriverNode
 from press_control.ros.profile_server import ProfileServerNode
 from press_control.sim.process import SimulatorProcess
 
 NODES = {"press_driver": DRIVER_PARAMETERS, "profile_server": PROFILE_SERVER_PARAMETERS,
          "interface_monitor": MONITOR_PARAMETERS, "demo_arm": DEMO_ARM_PARAMETERS,
-         "press_panel": PANEL_PARAMETERS}
+         "press_panel": PANEL_PARAMETERS, "run_recorder": RECORDER_PARAMETERS}
 
 
 def names(specs) -> set:
@@ -43,7 +44,7 @@ def test_yaml_values_have_the_declared_types():
 
 def test_a_running_node_refuses_start_up_parameters_and_keeps_its_config(ros_context, tmp_path):
     node = ProfileServerNode(context=ros_context, parameter_overrides=[
-        Parameter("record_dir", value=str(tmp_path))])
+        Parameter("presets_file", value="")])
     try:
         assert all(node.has_parameter(name) for name in names(PROFILE_SERVER_PARAMETERS))
         result = node.set_parameters([Parameter("feedback_rate_hz", value=50.0)])[0]

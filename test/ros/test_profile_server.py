@@ -24,6 +24,7 @@ from press_control.control.handshake import FAULT, READY_TO_UNLOAD
 from press_control.ros.profile_client import ProfileClient
 from press_control.ros.parameters import DRIVER_PARAMETERS
 from press_control.ros.profile_server import ProfileServerNode
+from press_control.ros.run_recorder import RunRecorderNode
 from press_control.ros.spin import ExecutorThread
 from press_control.control.profile_runner import ProfileRunner
 from press_control.records.bag_reader import read_bag
@@ -33,7 +34,7 @@ from press_control_interfaces.action import RunPressureProfile
 from rosbags.highlevel import AnyReader
 from press_control_interfaces.msg import GoalRejection, PressState, ProfileSegment
 import dds_domains
-from driver_process import running_driver, start_driver, stop_driver
+from driver_process import running_driver, running_recorder, start_driver, stop_driver
 from waiting import wait_for
 
 RAMP, HOLD, RELEASE, REGULATE = (ProfileSegment.RAMP, ProfileSegment.HOLD,
@@ -81,9 +82,10 @@ class Cell:
         self.sim = sim
         self.records = str(tmp_path / "runs")
         self.server = ProfileServerNode(context=context, parameter_overrides=[
-            Parameter("record_dir", value=self.records),
-            Parameter("record_plot", value=record_plot),
             Parameter("require_loaded_cell", value=False)])
+        self.recorder = RunRecorderNode(context=context, parameter_overrides=[
+            Parameter("record_dir", value=self.records),
+            Parameter("record_plot", value=record_plot)])
         self.client_node = rclpy.create_node("profile_test_client", context=context)
         self.client = ActionClient(self.client_node, RunPressureProfile, "run_profile")
         self.rejections = []
@@ -94,7 +96,7 @@ class Cell:
         self.driver_values = {}             # the driver's latest /diagnostics key-values
         self.client_node.create_subscription(DiagnosticArray, "/diagnostics",
                                              self._on_diagnostics, 20)
-        spin(self.server, self.client_node)
+        spin(self.server, self.recorder, self.client_node)
         self.driver_log = tmp_path / "press_driver.log"
         self.driver = start_driver(sim.config.press_path, self.driver_log)
         try:
@@ -145,7 +147,8 @@ class Cell:
 
 @pytest.mark.record_plot
 def test_ramp_hold_release_succeeds_with_feedback_and_a_complete_record(cell):
-    wait_for(lambda: cell.server.force_calibration is not None, message="driver's force table")
+    wait_for(lambda: cell.recorder.force_calibration is not None,
+             message="driver's force table")
     started = time.monotonic()
     result = cell.run(SHORT, electrolyte="li6ps5cl", electrolyte_mass_mg=150.0,
                       anode="li_metal")
@@ -291,13 +294,13 @@ def test_a_dead_sequencer_leaves_the_press_released_and_its_record_readable(
         fresh_domain, tmp_path, how):
     """profile_server in its own process dies mid-hold: the owner lease releases the press."""
     context, spinner = fresh_domain
+    records = tmp_path / "runs"
     with SimulatorProcess(str(tmp_path / "sim"), seed=12) as sim, \
-            running_driver(sim.config.press_path, tmp_path / "press_driver.log"):
-        records = tmp_path / "runs"
+            running_driver(sim.config.press_path, tmp_path / "press_driver.log"), \
+            running_recorder(records, tmp_path / "run_recorder.log"):
         with open(tmp_path / "profile_server.log", "w") as log:
             server = subprocess.Popen([sys.executable, "-m", "press_control.ros.profile_server",
-                                       "--ros-args", "-p", f"record_dir:={records}",
-                                       "-p", "require_loaded_cell:=false"],
+                                       "--ros-args", "-p", "require_loaded_cell:=false"],
                                       stdout=log, stderr=subprocess.STDOUT)
         client_node = rclpy.create_node("kill_client", context=context)
         client = ProfileClient(client_node)       # resends a goal whose reply DDS lost
@@ -448,3 +451,43 @@ def test_a_hung_sequencer_loses_the_press_and_the_handshake_says_why(cell, monke
     resume.set()
     result = cell.result(handle)
     assert result.outcome == Result.ABORTED
+
+
+def test_a_recorder_that_dies_mid_goal_leaves_the_press_alone_and_the_result_says_so(
+        fresh_domain, tmp_path):
+    """run_recorder is SIGKILLed mid-hold: the goal runs on to its end, the press releases as
+    planned (the simulator's truth), and the result says the record is incomplete."""
+    context, spinner = fresh_domain
+    records = tmp_path / "runs"
+    with SimulatorProcess(str(tmp_path / "sim"), seed=13) as sim, \
+            running_driver(sim.config.press_path, tmp_path / "press_driver.log"), \
+            running_recorder(records, tmp_path / "run_recorder.log") as recorder:
+        server = ProfileServerNode(context=context, parameter_overrides=[
+            Parameter("require_loaded_cell", value=False)])
+        client_node = rclpy.create_node("recorder_kill_client", context=context)
+        client = ProfileClient(client_node)
+        spinner.executor.add_node(server)
+        spinner.executor.add_node(client_node)
+        spinner.start()
+        assert client.wait_for_server(60.0)
+        wait_for(lambda: server.readiness_problem() is None, timeout=60,
+                 message=lambda: f"ready ({server.readiness_problem()})")
+        feedback = []
+        goal = RunPressureProfile.Goal(segments=[seg(RAMP, 40, rate_mpa_s=20.0),
+                                                 seg(HOLD, 40, duration_s=4.0),
+                                                 seg(RELEASE, 0, rate_mpa_s=20.0)],
+                                       cell_id="unrecorded", die_id="d10")
+        done = []
+        runner = threading.Thread(target=lambda: done.append(client.run(goal, feedback.append)))
+        runner.start()
+        wait_for(lambda: feedback and feedback[-1].phase == "holding", timeout=60,
+                 message="hold")
+        recorder.kill()
+        recorder.wait()
+        runner.join(timeout=60)
+        (result,) = done
+        assert result.outcome == Result.SUCCEEDED, result.reason
+        assert "record is incomplete" in result.reason and "run_recorder" in result.reason
+        assert sim.true_pressure_mpa() < 1.0
+        (folder,) = list(records.iterdir())
+        assert json.load(open(folder / "summary.json"))["status"] == "running"

@@ -11,7 +11,6 @@ import time
 from press_control.procfs import process_cpu_s, process_rss_mib
 from press_control.control.profile_runner import SUCCEEDED
 from press_control.app.bench.report import Figure
-from press_control.records.plot import wait_for_plots
 
 SECTION = "Whole cell (bringup with the demo arm, preset handling_check)"
 
@@ -44,7 +43,7 @@ def run(cells: int = 20) -> list:
                    on_handling=on_handling)
         processes = {"press_driver": cell.driver.pid, "demo_arm": cell.arm.pid,
                      "bring-up: profile_server, interface_monitor": os.getpid(),
-                     "simulator": cell.sim.process.pid}
+                     "run_recorder": cell.recorder.pid, "simulator": cell.sim.process.pid}
         cpu_start = {name: process_cpu_s(pid) for name, pid in processes.items()}
         measured_from = time.monotonic()
         while cell.arm.poll() is None and time.monotonic() - measured_from < 60.0 * cells:
@@ -58,8 +57,7 @@ def run(cells: int = 20) -> list:
                for name, pid in processes.items()
                if name != "demo_arm"}
     finally:
-        cell.stop()
-        wait_for_plots(60.0)          # profile_server ran in this process: its last plot
+        cell.stop()                   # run_recorder ends once its last plot is drawn
         shutil.rmtree(records, ignore_errors=True)
     gaps = sorted(b - a for a, b in zip(feedback, feedback[1:]) if b - a < 1.0)
     rate = 1.0 / (sum(gaps) / len(gaps)) if gaps else float("nan")

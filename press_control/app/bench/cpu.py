@@ -3,7 +3,7 @@
 One `demo_cell` cell through the demo arm; CPU is measured over `seconds` from the first
 feedback on (densification ramp and hold, with the driver polling at 100 Hz and the monitor
 sweeping). The bring-up process hosts profile_server and interface_monitor (and the
-simulated world's small node).
+simulated world's small node); run_recorder writes the record in a process of its own.
 """
 import os
 import shutil
@@ -12,7 +12,6 @@ import time
 
 from press_control.app.bench.report import Figure
 from press_control.procfs import process_cpu_s
-from press_control.records.plot import wait_for_plots
 
 SECTION = "CPU while a profile runs (demo_cell, driver at 100 Hz)"
 
@@ -38,7 +37,8 @@ def run(seconds: float = 30.0) -> list:
             time.sleep(0.1)
         unwatch()                         # the bench's own listener is not measured
         processes = {"bring-up (profile_server, interface_monitor)": os.getpid(),
-                     "press_driver": cell.driver.pid, "simulator": cell.sim.process.pid}
+                     "press_driver": cell.driver.pid, "run_recorder": cell.recorder.pid,
+                     "simulator": cell.sim.process.pid}
         before = {name: process_cpu_s(pid) for name, pid in processes.items()}
         measured_from = time.monotonic()
         time.sleep(seconds)
@@ -47,12 +47,14 @@ def run(seconds: float = 30.0) -> list:
                for name, pid in processes.items()}
     finally:
         cell.stop()
-        wait_for_plots(60.0)          # profile_server ran in this process: its last plot
         shutil.rmtree(records, ignore_errors=True)
     note = problem or f"{elapsed:.0f} s from the first feedback"
     return [Figure(SECTION, "CPU, bring-up (profile_server + interface_monitor)",
                    cpu["bring-up (profile_server, interface_monitor)"], "% of a core",
                    "<= 15", note=note),
             Figure(SECTION, "CPU, press_driver", cpu["press_driver"], "% of a core", "<= 10"),
+            Figure(SECTION, "CPU, run_recorder", cpu["run_recorder"], "% of a core", "<= 10",
+                   note="every message of the cell's topics into the record (state at "
+                        "100 Hz)"),
             Figure(SECTION, "CPU, simulator", cpu["simulator"], "% of a core",
                    note="the simulated press and analyzer, not part of a real cell")]
