@@ -24,15 +24,17 @@ def start_driver(port: str, log_path, domain_id: int = None) -> subprocess.Popen
             preexec_fn=ends_with_parent(signal.SIGINT))
 
 
-def stop_driver(driver: subprocess.Popen) -> None:
-    """Ctrl-C, as bringup stops it: the driver releases the press and exits."""
-    if driver.poll() is None:
-        driver.send_signal(signal.SIGINT)
+def interrupt(process: subprocess.Popen) -> None:
+    """Ctrl-C, as bringup stops its nodes (the driver releases the press); killed after 30 s."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
         try:
-            driver.wait(timeout=30)
+            process.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            driver.kill()
-            driver.wait()
+            process.kill()
+            process.wait()
+
+
 
 
 @contextlib.contextmanager
@@ -41,7 +43,7 @@ def running_driver(port: str, log_path, domain_id: int = None):
     try:
         yield driver
     finally:
-        stop_driver(driver)
+        interrupt(driver)
 
 
 @contextlib.contextmanager
@@ -55,4 +57,4 @@ def running_recorder(record_dir, log_path, plot: bool = False):
     try:
         yield recorder
     finally:
-        stop_driver(recorder)
+        interrupt(recorder)

@@ -1,8 +1,13 @@
 """The action server's goal-acceptance time, measured over ROS against a simulated press.
 
-The bench's figures are made from it in press_control.app.bench.profiles.
+The bench's figures are made from it in press_control.app.bench.profiles. The nodes are
+placed as bringup places them: driver, server and client each on an executor and thread of
+its own (ros/node_host.py), run_recorder in a process of its own.
 """
 import os
+import signal
+import subprocess
+import sys
 import tempfile
 import time
 
@@ -13,7 +18,7 @@ from rclpy.parameter import Parameter
 from press_control.ros.rclpy_internals import LockedActionClient
 from press_control.ros.press_driver import PressDriverNode
 from press_control.ros.profile_server import ProfileServerNode
-from press_control.ros.run_recorder import RunRecorderNode
+from press_control.children import ends_with_parent
 from press_control.ros.spin import ExecutorThread
 from press_control.sim.process import SimulatorProcess
 from press_control_interfaces.action import RunPressureProfile
@@ -36,14 +41,17 @@ def goal_accept_latency(goals):
             Parameter("arm_interlock", value=False)])
         server = ProfileServerNode(parameter_overrides=[
             Parameter("require_loaded_cell", value=False)])
-        recorder = RunRecorderNode(parameter_overrides=[       # no plots: not measured here
-            Parameter("record_dir", value=records), Parameter("record_plot", value=False)])
+        recorder = subprocess.Popen(                            # no plots: not measured here
+            [sys.executable, "-m", "press_control.ros.run_recorder", "--ros-args",
+             "-p", f"record_dir:={records}", "-p", "record_plot:=false"],
+            preexec_fn=ends_with_parent(signal.SIGINT))
         node = rclpy.create_node("bench_client")
         client = LockedActionClient(node, RunPressureProfile, "run_profile")
-        executor = MultiThreadedExecutor(num_threads=6)
-        for each in (driver, server, recorder, node):
+        spinners = []
+        for each, threads in ((driver, 4), (server, 4), (node, 2)):
+            executor = MultiThreadedExecutor(num_threads=threads)
             executor.add_node(each)
-        spinner = ExecutorThread(executor).start()
+            spinners.append(ExecutorThread(executor, each.get_name()).start())
         try:
             if not client.wait_for_server(timeout_sec=60.0):
                 raise RuntimeError("no run_profile server after 60 s")
@@ -70,8 +78,11 @@ def goal_accept_latency(goals):
         finally:
             server.end_goals()
             driver.release_and_close("bench done")
-            spinner.stop()
-            for each in (node, server, recorder, driver):
+            for spinner in spinners:
+                spinner.stop()
+            for each in (node, server, driver):
                 each.destroy_node()
             rclpy.try_shutdown()
+            recorder.send_signal(signal.SIGINT)
+            recorder.wait(timeout=30)
     return latencies

@@ -18,6 +18,7 @@ import time
 import pytest
 
 import dds_domains
+from driver_process import interrupt
 from press_control.children import ends_with_parent
 from press_control.sim.control_socket import inject
 
@@ -193,12 +194,7 @@ def test_ctrl_c_on_a_launch_without_the_simulator_leaves_the_press_released(
                                                 f"{pressure(sim_dir):.1f} MPa)")
             assert released
         finally:
-            goal.send_signal(signal.SIGINT)
-            try:
-                goal.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                goal.kill()
-                goal.wait()
+            interrupt(goal)
     finally:
         simulator.send_signal(signal.SIGINT)
         simulator.wait(timeout=30)

@@ -34,7 +34,7 @@ from press_control_interfaces.action import RunPressureProfile
 from rosbags.highlevel import AnyReader
 from press_control_interfaces.msg import GoalRejection, PressState, ProfileSegment
 import dds_domains
-from driver_process import running_driver, running_recorder, start_driver, stop_driver
+from driver_process import interrupt, running_driver, running_recorder, start_driver
 from waiting import wait_for
 
 RAMP, HOLD, RELEASE, REGULATE = (ProfileSegment.RAMP, ProfileSegment.HOLD,
@@ -109,7 +109,7 @@ class Cell:
             raise
 
     def stop_driver(self) -> None:
-        stop_driver(self.driver)
+        interrupt(self.driver)
 
     def last_rejection_says(self, text: str) -> bool:
         """The latest rejection message names text (it comes after the goal's reply)."""
