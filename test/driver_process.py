@@ -35,8 +35,6 @@ def interrupt(process: subprocess.Popen) -> None:
             process.wait()
 
 
-
-
 @contextlib.contextmanager
 def running_driver(port: str, log_path, domain_id: int = None):
     driver = start_driver(port, log_path, domain_id)
