@@ -20,6 +20,7 @@ import pytest
 import dds_domains
 from driver_process import interrupt
 from press_control.children import ends_with_parent
+from press_control.resources import config_path
 from press_control.sim.control_socket import inject
 
 from waiting import wait_for
@@ -57,15 +58,41 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def as_from_a_terminal():
+    """A Popen preexec_fn: SIGINT as a terminal gives it, and SIGINT when this process dies.
+
+    A background job of a non-interactive shell starts with SIGINT ignored, and
+    `ros2 launch` keeps an ignored SIGINT ignored: Ctrl-C would never reach it.
+    """
+    on_parent_death = ends_with_parent(signal.SIGINT)
+
+    def arrange() -> None:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        on_parent_death()
+    return arrange
+
+
+def params_file(tmp_path) -> str:
+    """The shipped parameter file with the run records in tmp_path, not in ~/.ros (as text:
+    a YAML round trip would turn parity "N" into a boolean)."""
+    text = pathlib.Path(config_path("press_cell.yaml")).read_text()
+    default = "record_dir: ~/.ros/press_control/runs"
+    assert default in text
+    path = tmp_path / "press_cell.yaml"
+    path.write_text(text.replace(default, f"record_dir: {tmp_path / 'runs'}"))
+    return f"params_file:={path}"
+
+
 class Launch:
-    """`ros2 launch` in a process of its own, its output in a file that failures name."""
+    """`ros2 launch` in a session of its own, its output in a file that failures name."""
 
     def __init__(self, log_path: pathlib.Path, *arguments: str):
         self.log_path = log_path
         with open(log_path, "w") as log:
             self.process = subprocess.Popen(
-                [ROS2, "launch", "press_control", *arguments], stdout=log,
-                stderr=subprocess.STDOUT, preexec_fn=ends_with_parent(signal.SIGINT), env=ENV)
+                [ROS2, "launch", "press_control", *arguments,
+                 params_file(log_path.parent)], stdout=log, stderr=subprocess.STDOUT,
+                preexec_fn=as_from_a_terminal(), start_new_session=True, env=ENV)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -77,7 +104,7 @@ class Launch:
             try:
                 self.process.wait(timeout=60)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                os.killpg(self.process.pid, signal.SIGKILL)     # the launch and its nodes
                 self.process.wait()
                 pytest.fail(f"ros2 launch did not end within 60 s of Ctrl-C: {self.log_path}")
         return self.process.returncode
@@ -170,7 +197,7 @@ def test_ctrl_c_on_a_launch_without_the_simulator_leaves_the_press_released(
     with open(tmp_path / "press_sim.log", "w") as log:
         simulator = subprocess.Popen(
             [shutil.which("press_sim"), "--dir", str(sim_dir), "--seed", "3"], stdout=log,
-            stderr=subprocess.STDOUT, preexec_fn=ends_with_parent(signal.SIGINT))
+            stderr=subprocess.STDOUT, preexec_fn=as_from_a_terminal())
     try:
         wait_for(lambda: (sim_dir / "control.sock").exists(), timeout=30,
                  message=f"the simulator ({tmp_path / 'press_sim.log'})")
@@ -183,7 +210,8 @@ def test_ctrl_c_on_a_launch_without_the_simulator_leaves_the_press_released(
                 [ROS2, "action", "send_goal", "/press_1/run_profile",
                  "press_control_interfaces/action/RunPressureProfile",
                  "{preset: cathode_composite, cell_id: stock-2}"],
-                stdout=log, stderr=subprocess.STDOUT, env=ENV)
+                stdout=log, stderr=subprocess.STDOUT, preexec_fn=as_from_a_terminal(),
+                env=ENV)
         try:
             wait_for(lambda: pressure(sim_dir) > 30.0, timeout=60,
                      message=lambda: f"pressure above 30 MPa (now {pressure(sim_dir):.1f}); "
