@@ -15,7 +15,6 @@ own for its inputs). Callbacks run in the draining thread: they must be short an
 thread-safe. The take itself is rclpy_internals.take (rclpy has no public one).
 """
 import threading
-import time
 
 from rclpy.callback_groups import CallbackGroup
 from rclpy.qos import HistoryPolicy, QoSProfile
@@ -35,39 +34,6 @@ class DrainedGroup(CallbackGroup):
 
     def ending_execution(self, entity) -> None:
         pass
-
-
-class ThrottledGroup(CallbackGroup):
-    """A mutually exclusive callback group that runs at most once every period_s.
-
-    For a high-rate topic a node needs only now and then (profile_server's `state`, 100 Hz,
-    read at 20 Hz): with a depth-1 subscription in this group the executor leaves the
-    topic out of its wait set until the period has passed, so the topic does not wake it,
-    and the next wake-up (any timer of the node) takes the newest message. Public rclpy
-    API only: an executor asks every entity's group whether it can execute.
-    """
-
-    def __init__(self, period_s: float, clock=time.monotonic):
-        super().__init__()
-        self.period_s, self.clock = period_s, clock
-        self._lock = threading.Lock()
-        self._running, self._next_s = False, -float("inf")
-
-    def can_execute(self, entity) -> bool:
-        with self._lock:
-            return not self._running and self.clock() >= self._next_s
-
-    def beginning_execution(self, entity) -> bool:
-        with self._lock:
-            now = self.clock()
-            if self._running or now < self._next_s:
-                return False
-            self._running, self._next_s = True, now + self.period_s
-            return True
-
-    def ending_execution(self, entity) -> None:
-        with self._lock:
-            self._running = False
 
 
 class HotInputs:

@@ -15,8 +15,11 @@ An ordinary node on a multi-threaded executor, with four callback groups:
 * `inputs` (mutually exclusive): `installed_die`, `interface/health`, `interface/events`,
   `record/failure` (a record that cannot be written aborts its goal), the arms'
   heartbeats and `handling/reset`;
-* `state`: `state`, taken at most every `1 / (2 feedback_rate_hz)` (a ThrottledGroup:
-  the driver's 100 Hz through rclpy's executor would cost a tenth of a core);
+* no group: `state` (the driver's 100 Hz) is taken every 20 ms by HotInputs
+  (ros/hot_input.py, the one private rclpy call it makes, through rclpy_internals.take):
+  through rclpy's executor it would cost a tenth of a core (measured), and taken less
+  often (a throttled callback group, tried) it was stale enough that a goal sent the
+  moment the arm left, or a handling reset right after a fault cleared, was refused;
 * `housekeeping` (mutually exclusive): the timers (handshake update at 20 Hz, handling
   state again every `handling_period_s`, readiness and the lease of a kept cell at 5 Hz).
 
@@ -37,7 +40,6 @@ import rclpy
 from rclpy.action import ActionServer, CancelResponse, GoalResponse
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
 from rclpy.node import Node
-from rclpy.qos import HistoryPolicy, QoSProfile
 from std_msgs.msg import String
 
 from press_control.ros.qos import LATCHED
@@ -46,7 +48,7 @@ from press_control.control.materials import (CellStack, StackError, cell_stack,
                                              temperature_refusal)
 from press_control.control.handshake import FAULT
 from press_control.ros.guard import guarded
-from press_control.ros.hot_input import ThrottledGroup
+from press_control.ros.hot_input import HotInputs
 from press_control.ros.handling import HandlingPort, press_interlocks
 from press_control.ros.parameters import PROFILE_SERVER_PARAMETERS, declare
 from press_control.ros.segment_messages import segment_from_msg, stats_to_msg
@@ -102,10 +104,8 @@ class ProfileServerNode(Node):
         self._stopping = threading.Event()
         goals, inputs = ReentrantCallbackGroup(), MutuallyExclusiveCallbackGroup()
         housekeeping = MutuallyExclusiveCallbackGroup()
-        self.create_subscription(PressState, "state", guarded(self, self.on_state),
-                                 QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=1),
-                                 callback_group=ThrottledGroup(
-                                     0.5 / self.config.feedback_rate_hz))
+        self.hot_inputs = HotInputs(self, period_s=0.02)
+        self.hot_inputs.add(PressState, "state", guarded(self, self.on_state), depth=1)
         self.create_subscription(String, "installed_die", guarded(self, self.on_installed_die),
                                  LATCHED, callback_group=inputs)
         self.create_subscription(InterfaceHealth, "interface/health",
@@ -144,6 +144,10 @@ class ProfileServerNode(Node):
             if math.isfinite(pressure) else 60.0
         if self.busy.acquire(timeout=10.0 + release_s):
             self.busy.release()
+
+    def destroy_node(self):
+        self.hot_inputs.close()
+        super().destroy_node()
 
     # ---- inputs ------------------------------------------------------------------------
     def on_state(self, message: PressState) -> None:
