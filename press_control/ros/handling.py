@@ -46,14 +46,17 @@ def _fill_failed_reset(response, text):
 class HandlingPort:
     """Runs a Handshake inside a node and speaks its topics and service.
 
-    The node provides `config`. The arms' heartbeats and `handling/reset` are served in
-    `inputs` (a callback group), the 20 Hz update and the periodic republishing in `timers`.
+    The node provides `config`; `press_state` is a Latest of its PressState. The arms'
+    heartbeats and `handling/reset` are served in `inputs` (a callback group), the 20 Hz
+    update and the periodic republishing in `timers`.
     """
 
-    def __init__(self, node, state_source, inputs, timers):
+    CONFIRM_S = 0.25        # a refused reset waits this long for a newer press state
+
+    def __init__(self, node, press_state, inputs, timers):
         config = node.config
         self.node = node
-        self.state_source = state_source
+        self.press_state = press_state
         self.lock = threading.Lock()
         self.machine = Handshake(HandshakeTimeouts(
             arm_heartbeat_s=config.arm_heartbeat_timeout_s,
@@ -86,7 +89,7 @@ class HandlingPort:
 
     def update(self) -> None:
         with self.lock:
-            self._apply(self.machine.update(press_report(self.state_source()),
+            self._apply(self.machine.update(press_report(self.press_state.value),
                                             time.monotonic()))
 
     def start_refusal(self, cell_id: str):
@@ -110,20 +113,29 @@ class HandlingPort:
         with self.lock:
             now = time.monotonic()
             self.machine.goal_finished(summary, now, kept_loaded)
-            report = press_report(self.state_source())
+            report = press_report(self.press_state.value)
             if math.isfinite(pressure_mpa) and math.isfinite(report.pressure_mpa):
                 report = dataclasses.replace(report, pressure_mpa=pressure_mpa)
             self._apply(self.machine.update(report, now))
 
     def on_reset(self, request, response):
+        """Reset a FAULT; a refusal is confirmed on a press state newer than the request."""
+        arrived = time.monotonic()
+        problem = self._reset()
+        if problem and self.press_state.newer_than(arrived, self.CONFIRM_S) is not None:
+            problem = self._reset()
+        response.success = not problem
+        response.message = problem or self.machine.reason
+        return response
+
+    def _reset(self) -> str:
         with self.lock:
             try:
-                self._apply(self.machine.reset(press_report(self.state_source()),
+                self._apply(self.machine.reset(press_report(self.press_state.value),
                                                time.monotonic()))
-                response.success, response.message = True, self.machine.reason
             except ValueError as error:
-                response.success, response.message = False, str(error)
-        return response
+                return str(error)
+        return ""
 
     def _apply(self, transitions) -> None:
         for transition in transitions:

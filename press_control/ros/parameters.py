@@ -63,6 +63,9 @@ DRIVER_PARAMETERS = LIMIT_PARAMETERS + [
     Spec("slave_id", 1, "Modbus slave id of the controller", "", 1, 247),
     Spec("register_map", "", "register map YAML; empty = the package's config file"),
     Spec("poll_rate_hz", 100.0, "state poll rate", "Hz", 1.0, 500.0),
+    Spec("decimated_state_rate_hz", 20.0, "`state/decimated` (the same PressState for "
+         "clients that act at a few tens of Hz, profile_server) at most this often, and at "
+         "once when a flag, the mode, the fault or the owner changes", "Hz", 1.0, 100.0),
     Spec("poll_ahead", True, "send each poll's request before sleeping to the next period: "
          "the I/O thread wakes once a poll instead of twice (a quarter of the driver's CPU "
          "at 100 Hz), readings are up to one period older"),

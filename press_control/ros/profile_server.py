@@ -15,15 +15,16 @@ An ordinary node on a multi-threaded executor, with four callback groups:
 * `inputs` (mutually exclusive): `installed_die`, `interface/health`, `interface/events`,
   `record/failure` (a record that cannot be written aborts its goal), the arms'
   heartbeats and `handling/reset`;
-* no group: `state` (the driver's 100 Hz) is taken every 20 ms by HotInputs
-  (ros/hot_input.py, the one private rclpy call it makes, through rclpy_internals.take):
-  through rclpy's executor it would cost a tenth of a core (measured), and taken less
-  often (a throttled callback group, tried) it was stale enough that a goal sent the
-  moment the arm left, or a handling reset right after a fault cleared, was refused;
+* `state` (mutually exclusive): `state/decimated`, the driver's PressState at 20 Hz and
+  at once on every change of its flags (the 100 Hz `state` through rclpy's executor
+  would cost a tenth of a core, measured). A refusal that rests on the press state (a
+  goal's readiness or handling refusal, a handling reset) is judged again on a state that
+  came after the request before it is given: a goal sent the moment the arm left, or a
+  reset sent right after a fault cleared, is not refused on the state of before;
 * `housekeeping` (mutually exclusive): the timers (handshake update at 20 Hz, handling
   state again every `handling_period_s`, readiness and the lease of a kept cell at 5 Hz).
 
-Shared state: `state`/`state_seen`, `installed_die`, `health`, `plateau` and
+Shared state: `latest_state` (a Latest, locked inside), `installed_die`, `health`, `plateau` and
 `record_failures` are written by their one subscription callback and read whole by anyone
 (one reference each);
 `_round_trip` and `_pinging` belong to the housekeeping group (the ping's reply callback
@@ -40,15 +41,16 @@ import rclpy
 from rclpy.action import ActionServer, CancelResponse, GoalResponse
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
 from rclpy.node import Node
+from rclpy.qos import HistoryPolicy, QoSProfile
 from std_msgs.msg import String
 
+from press_control.latest import Latest
 from press_control.ros.qos import LATCHED
 from press_control.control.dies import parse_die_table
 from press_control.control.materials import (CellStack, StackError, cell_stack,
                                              temperature_refusal)
 from press_control.control.handshake import FAULT
 from press_control.ros.guard import guarded
-from press_control.ros.hot_input import HotInputs
 from press_control.ros.handling import HandlingPort, press_interlocks
 from press_control.ros.parameters import PROFILE_SERVER_PARAMETERS, declare
 from press_control.ros.segment_messages import segment_from_msg, stats_to_msg
@@ -70,6 +72,7 @@ from press_control_interfaces.srv import PressCommand, RecordRun
 OUTCOME_CODES = {SUCCEEDED: RunPressureProfile.Result.SUCCEEDED,
                  CANCELED: RunPressureProfile.Result.CANCELED,
                  ABORTED: RunPressureProfile.Result.ABORTED}
+STATE_CONFIRM_S = 0.25      # a refusal waits this long for a state newer than the request
 COMMAND_CODES = {"set_pressure": PressCommand.Request.SET_PRESSURE,
                  "release": PressCommand.Request.RELEASE,
                  "temperature": PressCommand.Request.SET_TEMPERATURE}
@@ -88,7 +91,7 @@ class ProfileServerNode(Node):
                                    self.config.max_temperature_c,
                                    self.config.min_ramp_rate_mpa_s,
                                    self.config.min_temperature_c)
-        self.state, self.state_seen = None, 0.0     # the latest PressState, when it came
+        self.latest_state = Latest()     # the latest PressState, when it came
         self.installed_die = ""
         self.health = None
         self.plateau = False
@@ -104,8 +107,9 @@ class ProfileServerNode(Node):
         self._stopping = threading.Event()
         goals, inputs = ReentrantCallbackGroup(), MutuallyExclusiveCallbackGroup()
         housekeeping = MutuallyExclusiveCallbackGroup()
-        self.hot_inputs = HotInputs(self, period_s=0.02)
-        self.hot_inputs.add(PressState, "state", guarded(self, self.on_state), depth=1)
+        self.create_subscription(PressState, "state/decimated", guarded(self, self.on_state),
+                                 QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=1),
+                                 callback_group=MutuallyExclusiveCallbackGroup())
         self.create_subscription(String, "installed_die", guarded(self, self.on_installed_die),
                                  LATCHED, callback_group=inputs)
         self.create_subscription(InterfaceHealth, "interface/health",
@@ -115,7 +119,7 @@ class ProfileServerNode(Node):
         self.create_subscription(RecordFailure, "record/failure",
                                  guarded(self, self.on_record_failure), 10,
                                  callback_group=inputs)
-        self.handling = HandlingPort(self, lambda: self.state, inputs, housekeeping)
+        self.handling = HandlingPort(self, self.latest_state, inputs, housekeeping)
         self.rejections = self.create_publisher(GoalRejection, "run_profile/rejection", LATCHED)
         self.stack_publisher = self.create_publisher(CellStackMessage, "cell/stack", LATCHED)
         self.owner_heartbeat = self.create_publisher(String, "owner_heartbeat", 10)
@@ -145,13 +149,18 @@ class ProfileServerNode(Node):
         if self.busy.acquire(timeout=10.0 + release_s):
             self.busy.release()
 
-    def destroy_node(self):
-        self.hot_inputs.close()
-        super().destroy_node()
-
     # ---- inputs ------------------------------------------------------------------------
+    @property
+    def state(self):
+        """The latest PressState (None before the first)."""
+        return self.latest_state.value
+
+    @property
+    def state_seen(self) -> float:
+        return self.latest_state.seen_s
+
     def on_state(self, message: PressState) -> None:
-        self.state, self.state_seen = message, time.monotonic()
+        self.latest_state.put(message)
 
     def on_installed_die(self, message: String) -> None:
         self.installed_die = message.data
@@ -252,18 +261,19 @@ class ProfileServerNode(Node):
         return None
 
     def on_goal(self, goal) -> GoalResponse:
+        arrived = time.monotonic()
         with self._accepting:                # acceptance is atomic: one goal at a time
             try:
                 if self._reserved:              # written under _accepting, or cleared
                     raise ProfileError("another profile is running; one goal at a time",
                                        REJECT_BUSY)
                 self.plan(goal)
-                problem = self.readiness_problem()
-                if problem:
-                    raise ProfileError(f"press not ready: {problem}", REJECT_NOT_READY)
-                problem = self.handling.start_refusal(goal.cell_id)
-                if problem:
-                    raise ProfileError(problem, REJECT_HANDLING)
+                try:
+                    self._judge_press(goal)
+                except ProfileError:
+                    if self.latest_state.newer_than(arrived, STATE_CONFIRM_S) is None:
+                        raise
+                    self._judge_press(goal)
             except ProfileError as error:
                 reason = f"goal for cell '{goal.cell_id}' rejected: {error}"
                 self.get_logger().warning(reason)
@@ -273,6 +283,15 @@ class ProfileServerNode(Node):
                 return GoalResponse.REJECT
             self._reserved = True
             return GoalResponse.ACCEPT
+
+    def _judge_press(self, goal) -> None:
+        """Raise ProfileError if the press or the handshake refuses the goal now."""
+        problem = self.readiness_problem()
+        if problem:
+            raise ProfileError(f"press not ready: {problem}", REJECT_NOT_READY)
+        problem = self.handling.start_refusal(goal.cell_id)
+        if problem:
+            raise ProfileError(problem, REJECT_HANDLING)
 
     # ---- running -----------------------------------------------------------------------
     def send(self, command, owner: str = "") -> tuple:

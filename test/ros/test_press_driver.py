@@ -412,3 +412,28 @@ def test_pressctl_set_die_tells_the_driver(harness):
     wait_for(lambda: harness.latest().die_id == "d13", message="state reports d13")
     assert "terminate called" not in refused.stderr + done.stderr     # a clean exit
     assert harness.latest().die_area_mm2 == pytest.approx(132.73, abs=0.01)
+
+
+def test_decimated_state_keeps_its_rate_and_brings_every_change_at_once(
+        ros_context, spin, sim):
+    harness = Harness(ros_context, spin, sim, decimated_state_rate_hz=10.0)
+    full, decimated = [], []
+    harness.client.create_subscription(PressState, "state", full.append, 1000)
+    harness.client.create_subscription(PressState, "state/decimated", decimated.append, 1000)
+    wait_for(lambda: len(decimated) >= 25, timeout=60.0, message="25 decimated states")
+    assert harness.trigger("estop").success
+    wait_for(lambda: any(s.mode_name == "ESTOP" for s in decimated), message="ESTOP decimated")
+
+    def stamp(state):
+        return state.header.stamp.sec + state.header.stamp.nanosec * 1e-9
+    # Every decimated state is one of the 100 Hz ones (the same poll), ...
+    full_stamps = {stamp(s) for s in full}
+    assert all(stamp(s) in full_stamps for s in decimated if stamp(s) >= stamp(full[0]))
+    # ... the e-stop came in the very poll that first reported it, ...
+    first_estop = min(stamp(s) for s in full if s.mode_name == "ESTOP")
+    assert min(stamp(s) for s in decimated if s.mode_name == "ESTOP") == first_estop
+    # ... and without changes they came at 10 Hz, not at the poll's 50 Hz.
+    quiet = [stamp(s) for s in decimated if s.mode_name == "IDLE"][1:]
+    mean_gap = (quiet[-1] - quiet[0]) / (len(quiet) - 1)
+    assert 0.08 < mean_gap < 0.13, mean_gap
+    harness.trigger("reset_fault")

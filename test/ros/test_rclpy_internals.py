@@ -272,3 +272,20 @@ def test_hot_inputs_belong_to_the_node_and_no_executor_takes_them(ros_context, s
     assert [message.data for message in received] == [str(n) for n in range(20)]
     inputs.close()
     assert node.get_subscriptions_info_by_topic("/words") == []
+
+
+def test_the_sequencer_takes_nothing_by_hand():
+    """profile_server and its handshake are ordinary rclpy code (issue #33): no raw take."""
+    import ast
+    import pathlib
+    ros = pathlib.Path(__file__).resolve().parents[2] / "press_control" / "ros"
+    for name in ("profile_server.py", "handling.py"):
+        tree = ast.parse((ros / name).read_text())
+        imported = {node.module for node in ast.walk(tree)
+                    if isinstance(node, ast.ImportFrom) and node.module}
+        assert not imported & {"press_control.ros.rclpy_internals",
+                               "press_control.ros.hot_input"}, name
+        private = [node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)
+                   and node.attr.startswith("_") and not node.attr.startswith("__")
+                   and not (isinstance(node.value, ast.Name) and node.value.id == "self")]
+        assert not private, (name, private)
