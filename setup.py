@@ -15,6 +15,7 @@ setup(
         (f"share/{PACKAGE}/launch", glob("launch/*.launch.py")),
         (f"share/{PACKAGE}/config", glob("config/*.yaml")),
         (f"share/{PACKAGE}/config/die_calibration_sim", glob("config/die_calibration_sim/*.yaml")),
+        (f"share/{PACKAGE}/config/compaction", glob("config/compaction/*")),
     ],
     package_data={f"{PACKAGE}.panel": ["static/*.*", "static/vendor/*"]},
     install_requires=["setuptools"],

@@ -62,6 +62,14 @@ ELECTROLYTES = {e.name: e for e in (
                 "Deiseroth et al. 2008: F-43m, a = 9.85 A, Z = 4",
                 # first principles (Deng et al., J. Electrochem. Soc. 163, A67 (2016))
                 22100.0, "Deng et al. 2016: E = 22.1 GPa, first principles"),
+    # microcrystalline Li5.5PS4.5Cl1.5 and polycrystalline NMC622 (a cathode powder, pressed
+    # alone in a compaction study): crystal densities and moduli as Miß, Lange, Staubitz &
+    # Roling used them, ACS Appl. Mater. Interfaces 18, 32830 (2026), DOI
+    # 10.1021/acsami.6c03789, Table S1
+    Electrolyte("li5.5ps4.5cl1.5", 1.87, "Miß et al. 2026, Table S1: 1.87 g/cm3",
+                67000.0, "Miß et al. 2026: E = 67 GPa"),
+    Electrolyte("nmc622", 4.48, "Miß et al. 2026, Table S1: 4.48 g/cm3",
+                180000.0, "Miß et al. 2026: E = 180 GPa"),
     # Li10GeP2S12, P4_2/nmc, a = 8.718 A, c = 12.635 A, Z = 2 (Kamaya et al., Nature Mater.
     # 10, 682 (2011)): 2.04 g/cm3
     Electrolyte("li10gep2s12", round(crystal_density_g_cm3(588.70, 2, 8.718 ** 2 * 12.635),

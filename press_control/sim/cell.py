@@ -1,4 +1,10 @@
-"""The cell in the die: Heckel densification, spring-back, interface creep, impedance.
+"""The cell in the die: densification, spring-back, interface creep, impedance.
+
+A preset either has its own Heckel constants (li6ps5cl, anchored on Doux et al. 2020) or
+names published compaction data (`compaction_source`): then its porosity under load and
+after release follow the laws fitted to Miß et al. 2026 (analysis/published_compaction.py,
+DOI 10.1021/acsami.6c03789), and its ionic conductivity the effective-medium law with
+the contact-limited fall above the percolation porosity (docs/simulator.md).
 
 Pressures are on the sample in MPa; lengths in mm; resistances in ohm; temperatures in C.
 The electrolyte's bulk and grain boundaries follow Arrhenius in temperature; the interface
@@ -9,6 +15,8 @@ import dataclasses
 import math
 
 import numpy as np
+
+from press_control.analysis.published_compaction import fitted
 
 BOLTZMANN_EV_K = 8.617333262e-5
 GAS_CONSTANT_J_MOL_K = 8.314462618
@@ -66,6 +74,16 @@ class CellPreset:
     breathing_period_s: float = 60.0
     stack_stiffness_kn_mm: float = 50.0        # force change per breathing displacement
     short_resistance_ohm: float = 1.5          # injected internal short
+    # Published compaction (analysis/published_compaction.py): "" = the Heckel constants
+    compaction_source: str = ""
+    particle_modulus_mpa: float = math.inf     # the crystal's E: porosity under load
+    # sigma = sigma0 (1 - eps)^1.5 below contact_limited_porosity (Miß et al. 2026:
+    # sigma0 4.1 mS/cm for uc-Li5.5PS4.5Cl1.5); above it the particle contacts, not the
+    # pores, limit it: the law times exp(-(eps - eps_c) / contact_limited_width) (the
+    # twin's assumption, docs/simulator.md). "archie": bulk_conductivity_s_cm D^n.
+    conductivity_law: str = "archie"
+    contact_limited_porosity: float = 0.185
+    contact_limited_width: float = 0.04
 
     @property
     def solid_volume_mm3(self) -> float:
@@ -76,6 +94,16 @@ PRESETS = {
     "li6ps5cl": CellPreset(),
     # punches touching, nothing between them (a die calibration: docs/die_calibration.md)
     "empty_die": CellPreset(name="empty_die", electrolyte_mass_mg=0.0),
+    # Miß et al. 2026: 80.2 mg of microcrystalline Li5.5PS4.5Cl1.5 in a 10 mm die
+    "li5.5ps4.5cl1.5": CellPreset(name="li5.5ps4.5cl1.5", electrolyte_mass_mg=80.2,
+                                  true_density_g_cm3=1.87, compaction_source="li5.5ps4.5cl1.5",
+                                  particle_modulus_mpa=67000.0,
+                                  conductivity_law="effective_medium",
+                                  bulk_conductivity_s_cm=4.1e-3),
+    # Miß et al. 2026: 80.0 mg of polycrystalline NMC622 (the twin's ion path as above)
+    "nmc622": CellPreset(name="nmc622", electrolyte_mass_mg=80.0, true_density_g_cm3=4.48,
+                         compaction_source="nmc622", particle_modulus_mpa=180000.0,
+                         bulk_conductivity_s_cm=1.0e-3),
     "cathode_composite": CellPreset(name="cathode_composite", electrolyte_mass_mg=120.0,
                                     true_density_g_cm3=2.6, heckel_k_per_mpa=0.0036,
                                     heckel_a=0.45, bulk_conductivity_s_cm=1.0e-3),
@@ -92,6 +120,9 @@ class CellModel:
         self.rng = np.random.default_rng(seed + 1)
         self.max_pressure_mpa = 0.0
         self.heckel_y = self.p.heckel_a    # ln(1/(1-D)) of the compact: only ever grows
+        self.compaction = fitted(self.p.compaction_source) if self.p.compaction_source \
+            else None
+        self.consolidated_mpa = 0.0        # with published compaction: only ever grows
         self.contact = 0.0             # 0 = fresh Li foil, 1 = fully crept interface
         self.penetration_um = 0.0      # Li crept into the separator while cycling
         self.time_s = 0.0
@@ -108,15 +139,28 @@ class CellModel:
                                                           self.p.heckel_rearrangement_mpa))
 
     def density_at(self, pressure_mpa: float) -> float:
-        """Relative density after pressing at pressure_mpa for long enough (Heckel)."""
+        """Relative density after pressing at pressure_mpa for long enough and releasing."""
+        if self.compaction is not None:
+            return 1.0 - float(self.compaction.after_release.curve.porosity(pressure_mpa))
         return 1.0 - math.exp(-self.heckel_exponent(pressure_mpa))
 
     @property
     def relative_density(self) -> float:
+        """The compact's density without elastic strain (what a release leaves)."""
+        if self.compaction is not None:
+            return self.density_at(self.consolidated_mpa)
         return 1.0 - math.exp(-self.heckel_y)
 
     def _consolidate(self, dt: float) -> None:
         """At once all but the time-dependent share; that share relaxes in time."""
+        if self.compaction is not None:
+            pressure = self.pressure_mpa
+            self.consolidated_mpa = max(self.consolidated_mpa,
+                                        (1.0 - self.p.consolidation_share) * pressure)
+            if self.consolidated_mpa < pressure:
+                self.consolidated_mpa += (pressure - self.consolidated_mpa) * \
+                    (1.0 - math.exp(-dt / self.p.consolidation_time_s))
+            return
         settled = self.heckel_exponent(self.pressure_mpa)
         slow = self.p.consolidation_share * self.p.heckel_k_per_mpa * self.pressure_mpa
         self.heckel_y = max(self.heckel_y, settled - slow)
@@ -127,7 +171,47 @@ class CellModel:
     @property
     def thickness_mm(self) -> float:
         plastic = self.p.solid_volume_mm3 / self.die_area_mm2 / self.relative_density
-        return plastic * (1.0 - self.pressure_mpa / self.p.elastic_modulus_mpa)
+        return plastic * (1.0 - self.elastic_strain())
+
+    def elastic_strain(self) -> float:
+        """The compact's elastic strain at the present pressure (0 once released).
+
+        With published compaction: linear in pressure up to the strain the two fitted
+        curves give at the consolidation pressure (thickness under load against after
+        release), so re-pressing to the earlier peak meets the loading curve again.
+        """
+        pressure = self.pressure_mpa
+        if self.compaction is None:
+            return pressure / self.p.elastic_modulus_mpa
+        peak = self.consolidated_mpa
+        if peak <= 0.0 or pressure <= 0.0:
+            return 0.0
+        solid = self.p.solid_volume_mm3 / self.die_area_mm2
+        loaded = solid / (1.0 - float(self.compaction.under_load.curve.porosity(peak))) - \
+            solid * peak / self.p.particle_modulus_mpa
+        released = solid / self.relative_density
+        return max(0.0, 1.0 - loaded / released) * pressure / peak
+
+    def porosity_under_load(self) -> float:
+        """Porosity as Miß et al. define it: the particles' own elastic strain added back."""
+        solid = self.p.solid_volume_mm3 / self.die_area_mm2
+        thickness = self.thickness_mm
+        if thickness <= 0.0:
+            return math.nan
+        return 1.0 - solid / (thickness + solid * self.pressure_mpa /
+                              self.p.particle_modulus_mpa)
+
+    def ionic_conductivity_s_cm(self) -> float:
+        """The electrolyte's bulk conductivity at 25 C as compacted now."""
+        if self.p.conductivity_law == "effective_medium":
+            porosity = self.porosity_under_load()
+            sigma = self.p.bulk_conductivity_s_cm * (1.0 - porosity) ** 1.5
+            excess = porosity - self.p.contact_limited_porosity
+            if excess > 0.0:
+                sigma *= math.exp(-excess / self.p.contact_limited_width)
+            return sigma
+        return self.p.bulk_conductivity_s_cm * self.relative_density ** \
+            self.p.conductivity_density_exponent
 
     def step(self, dt: float, pressure_mpa: float) -> float:
         """Advance dt at the given stack pressure; returns the breathing force rate in kN/s."""
@@ -195,8 +279,7 @@ class CellModel:
         return settled * (1.0 + (self.p.initial_contact_factor - 1.0) * (1.0 - self.contact))
 
     def bulk_resistance_ohm(self) -> float:
-        sigma = self.p.bulk_conductivity_s_cm * self.relative_density ** \
-            self.p.conductivity_density_exponent
+        sigma = self.ionic_conductivity_s_cm()
         return (self.thickness_mm / 10.0) / (sigma * self.area_cm2) * \
             self.arrhenius(self.p.bulk_activation_ev)
 
