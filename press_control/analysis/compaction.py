@@ -171,30 +171,6 @@ def linear_heckel(pressures_mpa, porosities, low_mpa: float = 50.0,
 
 
 @dataclasses.dataclass(frozen=True)
-class LinearKawakita:
-    """p / C = p / a + 1 / (a b), C = (d0 - d) / d0 with d0 the thickness at contact."""
-
-    a: float
-    b_per_mpa: float
-    points: int
-
-
-def linear_kawakita(pressures_mpa, thicknesses_mm, initial_thickness_mm: float
-                    ) -> LinearKawakita:
-    """Kawakita's straight line through the points of positive pressure and strain."""
-    pressures = np.asarray(pressures_mpa, dtype=float)
-    strain = (initial_thickness_mm - np.asarray(thicknesses_mm, dtype=float)) / \
-        initial_thickness_mm
-    used = (pressures > 0) & (strain > 0)
-    if used.sum() < 2:
-        raise ValueError("fewer than two points with a positive strain")
-    slope, intercept = np.polyfit(pressures[used], pressures[used] / strain[used], 1)
-    a = 1.0 / slope
-    return LinearKawakita(float(a), float(1.0 / (a * intercept)) if intercept else math.inf,
-                          int(used.sum()))
-
-
-@dataclasses.dataclass(frozen=True)
 class EffectiveMedium:
     """sigma = sigma0 (1 - eps)^1.5 fitted to the points with eps <= max_porosity."""
 

@@ -31,7 +31,7 @@ class PressCell:
                  record_dir: str = "", arm_interlock: bool = True,
                  driver_in_process: bool = False, driver_output=None,
                  panel_parameters: dict = None, sim_force_table: bool = True,
-                 record_plot: bool = None):
+                 record_plot: bool = None, server_parameters: dict = None):
         self.params_file = params_file or config_path("press_cell.yaml")
         self.namespace = namespace
         self.use_sim = use_sim
@@ -43,6 +43,7 @@ class PressCell:
         self.arm_parameters = arm_parameters or {}
         self.record_dir = record_dir
         self.record_plot = record_plot      # None: as the parameter file says
+        self.server_parameters = server_parameters or {}   # over the parameter file's
         self.arm_interlock = arm_interlock
         self.driver_in_process = driver_in_process
         self.driver_output = driver_output
@@ -111,7 +112,8 @@ class PressCell:
                 **self.arm_parameters, "exit_when_done": True,
                 "results_file": self.results_file})
         self.host = NodeHost(["--ros-args", "--params-file", self.params_file], self.namespace)
-        self.host.add_server({"require_loaded_cell": self.arm_interlock})
+        self.host.add_server({"require_loaded_cell": self.arm_interlock,
+                              **self.server_parameters})
         monitor = {"lcr_port": self.lcr_port} if self.lcr_port else {}
         if self.use_sim:              # ...and with the simulated dies' calibrations
             monitor["die_calibration_dir"] = config_path("die_calibration_sim")

@@ -44,7 +44,38 @@ def show_command(args) -> int:
     files = sorted(os.path.relpath(os.path.join(root, name), folder)
                    for root, _, names in os.walk(folder) for name in names)
     print("files: " + ", ".join(files))
+    compaction = summary.get("compaction")
+    if compaction and compaction.get("steps"):
+        print(compaction_table(compaction))
     return 0
+
+
+def compaction_table(compaction: dict) -> str:
+    """The steps of a compaction study, one line each, then the fits."""
+    head = ("p MPa", "d load mm", "d rel mm", "eps load", "eps rel", "spring %", "R_b ohm",
+            "sigma mS/cm")
+    lines = ["compaction study:", "  ".join(f"{h:>11}" for h in head)]
+    for step in compaction["steps"]:
+        values = (step["pressure_mpa"], step["thickness_under_load_mm"],
+                  step["thickness_after_release_mm"], step["porosity_under_load"],
+                  step["porosity_after_release"], step["springback_percent"],
+                  step["bulk_resistance_ohm"],
+                  None if step["ionic_conductivity_under_load_s_cm"] is None
+                  else step["ionic_conductivity_under_load_s_cm"] * 1e3)
+        lines.append("  ".join(f"{'-':>11}" if v is None else f"{v:>11.4g}" for v in values))
+    heckel, kawakita, mwbh = (compaction.get(k) or {} for k in ("heckel", "kawakita", "mwbh"))
+    if "k_per_mpa" in heckel:
+        low, high = heckel["range_mpa"]
+        lines.append(f"Heckel ({low:g}-{high:g} MPa): K = {heckel['k_per_mpa']:.5f} /MPa, "
+                     f"A = {heckel['a']:.3f}, yield pressure "
+                     f"{heckel['yield_pressure_mpa']:.0f} MPa")
+    if "a" in kawakita:
+        lines.append(f"Kawakita: a = {kawakita['a']:.3f}, b = {kawakita['b']:.4g} /MPa")
+    if "sigma0_s_cm" in mwbh:
+        low, high = mwbh["porosity_range"]
+        lines.append(f"sigma0 (1 - eps)^1.5 (eps {low:.3f}-{high:.3f}): sigma0 = "
+                     f"{mwbh['sigma0_s_cm'] * 1e3:.2f} mS/cm")
+    return "\n".join(lines)
 
 
 def plot_command(args) -> int:

@@ -29,11 +29,28 @@ class Observation:
     interface_resistance_ohm: float = math.nan
     interface_fit_time_s: float = math.nan      # when that resistance was measured
     densification_plateau: bool = False
+    spectra_seen: int = 0                       # EIS sweeps the monitor has published
+    bulk_resistance_ohm: float = math.nan       # of the latest of them
+    thickness_mm: float = math.nan              # the sample's, through the die calibration
+
+
+@dataclasses.dataclass
+class SweepPoint:
+    """An EIS sweep a profile asked for: where the press and the sample were."""
+
+    segment: int                    # 0-based index of the hold that asked
+    target_mpa: float
+    pressure_mpa: float             # filtered, when the sweep came
+    thickness_mm: float
+    bulk_resistance_ohm: float
 
 
 @dataclasses.dataclass
 class Command:
-    """A driver command: set_pressure / release (target, rate) or temperature (target)."""
+    """A driver command: set_pressure / release (target, rate) or temperature (target).
+
+    "sweep" is not the driver's: profile_server asks interface_monitor for an EIS sweep.
+    """
 
     kind: str
     target: float
@@ -58,6 +75,7 @@ class RunnerTuning:
     live_reading_s: float = 0.5         # a hold ends only on a reading newer than this
     max_setpoint_mpa: float = math.inf  # the trim never goes past the die's rating
     safe_release_rate_mpa_s: float = 10.0
+    sweep_timeout_s: float = 120.0      # a hold's EIS sweep that never comes aborts
 
 
 @dataclasses.dataclass
@@ -108,6 +126,8 @@ class ProfileRunner:
         self._out_of_band_since = None
         self._trim = self._sent_trim = 0.0
         self.notes: List[str] = []
+        self.sweeps: List[SweepPoint] = []
+        self._sweep_asked = None            # (spectra seen when asked, when)
 
     # ---- public ------------------------------------------------------------------------
     @property
@@ -208,6 +228,7 @@ class ProfileRunner:
         self._trim = self._sent_trim = 0.0
         self._last_trim_s = None
         self._samples = []
+        self._sweep_asked = None
         self.stats.append(SegmentStats(index=index, type=s.type))
         commands = []
         if math.isfinite(s.temperature_c):
@@ -265,6 +286,8 @@ class ProfileRunner:
                                    f"{low:g}..{high:g} MPa", obs)
         else:
             self._out_of_band_since = None
+        if self._sweep_asked is not None:          # the hold has ended; its sweep runs
+            return self._sweep_step(s, obs)
         finished = s.duration_s > 0 and self._hold_time() >= s.duration_s
         fresh_fit = not math.isfinite(obs.interface_fit_time_s) or \
             obs.interface_fit_time_s >= self._settled_s
@@ -277,7 +300,25 @@ class ProfileRunner:
             finished = True
             self.notes.append(f"segment {self.index + 1} ended at the densification plateau")
         if finished and self._reading_live(obs):
+            if not s.sweep:
+                return self._enter(self.index + 1, obs)
+            return self._sweep_step(s, obs)
+        return self._trim_step(s, obs)
+
+    def _sweep_step(self, s: Segment, obs: Observation) -> List[Command]:
+        """Ask for the hold's sweep once; move on when a newer spectrum has come."""
+        if self._sweep_asked is None:
+            self._sweep_asked = (obs.spectra_seen, obs.time_s)
+            self.phase = "sweeping"
+            return [Command("sweep", 0.0)] + self._trim_step(s, obs)
+        seen, asked_s = self._sweep_asked
+        if obs.spectra_seen > seen:
+            self.sweeps.append(SweepPoint(self.index, s.target_mpa, self._filtered,
+                                          obs.thickness_mm, obs.bulk_resistance_ohm))
             return self._enter(self.index + 1, obs)
+        if obs.time_s - asked_s > self.tuning.sweep_timeout_s:
+            return self._abort(f"no EIS sweep within {self.tuning.sweep_timeout_s:g} s of "
+                               f"asking (segment {self.index + 1})", obs)
         return self._trim_step(s, obs)
 
     def _reading_live(self, obs: Observation) -> bool:

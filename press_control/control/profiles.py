@@ -21,6 +21,9 @@ MAX_TOLERANCE_MPA = 50.0
 MAX_INTERFACE_RESISTANCE_OHM = 1e9
 
 
+BOOLEAN_FIELDS = ("end_on_densification_plateau", "sweep")
+
+
 class ProfileError(ValueError):
     """A profile or goal that must not run; the message says why, code says what kind."""
 
@@ -44,6 +47,7 @@ class Segment:
     temperature_c: float = math.nan
     end_on_densification_plateau: bool = False
     end_below_interface_resistance_ohm: float = 0.0
+    sweep: bool = False                 # hold: an EIS sweep once it ends, before moving on
 
     @classmethod
     def from_dict(cls, entry: dict) -> "Segment":
@@ -53,7 +57,7 @@ class Segment:
             raise ProfileError(f"unknown segment field(s): {', '.join(sorted(unknown))}")
         try:
             return cls(**{k: (str(v) if k == "type" else
-                              bool(v) if k == "end_on_densification_plateau" else float(v))
+                              bool(v) if k in BOOLEAN_FIELDS else float(v))
                           for k, v in entry.items()})
         except (TypeError, ValueError) as error:
             raise ProfileError(f"bad segment {entry}: {error}") from None
@@ -76,11 +80,74 @@ def load_presets(path: str) -> dict:
         spec = yaml.safe_load(stream) or {}
     presets = {}
     for name, segments in (spec.get("presets") or {}).items():
+        if isinstance(segments, dict):            # a study: its segments depend on the die
+            presets[name] = study_from_dict(name, segments)
+            continue
         presets[name] = [Segment.from_dict(entry) for entry in segments]
         problem = loaded_end_problem(presets[name])
         if problem:
             raise ProfileError(f"preset '{name}' in {path}: {problem}")
     return presets
+
+
+@dataclasses.dataclass(frozen=True)
+class CompactionStudy:
+    """Stepwise pressing with an EIS sweep under load and after each release.
+
+    Each step: ramp to the step's pressure, hold until the densification plateau (the
+    platen has settled; at most hold_max_s), sweep; release to released_mpa (the lowest
+    pressure the press holds), hold released_hold_s, sweep; then the next step. Steps
+    above the installed die's rating are left out; the study ends released.
+    """
+
+    steps_mpa: tuple = (10, 20, 30, 40, 50, 70, 100, 150, 200, 250, 300, 350, 400)
+    rate_mpa_s: float = 5.0
+    hold_max_s: float = 120.0
+    tolerance_mpa: float = 1.0
+    settling_s: float = 2.0
+    released_mpa: float = 2.0
+    released_hold_s: float = 5.0
+    release_rate_mpa_s: float = 10.0
+
+    def segments(self, rating_mpa: float) -> List[Segment]:
+        steps = [float(p) for p in self.steps_mpa if p <= rating_mpa]
+        if not steps:
+            raise ProfileError(f"no step of the compaction study is within the die's rating "
+                               f"({rating_mpa:g} MPa)")
+        result = []
+        for pressure in steps:
+            result += [
+                Segment(RAMP, pressure, self.rate_mpa_s, tolerance_mpa=self.tolerance_mpa),
+                Segment(HOLD, pressure, duration_s=self.hold_max_s,
+                        tolerance_mpa=self.tolerance_mpa, settling_s=self.settling_s,
+                        end_on_densification_plateau=True, sweep=True),
+                Segment(RELEASE, self.released_mpa, self.release_rate_mpa_s),
+                Segment(HOLD, self.released_mpa, duration_s=self.released_hold_s,
+                        tolerance_mpa=self.tolerance_mpa, settling_s=self.settling_s,
+                        sweep=True)]
+        return result + [Segment(RELEASE, 0.0, self.release_rate_mpa_s)]
+
+
+def study_from_dict(name: str, entry: dict) -> CompactionStudy:
+    """A `{study: compaction, ...}` preset; unknown kinds or fields are refused."""
+    entry = dict(entry)
+    kind = entry.pop("study", None)
+    if kind != "compaction":
+        raise ProfileError(f"preset '{name}': unknown study '{kind}' (known: compaction)")
+    fields = {f.name for f in dataclasses.fields(CompactionStudy)}
+    unknown = set(entry) - fields
+    if unknown:
+        raise ProfileError(f"preset '{name}': unknown field(s) {', '.join(sorted(unknown))}")
+    try:
+        values = {k: tuple(float(p) for p in v) if k == "steps_mpa" else float(v)
+                  for k, v in entry.items()}
+    except (TypeError, ValueError) as error:
+        raise ProfileError(f"preset '{name}': {error}") from None
+    study = CompactionStudy(**values)
+    if list(study.steps_mpa) != sorted(set(study.steps_mpa)) or \
+            any(not math.isfinite(p) or p <= study.released_mpa for p in study.steps_mpa):
+        raise ProfileError(f"preset '{name}': steps_mpa must rise, each above released_mpa")
+    return study
 
 
 def loaded_end_problem(segments: List[Segment]) -> str:
@@ -102,16 +169,19 @@ def loaded_end_problem(segments: List[Segment]) -> str:
 
 
 def assemble(presets: dict, preset: str, segments: List[Segment],
-             hold_scale: float = 1.0) -> List[Segment]:
+             hold_scale: float = 1.0, rating_mpa: float = math.inf) -> List[Segment]:
     """Build the segments a goal asks for.
 
     A preset, explicit segments, or a preset with overrides (explicit segment i replaces
-    the preset's segment i).
+    the preset's segment i). A study preset is laid out for rating_mpa (the die's).
     """
     if preset:
         if preset not in presets:
             raise ProfileError(f"unknown preset '{preset}'; known: {', '.join(sorted(presets))}")
-        result = [dataclasses.replace(s) for s in presets[preset]]
+        chosen = presets[preset]
+        if isinstance(chosen, CompactionStudy):
+            chosen = chosen.segments(rating_mpa)
+        result = [dataclasses.replace(s) for s in chosen]
         for index, override in enumerate(segments):
             if index < len(result):
                 result[index] = override

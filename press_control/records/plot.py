@@ -36,7 +36,7 @@ _PLOT_THREAD = concurrent.futures.ThreadPoolExecutor(max_workers=1,
 PLOT_TIMEOUT_S = 300.0
 
 
-def submit_plot(rows, segments, spectra, path_base: str, title: str):
+def submit_plot(rows, segments, spectra, path_base: str, title: str, compaction=None):
     """plot_run in a child process, started from the process's plot thread; a Future (paths).
 
     The thread is not a daemon: a process that ends normally draws what it was given. A
@@ -44,7 +44,7 @@ def submit_plot(rows, segments, spectra, path_base: str, title: str):
     and `pressctl runs plot` draws it).
     """
     payload = pickle.dumps((rows, [SimpleNamespace(type=str(s.type)) for s in segments],
-                            spectra, path_base, title))
+                            spectra, path_base, title, compaction))
     return _PLOT_THREAD.submit(_draw_in_child, payload)
 
 
@@ -154,8 +154,13 @@ def plot_run(rows, segments, spectra, path_base: str, title: str) -> list:
 
 def _main() -> None:
     """The child's side: the pickled arguments on stdin, the pickled paths on stdout."""
-    arguments = pickle.loads(sys.stdin.buffer.read())
-    sys.stdout.buffer.write(pickle.dumps(plot_run(*arguments)))
+    *arguments, compaction = pickle.loads(sys.stdin.buffer.read())
+    paths = plot_run(*arguments)
+    if compaction and compaction.get("steps"):
+        from press_control.records.compaction_record import plot_compaction
+        paths += plot_compaction(compaction, os.path.join(os.path.dirname(arguments[3]),
+                                                          "compaction"))
+    sys.stdout.buffer.write(pickle.dumps(paths))
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ import re
 import threading
 import time
 
+from press_control.records.compaction_record import compaction_of, write_steps
 from press_control.records.plot import submit_plot
 from press_control.records.rosbag_metadata import (TopicTally, metadata, offered_qos_yaml,
                                                    write_metadata)
@@ -200,6 +201,13 @@ class RunRecord:
             self._bag_file.close()
             self._write_bag_metadata()
             self._csv_file.close()
+            result = dict(result)
+            compaction = compaction_of(self.summary.get("goal") or {},
+                                       result.pop("sweeps", None))
+            if compaction is not None:
+                result["compaction"] = compaction
+                if "steps" in compaction:
+                    write_steps(self.path("compaction.csv"), compaction)
             self.summary.update(result)
             self.summary["status"] = result.get("outcome", "finished")
             self.summary["finished"] = datetime.datetime.now(
@@ -211,7 +219,8 @@ class RunRecord:
             return self.files()
         try:
             drawing = submit_plot(self.rows, segments, self.spectra, self.path("plot"),
-                                  f"{self.summary['cell_id']}: {self.summary['status']}")
+                                  f"{self.summary['cell_id']}: {self.summary['status']}",
+                                  compaction=self.summary.get("compaction"))
         except RuntimeError as error:      # the interpreter is shutting down
             self._plot_ended(error)
             return self.files()

@@ -8,11 +8,14 @@ service: start and finish; the recorder takes the topics itself). Rejections are
 and published on `run_profile/rejection` (GoalRejection, transient local). It hosts the
 arm handshake (ros/handling.py).
 
-An ordinary node on a multi-threaded executor, with four callback groups:
+An ordinary node on a multi-threaded executor, with five callback groups:
 
 * `goals` (reentrant): the action server (each goal runs in its execute callback) and the
-  clients of press_driver's `command` and run_recorder's `record`;
+  clients of press_driver's `command`, run_recorder's `record` and interface_monitor's
+  `interface/sweep`;
 * `inputs` (mutually exclusive): `installed_die`, `interface/health`, `interface/events`,
+  `interface/spectrum` (counted: a hold with `sweep` asks interface_monitor's
+  `interface/sweep` and moves on once a newer spectrum came),
   `record/failure` (a record that cannot be written aborts its goal), the arms'
   heartbeats and `handling/reset`;
 * `state` (mutually exclusive): `state/decimated`, the driver's PressState at 20 Hz and
@@ -24,9 +27,9 @@ An ordinary node on a multi-threaded executor, with four callback groups:
 * `housekeeping` (mutually exclusive): the timers (handshake update at 20 Hz, handling
   state again every `handling_period_s`, readiness and the lease of a kept cell at 5 Hz).
 
-Shared state: `latest_state` (a Latest, locked inside), `installed_die`, `health`, `plateau` and
-`record_failures` are written by their one subscription callback and read whole by anyone
-(one reference each);
+Shared state: `latest_state` (a Latest, locked inside), `spectra`, `installed_die`,
+`health`, `plateau` and `record_failures` are written by their one subscription callback
+and read whole by anyone (one reference each);
 `_round_trip` and `_pinging` belong to the housekeeping group (the ping's reply callback
 runs in the goals group and only clears them); `kept` and `_reserved` are guarded by
 `_goal_lock`; the handshake by its own lock (HandlingPort.lock).
@@ -43,6 +46,7 @@ from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallb
 from rclpy.node import Node
 from rclpy.qos import HistoryPolicy, QoSProfile
 from std_msgs.msg import String
+from std_srvs.srv import Trigger
 
 from press_control.latest import Latest
 from press_control.ros.qos import LATCHED
@@ -65,8 +69,8 @@ from press_control.control.safety import (NO_PRESS_STATE, NO_ROUND_TRIP, REFUSED
                                           Refusal, SafetyLimits, motion_refusal)
 from press_control_interfaces.action import RunPressureProfile
 from press_control_interfaces.msg import CellStack as CellStackMessage
-from press_control_interfaces.msg import (GoalRejection, InterfaceEvent, InterfaceHealth,
-                                          PressState, RecordFailure)
+from press_control_interfaces.msg import (GoalRejection, ImpedanceSpectrum, InterfaceEvent,
+                                          InterfaceHealth, PressState, RecordFailure)
 from press_control_interfaces.srv import PressCommand, RecordRun
 
 OUTCOME_CODES = {SUCCEEDED: RunPressureProfile.Result.SUCCEEDED,
@@ -95,6 +99,7 @@ class ProfileServerNode(Node):
         self.installed_die = ""
         self.health = None
         self.plateau = False
+        self.spectra = (0, math.nan)     # (spectra seen, bulk resistance of the latest)
         self.record_failures = {}        # goal id -> why its record cannot be written
         self.busy = threading.Lock()
         self._accepting = threading.Lock()
@@ -116,6 +121,9 @@ class ProfileServerNode(Node):
                                  guarded(self, self.on_health), 10, callback_group=inputs)
         self.create_subscription(InterfaceEvent, "interface/events",
                                  guarded(self, self.on_event), 50, callback_group=inputs)
+        self.create_subscription(ImpedanceSpectrum, "interface/spectrum",
+                                 guarded(self, self.on_spectrum), LATCHED,
+                                 callback_group=inputs)
         self.create_subscription(RecordFailure, "record/failure",
                                  guarded(self, self.on_record_failure), 10,
                                  callback_group=inputs)
@@ -125,6 +133,7 @@ class ProfileServerNode(Node):
         self.owner_heartbeat = self.create_publisher(String, "owner_heartbeat", 10)
         self.command_client = self.create_client(PressCommand, "command", callback_group=goals)
         self.record_client = self.create_client(RecordRun, "record", callback_group=goals)
+        self.sweep_client = self.create_client(Trigger, "interface/sweep", callback_group=goals)
         self.create_timer(0.2, guarded(self, self._supervise), callback_group=housekeeping)
         self.server = ActionServer(self, RunPressureProfile, "run_profile", self.execute,
                                    goal_callback=guarded(self, self.on_goal,
@@ -171,6 +180,9 @@ class ProfileServerNode(Node):
     def on_event(self, message: InterfaceEvent) -> None:
         if message.event == InterfaceEvent.DENSIFICATION_PLATEAU:
             self.plateau = message.active
+
+    def on_spectrum(self, message: ImpedanceSpectrum) -> None:
+        self.spectra = (self.spectra[0] + 1, message.bulk_resistance_ohm)
 
     def on_record_failure(self, message: RecordFailure) -> None:
         self.record_failures = {message.goal_id: message.reason}
@@ -222,9 +234,10 @@ class ProfileServerNode(Node):
 
     def plan(self, goal):
         """(segments, die, stack) of a goal, or raise ProfileError with the reason."""
-        segments = assemble(self.presets, goal.preset,
-                            [segment_from_msg(m) for m in goal.segments], goal.hold_scale)
         die = self.die_in_press()
+        segments = assemble(self.presets, goal.preset,
+                            [segment_from_msg(m) for m in goal.segments], goal.hold_scale,
+                            min(die.rated_mpa, die.pressure_mpa(self.limits.press_capacity_kn)))
         if goal.die_id and goal.die_id != die.die_id:
             raise ProfileError(f"the goal is for die '{goal.die_id}' but die '{die.die_id}' "
                                "is installed (set_installed_die changes it)", REJECT_WRONG_DIE)
@@ -295,7 +308,13 @@ class ProfileServerNode(Node):
 
     # ---- running -----------------------------------------------------------------------
     def send(self, command, owner: str = "") -> tuple:
-        """Send one runner Command to press_driver; (accepted, reason)."""
+        """Send one runner Command to press_driver (a sweep: to interface_monitor)."""
+        if command.kind == "sweep":
+            reply, problem = self._request(self.sweep_client, Trigger.Request(),
+                                           self.config.command_timeout_s, "interface_monitor")
+            if reply is None or not reply.success:
+                return False, f"no EIS sweep: {problem or reply.message}"
+            return True, ""
         request = PressCommand.Request(command=COMMAND_CODES[command.kind], owner=owner)
         if command.kind == "temperature":
             request.target_c = command.target
@@ -350,7 +369,9 @@ class ProfileServerNode(Node):
             fault_code=state.fault_code if fresh else 0,
             fault_text=state.fault_text if fresh else "",
             densification_plateau=self.plateau)
+        observation.spectra_seen, observation.bulk_resistance_ohm = self.spectra
         if health is not None:
+            observation.thickness_mm = health.thickness_mm
             observation.relative_density = health.relative_density
             observation.interface_resistance_ohm = health.interface_resistance_ohm
             fit_ns = health.fit_stamp.sec * 10 ** 9 + health.fit_stamp.nanosec
@@ -375,7 +396,8 @@ class ProfileServerNode(Node):
         try:
             segments, die, stack = self.plan(goal)
             record_dir = self._start_record(goal, owner, {
-                "preset": goal.preset, "die": die.die_id, "hold_scale": goal.hold_scale,
+                "preset": goal.preset, "die": die.die_id, "die_area_mm2": die.area_mm2,
+                "hold_scale": goal.hold_scale,
                 "keep_loaded": goal.keep_loaded, "stack": vars(stack), "owner": owner,
                 "segments": [vars(s) for s in segments]})
         except ProfileError as error:     # the world changed since acceptance, or no record
@@ -463,8 +485,9 @@ class ProfileServerNode(Node):
             for command in runner.step(observation):
                 accepted, reason = self.send(command, owner)
                 if not accepted and not runner.done:
-                    self.get_logger().error(f"press_driver refused {command}: {reason}")
-                    runner.outcome, runner.reason = ABORTED, f"press refused a command: {reason}"
+                    self.get_logger().error(f"{command} refused: {reason}")
+                    runner.outcome, runner.reason = ABORTED, reason \
+                        if command.kind == "sweep" else f"press refused a command: {reason}"
             handle.publish_feedback(self._feedback(runner, observation, started))
             next_tick += period
             time.sleep(max(0.0, next_tick - time.monotonic()))
@@ -515,7 +538,8 @@ class ProfileServerNode(Node):
                 if health else math.nan,
                 "final_interface_asr_ohm_cm2": health.interface_asr_ohm_cm2
                 if health else math.nan,
-                "final_impedance_ohm": result.final_impedance_ohm})))
+                "final_impedance_ohm": result.final_impedance_ohm,
+                "sweeps": [vars(point) for point in runner.sweeps]})))
         if reply is not None:
             result.record_files = list(reply.record_files)
         if problem or not reply.ok:

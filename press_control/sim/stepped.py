@@ -41,6 +41,9 @@ class SteppedPress:
                                   force_calibration=force_calibration)
         self.press.connect()
         self.press.set_motion_permit(True)
+        self.sweep_s = 2.0                  # an EIS sweep's duration, as the analyzer's
+        self._sweep_due = None
+        self.spectra = []                   # (time, bulk resistance, thickness) per sweep
 
     def apply(self, command: Command) -> None:
         if command.kind in ("set_pressure", "release"):
@@ -49,6 +52,8 @@ class SteppedPress:
                                releasing=command.kind == "release")
         elif command.kind == "temperature":
             self.press.set_temperature(command.target)
+        elif command.kind == "sweep" and self._sweep_due is None:
+            self._sweep_due = self.time_s + self.sweep_s
 
     @property
     def true_pressure_mpa(self) -> float:
@@ -65,7 +70,10 @@ class SteppedPress:
         return Observation(time_s=self.time_s, pressure_mpa=self.die.pressure_mpa(measured_kn),
                            fault_code=self.controller.fault_code,
                            relative_density=self.cell.relative_density,
-                           interface_resistance_ohm=self.cell.interface_resistance_ohm())
+                           interface_resistance_ohm=self.cell.interface_resistance_ohm(),
+                           spectra_seen=len(self.spectra),
+                           bulk_resistance_ohm=self.spectra[-1][1] if self.spectra
+                           else float("nan"), thickness_mm=self.cell.thickness_mm)
 
     def advance(self, seconds: float, dt: float = 0.002) -> None:
         """Step the world; the host's watchdog heartbeat goes out every 0.1 s, as the driver's."""
@@ -75,6 +83,10 @@ class SteppedPress:
             self.time_s += dt
             if step % steps_per_heartbeat == 0:
                 self.press.heartbeat()
+            if self._sweep_due is not None and self.time_s >= self._sweep_due:
+                self._sweep_due = None
+                self.spectra.append((self.time_s, self.cell.bulk_resistance_ohm(),
+                                     self.cell.thickness_mm))
         self.press.heartbeat()
 
     def run(self, runner, timeout_s: float = 3600.0, observe_period_s: float = 0.05,

@@ -5,8 +5,7 @@ import numpy as np
 import pytest
 
 from press_control.analysis.compaction import (HeckelCurve, KawakitaCurve, Powder,
-                                               effective_medium, fit_curve, linear_heckel,
-                                               linear_kawakita)
+                                               effective_medium, fit_curve, linear_heckel)
 from press_control.analysis.published_compaction import fitted, read_table
 
 PRESSURES = np.array([10, 20, 30, 40, 50, 70, 100, 150, 200, 250, 300, 350, 400.0])
@@ -63,13 +62,6 @@ def test_the_heckel_line_over_a_range():
     assert (line.low_mpa, line.high_mpa, line.points) == (40.0, 400.0, 10)
     with pytest.raises(ValueError, match="fewer than two"):
         linear_heckel(PRESSURES, porosities, low_mpa=390.0)
-
-
-def test_kawakitas_line():
-    a, b, initial = 0.45, 0.02, 1.0
-    thickness = initial * (1.0 - a * b * PRESSURES / (1.0 + b * PRESSURES))
-    line = linear_kawakita(PRESSURES, thickness, initial)
-    assert line.a == pytest.approx(a) and line.b_per_mpa == pytest.approx(b)
 
 
 def test_the_effective_medium_law_uses_only_the_dense_points():

@@ -1,5 +1,6 @@
 """ProfileRunner against the simulated press stepped in-process (true pressure known)."""
 import numpy as np
+import pytest
 
 from press_control.control.dies import Die
 from press_control.control.profile_runner import ABORTED, CANCELED, SUCCEEDED, ProfileRunner
@@ -118,3 +119,34 @@ def test_a_live_reading_never_counts_as_frozen():
                             Segment("hold", 392.0, duration_s=60.0)])
     press.run(runner, timeout_s=400.0)
     assert runner.outcome == SUCCEEDED, runner.reason
+
+
+def test_a_hold_with_a_sweep_waits_for_the_spectrum_and_notes_where_it_was():
+    from press_control.control.profiles import CompactionStudy
+    press = SteppedPress(DIE, seed=7, cell_preset="li5.5ps4.5cl1.5")
+    study = CompactionStudy(steps_mpa=(50.0, 200.0), hold_max_s=20.0, released_hold_s=3.0)
+    runner, _, _ = _run(study.segments(DIE.rated_mpa), press=press, timeout_s=900.0)
+    assert runner.outcome == SUCCEEDED, runner.reason
+    assert [point.target_mpa for point in runner.sweeps] == [50.0, 2.0, 200.0, 2.0]
+    assert len(press.spectra) == 4                        # one sweep asked per hold
+    for point, (_, bulk_ohm, thickness_mm) in zip(runner.sweeps, press.spectra):
+        assert abs(point.pressure_mpa - point.target_mpa) < 1.0
+        assert point.bulk_resistance_ohm == bulk_ohm      # the spectrum that came after asking
+        assert point.thickness_mm == pytest.approx(thickness_mm, rel=1e-4)   # creep only
+    holds = [s for s in runner.stats if s.type == "hold"]
+    assert all(hold.duration_s >= 3.0 + press.sweep_s for hold in holds)
+    assert press.true_pressure_mpa < 1.0
+
+
+def test_a_sweep_that_never_comes_aborts_and_releases():
+    from press_control.control.profile_runner import RunnerTuning
+    press = SteppedPress(DIE, seed=8)
+    press.sweep_s = 1e9                                   # the analyzer never answers
+    runner = ProfileRunner([Segment("ramp", 40.0, rate_mpa_s=10.0),
+                            Segment("hold", 40.0, duration_s=2.0, sweep=True),
+                            Segment("release", 0.0, rate_mpa_s=10.0)],
+                           RunnerTuning(sweep_timeout_s=5.0))
+    press.run(runner, timeout_s=300.0)
+    assert runner.outcome == ABORTED and "no EIS sweep" in runner.reason
+    press.advance(10.0)
+    assert press.true_pressure_mpa < 1.0

@@ -89,8 +89,8 @@ def test_profiles_that_end_released_pass():
 
 
 def test_every_shipped_preset_ends_released(presets):
-    for name, segments in presets.items():
-        last = segments[-1]
+    for name in presets:
+        last = assemble(presets, name, [])[-1]
         assert (last.type == "release" and last.target_mpa == 0.0) or \
             (last.type == "regulate" and last.duration_s == 0.0), name
 
@@ -113,3 +113,33 @@ def test_bad_hold_scale_and_unknown_fields(presets):
         assemble(presets, "demo_cell", [], hold_scale=2.0)
     with pytest.raises(ProfileError, match="unknown segment field"):
         Segment.from_dict({"type": "ramp", "target_mpa": 1, "speed": 3})
+
+
+def test_the_compaction_study_is_laid_out_for_the_installed_die(presets):
+    full = assemble(presets, "compaction_study", [], rating_mpa=500.0)
+    validate(full, LIMITS, DIE)
+    loads = [s.target_mpa for s in full if s.type == "hold" and s.target_mpa > 2.0]
+    assert loads == [10, 20, 30, 40, 50, 70, 100, 150, 200, 250, 300, 350, 400]
+    assert [s.type for s in full[:4]] == ["ramp", "hold", "release", "hold"]
+    assert all(s.sweep for s in full if s.type == "hold")
+    assert all(s.end_on_densification_plateau for s in full
+               if s.type == "hold" and s.target_mpa > 2.0)
+    assert full[-1].type == "release" and full[-1].target_mpa == 0.0
+    capped = assemble(presets, "compaction_study", [], rating_mpa=320.0)
+    assert max(s.target_mpa for s in capped) == 300.0
+    with pytest.raises(ProfileError, match="within the die's rating"):
+        assemble(presets, "compaction_study", [], rating_mpa=5.0)
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("{study: sintering}", "unknown study"),
+    ("{study: compaction, step_mpa: [10]}", "unknown field"),
+    ("{study: compaction, steps_mpa: [50, 20]}", "must rise"),
+    ("{study: compaction, steps_mpa: [1, 20]}", "must rise"),
+    ("{study: compaction, rate_mpa_s: fast}", "could not convert"),
+])
+def test_a_bad_study_is_refused_at_load(tmp_path, text, reason):
+    path = tmp_path / "profiles.yaml"
+    path.write_text(f"presets:\n  study: {text}\n")
+    with pytest.raises(ProfileError, match=reason):
+        load_presets(str(path))
