@@ -1,17 +1,22 @@
 """Build script of the press_control ament_python package."""
+import os
+import xml.etree.ElementTree as ElementTree
 from glob import glob
 
 from setuptools import find_packages, setup
 
 PACKAGE = "press_control"
+# The version lives in package.xml only (as colcon and bloom read it).
+VERSION = ElementTree.parse(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                         "package.xml")).getroot().findtext("version")
 
 setup(
     name=PACKAGE,
-    version="0.1.0",
+    version=VERSION,
     packages=find_packages(exclude=["test", "test.*"]),
     data_files=[
         ("share/ament_index/resource_index/packages", [f"resource/{PACKAGE}"]),
-        (f"share/{PACKAGE}", ["package.xml"]),
+        (f"share/{PACKAGE}", ["package.xml", "CHANGELOG.rst", "LICENSE"]),
         (f"share/{PACKAGE}/launch", glob("launch/*.launch.py")),
         (f"share/{PACKAGE}/config", glob("config/*.yaml")),
         (f"share/{PACKAGE}/config/die_calibration_sim", glob("config/die_calibration_sim/*.yaml")),

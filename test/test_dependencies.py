@@ -16,7 +16,8 @@ ROSDEP_KEYS = {"serial": "python3-serial", "numpy": "python3-numpy", "yaml": "py
                "pytest": "python3-pytest", "aiohttp": "python3-aiohttp",
                "rosbags": "python3-rosbags-pip", "jsonschema": "python3-jsonschema",
                "selenium": "python3-selenium", "pyvisa": "python3-pyvisa-pip",
-               "impedance": "python3-impedance-pip", "pymeasure": "python3-pymeasure-pip"}
+               "impedance": "python3-impedance-pip", "pymeasure": "python3-pymeasure-pip",
+               "tqdm": "python3-tqdm", "catkin_pkg": "python3-catkin-pkg"}
 # Declared although no module imports them, each for a reason.
 USED_WITHOUT_IMPORT = {
     "lifecycle_msgs": "rclpy's LifecycleNode serves its lifecycle services",

@@ -17,6 +17,7 @@ import threading
 from press_control.app.press_cell import PressCell
 from press_control.panel.token import TokenProblem, load_or_create_token
 from press_control.resources import config_path
+from press_control.sim.cell import PRESETS
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,6 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="real hardware: do not start the simulator")
     parser.add_argument("--sim-dir", default=None, help="folder of the simulator's devices")
     parser.add_argument("--seed", type=int, default=0, help="simulator noise seed")
+    parser.add_argument("--sim-cell", default="li6ps5cl", choices=sorted(PRESETS),
+                        help="what the simulator's die holds (li5.5ps4.5cl1.5 and nmc622 "
+                             "follow Miß et al. 2026: docs/simulator.md)")
     parser.add_argument("--press-port", default="", help="press serial device (overrides)")
     parser.add_argument("--lcr-port", default="", help="analyzer serial device (overrides)")
     parser.add_argument("--demo-arm", action="store_true", help="start the demo arm too")
@@ -68,6 +72,7 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     cell = PressCell(params_file=args.params_file, namespace=args.namespace,
                      use_sim=args.use_sim, sim_dir=args.sim_dir, seed=args.seed,
+                     sim_cell=args.sim_cell,
                      press_port=args.press_port, lcr_port=args.lcr_port,
                      demo_arm=args.demo_arm, arm_parameters={
                          "cells": args.cells, "preset": args.preset, "seed": args.seed},

@@ -34,22 +34,21 @@ def _with_operator(namespace: str, work, cancel: threading.Event = None):
 
 
 def run_profile(args: argparse.Namespace) -> int:
-    from press_control.app.progress import progress_line, summary_lines
+    from press_control.app.progress import ProgressView, summary_lines
     from press_control.control.profile_runner import SUCCEEDED
     from press_control.ros.profile_client import OUTCOME_NAMES
 
     cancel = threading.Event()
-    segments = [0]
-
-    def show(feedback):
-        segments[0] = max(segments[0], feedback.segment_index + 1)
-        print("\r" + progress_line(feedback, segments[0]), end="", flush=True)
-    result, failed = _with_operator(args.namespace, lambda operator: operator.run_profile(
-        args.preset, args.cell, args.die, args.hold_scale, args.wait_s, on_feedback=show,
-        cancel_event=cancel, stack=(args.electrolyte, args.mass_mg, args.anode)), cancel)
+    view = ProgressView(quiet=args.quiet)
+    try:
+        result, failed = _with_operator(args.namespace, lambda operator: operator.run_profile(
+            args.preset, args.cell, args.die, args.hold_scale, args.wait_s,
+            on_feedback=view.update, cancel_event=cancel,
+            stack=(args.electrolyte, args.mass_mg, args.anode)), cancel)
+    finally:
+        view.close()
     if failed:
         return failed
-    print()
     print("\n".join(summary_lines(result, OUTCOME_NAMES)))
     return 0 if OUTCOME_NAMES.get(result.outcome) == SUCCEEDED else 1
 
@@ -71,7 +70,7 @@ def calibrate_die(args: argparse.Namespace) -> int:
                                                         calibration_from_holds,
                                                         empty_die_problem, plan_levels_mpa,
                                                         save_calibration)
-    from press_control.app.progress import progress_line
+    from press_control.app.progress import ProgressView
     from press_control.control.profile_runner import SUCCEEDED
     from press_control.ros.profile_client import OUTCOME_NAMES
 
@@ -85,15 +84,16 @@ def calibrate_die(args: argparse.Namespace) -> int:
         print(f"pressctl: {error}", file=sys.stderr)
         return 2
     cancel = threading.Event()
-    ran, failed = _with_operator(args.namespace, lambda operator: operator.calibrate_die(
-        args.die, args.top_mpa, args.levels, args.hold_s, wait_s=args.wait_s,
-        cancel_event=cancel,
-        on_feedback=lambda f: print("\r" + progress_line(f, f.segment_count), end="",
-                                    flush=True)), cancel)
+    view = ProgressView()
+    try:
+        ran, failed = _with_operator(args.namespace, lambda operator: operator.calibrate_die(
+            args.die, args.top_mpa, args.levels, args.hold_s, wait_s=args.wait_s,
+            cancel_event=cancel, on_feedback=view.update), cancel)
+    finally:
+        view.close()
     if failed:
         return failed
     result, holds = ran
-    print()
     if OUTCOME_NAMES.get(result.outcome) != SUCCEEDED:
         print(f"pressctl: calibration run ended {OUTCOME_NAMES.get(result.outcome)}: "
               f"{result.reason}; nothing written", file=sys.stderr)
@@ -137,7 +137,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _bench(args: argparse.Namespace) -> int:
     from press_control.app.bench.run import run_benchmarks
-    return run_benchmarks(args.out, quick=args.quick)
+    return run_benchmarks(args.out, quick=args.quick, quiet=args.quiet)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -155,6 +155,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="electrolyte in the die, e.g. li6ps5cl (its density)")
     run.add_argument("--mass-mg", type=float, default=0.0,
                      help="electrolyte powder mass in mg (the monitor's relative density)")
+    run.add_argument("--quiet", action="store_true",
+                     help="no progress: only the result (for scripts)")
     run.add_argument("--anode", default="",
                      help="anode in the die: none, li_metal, li_in (caps the platen temperature)")
     run.set_defaults(handler=run_profile)
@@ -197,6 +199,9 @@ def build_parser() -> argparse.ArgumentParser:
                                 "against the simulator; write report.json and report.md")
     bench.add_argument("--out", default="bench_report", help="folder of the report")
     bench.add_argument("--quick", action="store_true", help="shorter runs (about 3 min)")
+    bench.add_argument("--quiet", action="store_true",
+                       help="print only the report's paths (the exit status tells if every "
+                            "target was met; report.json has the figures)")
     bench.set_defaults(handler=_bench)
     from press_control.app.runs import add_parsers
     add_parsers(commands, "~/.ros/press_control/runs")

@@ -21,7 +21,7 @@ from press_control.resources import config_path
 
 def run_demo(args) -> int:
     from press_control.app.press_cell import PressCell
-    from press_control.app.progress import progress_line
+    from press_control.app.progress import ProgressView
 
     os.environ.setdefault("ROS_DOMAIN_ID", str(100 + os.getpid() % 100))
     os.environ.setdefault("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
@@ -32,25 +32,25 @@ def run_demo(args) -> int:
                                      # no operator here to reset a handling fault
                                      "fault_reset_wait_s": 10.0})
     started = time.monotonic()
+    view = ProgressView()
     cell.start()
     try:
         sim = cell.sim
         print(f"simulator: press {sim.config.press_path}, analyzer {sim.config.analyzer_path}")
-        events, truth, segments = [], TruthLog(sim), [0]
+        events, truth = [], TruthLog(sim)
         start_truth = sim.truth()
 
         def show(feedback):
             truth.on_feedback(feedback)
-            segments[0] = max(segments[0], feedback.segment_index + 1)
-            print("\r" + progress_line(feedback, segments[0]), end="", flush=True)
+            view.update(feedback)
 
         shown = [None]
 
         def handling(message):
             if (message.state_name, message.cell_id) != shown[0]:
                 shown[0] = (message.state_name, message.cell_id)
-                print(f"\nhandling: {message.state_name} {message.cell_id} "
-                      f"({message.reason})", flush=True)
+                view.note(f"handling: {message.state_name} {message.cell_id} "
+                          f"({message.reason})")
         cell.watch(on_feedback=show, on_handling=handling, on_event=events.append)
         problem = cell.wait_ready(90.0)
         if problem:
@@ -59,6 +59,7 @@ def run_demo(args) -> int:
         print(f"press ready after {time.monotonic() - started:.1f} s", flush=True)
         while cell.arm.poll() is None:
             time.sleep(0.2)
+        view.close()
         end_truth = sim.truth()
         results = cell.arm_results()
         print_summary(results, truth, start_truth, end_truth, events,
@@ -73,4 +74,5 @@ def run_demo(args) -> int:
             r["outcome"] == SUCCEEDED for r in results)
         return 0 if succeeded and released and cell.arm.returncode == 0 else 1
     finally:
+        view.close()
         cell.stop()

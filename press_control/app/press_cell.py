@@ -26,7 +26,8 @@ class PressCell:
     """Simulator, driver, profile server, monitor and demo arm, started and stopped as one."""
 
     def __init__(self, params_file: str = None, namespace: str = "", use_sim: bool = True,
-                 sim_dir: str = None, seed: int = 0, press_port: str = "",
+                 sim_dir: str = None, seed: int = 0, sim_cell: str = "li6ps5cl",
+                 press_port: str = "",
                  lcr_port: str = "", demo_arm: bool = False, arm_parameters: dict = None,
                  record_dir: str = "", arm_interlock: bool = True,
                  driver_in_process: bool = False, driver_output=None,
@@ -38,6 +39,7 @@ class PressCell:
         self.sim_force_table = sim_force_table   # False: the driver reads the press raw
         self.sim_dir = sim_dir
         self.seed = seed
+        self.sim_cell = sim_cell            # the simulator's cell preset (sim/cell.py)
         self.press_port, self.lcr_port = press_port, lcr_port
         self.demo_arm = demo_arm
         self.arm_parameters = arm_parameters or {}
@@ -82,7 +84,8 @@ class PressCell:
         from press_control.sim.process import SimulatorProcess
 
         if self.use_sim:
-            self.sim = SimulatorProcess(self.sim_dir, seed=self.seed).start()
+            self.sim = SimulatorProcess(self.sim_dir, seed=self.seed,
+                                        extra_args=["--cell", self.sim_cell]).start()
             self.press_port = self.press_port or self.sim.config.press_path
             self.lcr_port = self.lcr_port or self.sim.config.analyzer_path
         driver_parameters = {"arm_interlock": self.arm_interlock}

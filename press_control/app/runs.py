@@ -22,6 +22,10 @@ def run_row(folder: str, summary: dict) -> tuple:
 
 def list_command(args) -> int:
     runs = list_runs(args.dir)[:args.limit]
+    if args.json:
+        print(json.dumps([{"folder": folder, "summary": summary} for folder, summary in runs],
+                         indent=2))
+        return 0 if runs else 1
     if not runs:
         print(f"pressctl: no run records under {args.dir}", file=sys.stderr)
         return 1
@@ -39,10 +43,13 @@ def show_command(args) -> int:
         print(f"pressctl: {missing}", file=sys.stderr)
         return 1
     summary = read_summary(folder)
-    print(f"folder: {folder}")
-    print(json.dumps(summary, indent=2))
     files = sorted(os.path.relpath(os.path.join(root, name), folder)
                    for root, _, names in os.walk(folder) for name in names)
+    if args.json:
+        print(json.dumps({"folder": folder, "summary": summary, "files": files}, indent=2))
+        return 0
+    print(f"folder: {folder}")
+    print(json.dumps(summary, indent=2))
     print("files: " + ", ".join(files))
     compaction = summary.get("compaction")
     if compaction and compaction.get("steps"):
@@ -100,6 +107,8 @@ def add_parsers(commands, default_dir: str) -> None:
                                "one run's summary")
     runs.add_argument("--dir", default=default_dir, help="folder of the run records")
     runs.add_argument("--limit", type=int, default=20, help="list at most this many")
+    runs.add_argument("--json", action="store_true",
+                      help="a JSON list of {folder, summary} instead of the table")
     runs.set_defaults(handler=list_command)
     shows = runs.add_subparsers(dest="runs_command")
     for name, handler, text in (
@@ -109,4 +118,7 @@ def add_parsers(commands, default_dir: str) -> None:
         one_run = shows.add_parser(name, help=text)
         one_run.add_argument("run", help="run folder name (or its unique beginning) or path")
         one_run.add_argument("--dir", default=default_dir, help="folder of the run records")
+        if name == "show":
+            one_run.add_argument("--json", action="store_true",
+                                 help="one JSON object: folder, summary and files")
         one_run.set_defaults(handler=handler)

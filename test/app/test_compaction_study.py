@@ -38,9 +38,8 @@ def test_a_compaction_study_measures_the_published_curve(started, tmp_path):
                        f"    steps_mpa: {list(STEPS)}\n    rate_mpa_s: 10.0\n"
                        "    hold_max_s: 40.0\n    released_hold_s: 3.0\n")
     cell = started(record_dir=str(tmp_path / "runs"), arm_interlock=False,
-                   server_parameters={"presets_file": str(presets)})
+                   sim_cell="li5.5ps4.5cl1.5", server_parameters={"presets_file": str(presets)})
     assert cell.wait_ready(90.0) == ""
-    cell.sim.inject("new_cell", "li5.5ps4.5cl1.5")
     run = subprocess.run(PRESSCTL + ["run-profile", "compaction_study", "--cell", "batch-7",
                                      "--electrolyte", "li5.5ps4.5cl1.5", "--mass-mg", "80.2"],
                          capture_output=True, text=True, timeout=900)

@@ -108,3 +108,45 @@ def test_runs_plot_refuses_an_unknown_run_or_a_broken_record(tmp_path):
     done = _pressctl("runs", "plot", "cell-q", "--dir", str(tmp_path))
     assert done.returncode == 1 and done.stdout == ""
     assert len(done.stderr.strip().splitlines()) == 1 and "cannot be plotted" in done.stderr
+
+
+def test_runs_and_runs_show_answer_in_json_for_scripts(tmp_path):
+    first, second = _records(str(tmp_path))
+    listed = _pressctl("runs", "--json", "--dir", str(tmp_path))
+    assert listed.returncode == 0, listed.stderr
+    runs = json.loads(listed.stdout)
+    assert [r["folder"] for r in runs] == [second, first]
+    assert runs[1]["summary"]["peak_mpa"] == 392.04
+    shown = _pressctl("runs", "show", "cell-b", "--json", "--dir", str(tmp_path))
+    assert shown.returncode == 0, shown.stderr
+    one = json.loads(shown.stdout)
+    assert one["folder"] == second and one["summary"]["status"] == "ABORTED"
+    assert "summary.json" in one["files"] and one["summary"]["peak_mpa"] is None
+    empty = _pressctl("runs", "--json", "--dir", str(tmp_path / "none"))
+    assert empty.returncode == 1 and json.loads(empty.stdout) == []
+
+
+def test_runs_show_prints_a_compaction_studys_table(tmp_path):
+    record = RunRecord(str(tmp_path), "batch-1", {
+        "preset": "compaction_study", "die_area_mm2": 78.54,
+        "stack": {"electrolyte": "li5.5ps4.5cl1.5", "electrolyte_mass_mg": 80.2,
+                  "true_density_g_cm3": 1.87, "anode": "none", "max_temperature_c": None}})
+    sweeps = []
+    for pressure, loaded, released, ohm in ((50, 0.680625, 0.6875, 60.0),
+                                            (100, 0.6475, 0.66, 30.0),
+                                            (200, 0.604375, 0.6175, 24.0),
+                                            (400, 0.566875, 0.5825, 20.0)):
+        sweeps += [{"segment": 0, "target_mpa": pressure, "pressure_mpa": pressure,
+                    "thickness_mm": loaded, "bulk_resistance_ohm": ohm},
+                   {"segment": 0, "target_mpa": 2.0, "pressure_mpa": 2.0,
+                    "thickness_mm": released, "bulk_resistance_ohm": ohm}]
+    record.finish({"outcome": "SUCCEEDED", "sweeps": sweeps})
+    assert record.wait_for_plot()
+    assert os.path.exists(os.path.join(record.folder, "compaction.png"))
+    assert os.path.exists(os.path.join(record.folder, "compaction.csv"))
+    done = _pressctl("runs", "show", "batch-1", "--dir", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    table = done.stdout.split("compaction study:", 1)[1].splitlines()
+    assert len([line for line in table if line.strip().startswith(("50 ", "100", "200", "400"))
+                ]) == 4
+    assert "Heckel (50-400 MPa)" in done.stdout and "Kawakita" in done.stdout

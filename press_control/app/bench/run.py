@@ -7,8 +7,12 @@ from press_control.app.bench import (cell, cpu, densification, driver, monitor,
 from press_control.app.bench.report import write_report
 
 
-def run_benchmarks(out_dir: str, quick: bool = False) -> int:
-    """All figures into out_dir/report.json and report.md; 0 if every target was met."""
+def run_benchmarks(out_dir: str, quick: bool = False, quiet: bool = False) -> int:
+    """All figures into out_dir/report.json and report.md; 0 if every target was met.
+
+    quiet: no step lines and no report on stdout, only the paths written (and the exit
+    status says whether every target was met).
+    """
     os.environ.setdefault("ROS_DOMAIN_ID", str(150 + os.getpid() % 50))
     os.environ.setdefault("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
     steps = [
@@ -24,11 +28,14 @@ def run_benchmarks(out_dir: str, quick: bool = False) -> int:
     ]
     figures = []
     for name, step in steps:
-        print(f"bench: {name} ...", flush=True)
+        if not quiet:
+            print(f"bench: {name} ...", flush=True)
         figures += step()
     command = "pressctl bench --out " + out_dir + (" --quick" if quick else "")
     json_path, markdown_path = write_report(out_dir, figures, command)
-    with open(markdown_path) as stream:
-        sys.stdout.write(stream.read())
-    print(f"\nbench: wrote {json_path} and {markdown_path}")
+    if not quiet:
+        with open(markdown_path) as stream:
+            sys.stdout.write(stream.read())
+        print()
+    print(f"bench: wrote {json_path} and {markdown_path}")
     return 0 if all(f.met is not False for f in figures) else 1
