@@ -65,6 +65,17 @@ VENV="$ROOT/.venv"
 # uv installs the same pinned wheels as pip in seconds instead of a minute or more; pip
 # stays the fallback where uv cannot be had.
 UV_VERSION=0.13.8
+STOCK_TOOLS=${PRESS_CONTROL_STOCK_TOOLS:-$ROOT/../shared/ros2-stock-tools}
+# What a dependency check reports, less the stock tools' own wheels (a venv set up before
+# has them; they name the ROS packages by their ROS names, which the wheels here provide).
+missing_dependencies() {
+  local stock="^$"
+  if [ -d "$STOCK_TOOLS/wheels" ]; then
+    stock=$(for wheel in "$STOCK_TOOLS"/wheels/*.whl; do
+              basename "$wheel" | cut -d- -f1 | tr _ -; done | paste -sd'|')
+  fi
+  "$@" 2>&1 | grep -i "requires" | grep -v -i -E "(^|\`)($stock)(\`| )" || true
+}
 want=$(sha256sum requirements.txt | cut -c1-64)
 if [ "$(cat "$VENV/.requirements.sha256" 2>/dev/null)" != "$want" ]; then
   echo "setup: installing pinned requirements (ROS 2 Jazzy wheels, colcon, test tools)"
@@ -73,14 +84,14 @@ if [ "$(cat "$VENV/.requirements.sha256" 2>/dev/null)" != "$want" ]; then
        "uv==$UV_VERSION" >/dev/null 2>&1 &&
      "$VENV/bin/uv" pip install --quiet --python "$VENV/bin/python" --no-deps \
        -r requirements.txt; then
-    "$VENV/bin/uv" pip check --quiet --python "$VENV/bin/python" >/dev/null \
-      || fail "requirements.txt is missing a dependency: $("$VENV/bin/uv" pip check --python "$VENV/bin/python")"
+    missing=$(missing_dependencies "$VENV/bin/uv" pip check --python "$VENV/bin/python")
+    [ -z "$missing" ] || fail "requirements.txt is missing a dependency: $missing"
   else
     echo "setup: uv $UV_VERSION unavailable or failed; installing with pip"
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps \
       --no-compile -r requirements.txt || fail "pip install -r requirements.txt failed (see above)"
-    "$VENV/bin/python" -m pip check --disable-pip-version-check >/dev/null \
-      || fail "requirements.txt is missing a dependency: $("$VENV/bin/python" -m pip check)"
+    missing=$(missing_dependencies "$VENV/bin/python" -m pip check --disable-pip-version-check)
+    [ -z "$missing" ] || fail "requirements.txt is missing a dependency: $missing"
   fi
   "$VENV/bin/python" scripts/fix_ros_wheel_paths.py "$VENV"
   echo "$want" > "$VENV/.requirements.sha256"
@@ -90,7 +101,6 @@ fi
 # install brings its own; on a machine with only the PyPI wheels, ../shared/ros2-stock-tools
 # holds them built unmodified from upstream Jazzy (its README). Their PyPI dependencies are
 # pinned in requirements.txt; composition_interfaces (launch_ros imports it) is built below.
-STOCK_TOOLS=${PRESS_CONTROL_STOCK_TOOLS:-$ROOT/../shared/ros2-stock-tools}
 stock_sources=()
 if [ -d "$STOCK_TOOLS/wheels" ]; then
   STOCK_TOOLS=$(cd "$STOCK_TOOLS" && pwd)

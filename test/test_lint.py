@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-SOURCES = ["press_control", "test", "launch", "setup.py", "scripts"]
+SOURCES = ["press_control", "test", "launch", "setup.py", "scripts", "examples"]
 
 
 def _run(*args):

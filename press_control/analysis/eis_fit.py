@@ -3,17 +3,18 @@
 Candidates are written in impedance.py's notation: one, two or three arcs after a series
 resistance (``R0-p(R1,CPE1)-p(R2,CPE2)``), each with and without lead inductance ``L0``
 and a diffusion tail ``W1``. Each is fitted by weighted least squares on the real and
-imaginary parts, each residual divided by |Z| (modulus weighting). The candidate with the
-lowest corrected Akaike information criterion (AICc) is kept; one with more arcs only when
-lower by more than 10 (Burnham & Anderson: the other then has essentially no support).
-Its arcs (R in parallel with a CPE) are named by their capacitance per electrode area
-(Brug's effective capacitance), after Irvine, Sinclair & West, Adv. Mater. 2, 132 (1990):
-bulk ~1e-12, grain boundary 1e-11..1e-8, surface layer 1e-9..1e-7, sample-electrode
-interface 1e-7..1e-5, electrochemical reaction or diffusion ~1e-4 F/cm^2. The interface
-resistance is the arc with an electrode-interface capacitance, not the arc at some
-position in a list (small extra arcs, under 5 % of it, are added to it). When the fit is
-poor, or the interface arc is missing, outside the sweep, ambiguous or not determined by
-the data, the result is NaN with the reason. See docs/eis_fit.md.
+imaginary parts, each residual divided by the modulus ``|Z|`` (modulus weighting). The
+candidate with the lowest corrected Akaike information criterion (AICc) is kept; one with
+more arcs only when lower by more than 10 (Burnham & Anderson: the other then has
+essentially no support). Its arcs (R in parallel with a CPE) are named by their
+capacitance per electrode area (Brug's effective capacitance), after Irvine, Sinclair &
+West, Adv. Mater. 2, 132 (1990): bulk ~1e-12, grain boundary 1e-11..1e-8, surface layer
+1e-9..1e-7, sample-electrode interface 1e-7..1e-5, electrochemical reaction or diffusion
+~1e-4 F/cm^2. The interface resistance is the arc with an electrode-interface
+capacitance, not the arc at some position in a list (small extra arcs, under 5 % of it,
+are added to it). When the fit is poor, or the interface arc is missing, outside the
+sweep, ambiguous or not determined by the data, the result is NaN with the reason. See
+docs/eis_fit.md.
 """
 import dataclasses
 import math

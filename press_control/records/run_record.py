@@ -9,7 +9,7 @@
   (the layout impedance.py's `preprocessing.readCSV` reads).
 * `summary.json` — goal, outcome and statistics (written at the start as "running"); strict
   JSON: a value that is not a number is `null` (docs/summary.schema.json).
-* `plot.png`, `plot.svg` — pressure and setpoint with segments, |Z| and R_interface on log
+* `plot.png`, `plot.svg` — pressure and setpoint with segments, ``|Z|`` and R_interface on log
   axes, density, and the Nyquist plot of the first and last sweep; drawn after the run
   ended, in a child process (summary.json's `plot` says when they are there), or
   later by `pressctl runs plot RUN` (plot_record) when the run was recorded without.

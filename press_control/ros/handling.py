@@ -51,7 +51,7 @@ class HandlingPort:
     update and the periodic republishing in `timers`.
     """
 
-    CONFIRM_S = 0.25        # a refused reset waits this long for a newer press state
+    CONFIRM_S = 0.25        # a refused reset is judged again on newer press states this long
 
     def __init__(self, node, press_state, inputs, timers):
         config = node.config
@@ -120,10 +120,7 @@ class HandlingPort:
 
     def on_reset(self, request, response):
         """Reset a FAULT; a refusal is confirmed on a press state newer than the request."""
-        arrived = time.monotonic()
-        problem = self._reset()
-        if problem and self.press_state.newer_than(arrived, self.CONFIRM_S) is not None:
-            problem = self._reset()
+        problem = self.press_state.judged_until(self._reset, time.monotonic(), self.CONFIRM_S)
         response.success = not problem
         response.message = problem or self.machine.reason
         return response

@@ -21,9 +21,10 @@ An ordinary node on a multi-threaded executor, with five callback groups:
 * `state` (mutually exclusive): `state/decimated`, the driver's PressState at 20 Hz and
   at once on every change of its flags (the 100 Hz `state` through rclpy's executor
   would cost a tenth of a core, measured). A refusal that rests on the press state (a
-  goal's readiness or handling refusal, a handling reset) is judged again on a state that
-  came after the request before it is given: a goal sent the moment the arm left, or a
-  reset sent right after a fault cleared, is not refused on the state of before;
+  goal's readiness or handling refusal, a handling reset) is judged again on each state
+  that comes after the request, for up to 0.25 s, before it is given: a goal sent the
+  moment the arm left, or a reset sent right after a fault cleared, is not refused on the
+  state of before;
 * `housekeeping` (mutually exclusive): the timers (handshake update at 20 Hz, handling
   state again every `handling_period_s`, readiness and the lease of a kept cell at 5 Hz).
 
@@ -76,7 +77,7 @@ from press_control_interfaces.srv import PressCommand, RecordRun
 OUTCOME_CODES = {SUCCEEDED: RunPressureProfile.Result.SUCCEEDED,
                  CANCELED: RunPressureProfile.Result.CANCELED,
                  ABORTED: RunPressureProfile.Result.ABORTED}
-STATE_CONFIRM_S = 0.25      # a refusal waits this long for a state newer than the request
+STATE_CONFIRM_S = 0.25      # a refusal is judged again on newer states for this long
 COMMAND_CODES = {"set_pressure": PressCommand.Request.SET_PRESSURE,
                  "release": PressCommand.Request.RELEASE,
                  "temperature": PressCommand.Request.SET_TEMPERATURE}
@@ -281,12 +282,10 @@ class ProfileServerNode(Node):
                     raise ProfileError("another profile is running; one goal at a time",
                                        REJECT_BUSY)
                 self.plan(goal)
-                try:
-                    self._judge_press(goal)
-                except ProfileError:
-                    if self.latest_state.newer_than(arrived, STATE_CONFIRM_S) is None:
-                        raise
-                    self._judge_press(goal)
+                refusal = self.latest_state.judged_until(
+                    lambda: self._press_refusal(goal), arrived, STATE_CONFIRM_S)
+                if refusal:
+                    raise refusal
             except ProfileError as error:
                 reason = f"goal for cell '{goal.cell_id}' rejected: {error}"
                 self.get_logger().warning(reason)
@@ -297,14 +296,15 @@ class ProfileServerNode(Node):
             self._reserved = True
             return GoalResponse.ACCEPT
 
-    def _judge_press(self, goal) -> None:
-        """Raise ProfileError if the press or the handshake refuses the goal now."""
+    def _press_refusal(self, goal):
+        """The ProfileError for the press or the handshake refusing the goal now, or None."""
         problem = self.readiness_problem()
         if problem:
-            raise ProfileError(f"press not ready: {problem}", REJECT_NOT_READY)
+            return ProfileError(f"press not ready: {problem}", REJECT_NOT_READY)
         problem = self.handling.start_refusal(goal.cell_id)
         if problem:
-            raise ProfileError(problem, REJECT_HANDLING)
+            return ProfileError(problem, REJECT_HANDLING)
+        return None
 
     # ---- running -----------------------------------------------------------------------
     def send(self, command, owner: str = "") -> tuple:
