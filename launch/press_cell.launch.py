@@ -19,6 +19,7 @@ def generate_launch_description():
     use_sim = LaunchConfiguration("use_sim")
     press_port = LaunchConfiguration("press_port")
     lcr_port = LaunchConfiguration("lcr_port")
+    port_wait_s = LaunchConfiguration("port_wait_s")
     demo_arm = LaunchConfiguration("demo_arm")
     sim_dir = LaunchConfiguration("sim_dir")
     arm_interlock = ParameterValue(LaunchConfiguration("arm_interlock"), value_type=bool)
@@ -59,6 +60,10 @@ def generate_launch_description():
         DeclareLaunchArgument("lcr_port", default_value=PathJoinSubstitution([sim_dir, "lcr"]),
                               description="serial device of the impedance analyzer "
                                           "(default: the simulator's, in sim_dir)"),
+        DeclareLaunchArgument("port_wait_s", default_value=_if_sim(use_sim, "30.0", "0.0"),
+                              description="the driver waits this long for a press_port "
+                                          "path to appear (default: 30 s for the simulator "
+                                          "that starts beside it, else 0)"),
         DeclareLaunchArgument("demo_arm", default_value="false",
                               description="start the demo arm (loads, presses, unloads)"),
         DeclareLaunchArgument("arm_interlock", default_value="true",
@@ -84,6 +89,7 @@ def generate_launch_description():
         LifecycleNode(package="press_control", executable="press_driver",
                       name="press_driver", namespace=namespace,
                       parameters=[params_file, {"port": press_port,
+                                                "port_wait_s": port_wait_s,
                                                 "arm_interlock": arm_interlock,
                                                 "force_calibration_file":
                                                     force_calibration_file}],

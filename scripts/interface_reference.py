@@ -2,7 +2,8 @@
 
 Topics, services and actions are read from each node module's source (the
 create_publisher/create_subscription/create_service/create_client calls, HotInputs.add,
-ActionServer and action clients: type, name and QoS as written); parameters from
+ActionServer and action clients: type, name and QoS as written; how often a topic goes
+out from the module's PUBLISH_RATES table, next to its publishers); parameters from
 press_control/ros/parameters.py (type, unit, range, description) with their values in
 config/press_cell.yaml; messages from press_control_interfaces (fields and the comments
 that give their units). Nothing here is typed by hand; test/test_interface_reference.py
@@ -95,12 +96,26 @@ def _qos(text: str) -> str:
     return text.replace("QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=1)", "depth 1")
 
 
+def publish_rates(module: pathlib.Path) -> dict:
+    """The module's PUBLISH_RATES table (topic -> how often it goes out), if it has one."""
+    for statement in ast.parse(module.read_text()).body:
+        if isinstance(statement, ast.Assign) and \
+                any(isinstance(t, ast.Name) and t.id == "PUBLISH_RATES"
+                    for t in statement.targets):
+            return ast.literal_eval(statement.value)
+    return {}
+
+
 def node_section(node: str, modules, table: str, values: dict) -> list:
-    lines = [f"## {node}", "", "| interface | name | type | QoS | module |",
-             "|---|---|---|---|---|"]
+    lines = [f"## {node}", "", "| interface | name | type | QoS | rate | module |",
+             "|---|---|---|---|---|---|"]
+    rates = {}
+    for module in modules:
+        rates.update(publish_rates(ROS / module))
     for module in modules:
         for kind, name, type_name, qos in entities(ROS / module):
-            lines.append(f"| {kind} | `{name}` | `{type_name}` | {_qos(qos)} | "
+            rate = rates.get(name, "") if kind == "publishes" else ""
+            lines.append(f"| {kind} | `{name}` | `{type_name}` | {_qos(qos)} | {rate} | "
                          f"`press_control/ros/{module}` |")
     keys = [key for module in modules for key in diagnostics_keys(ROS / module)]
     if keys:

@@ -34,3 +34,15 @@ def test_every_node_topic_of_the_code_is_listed():
     for name in ("`state/decimated`", "`run_profile`", "`handling/reset`", "`record`",
                  "`interface/sweep`", "`owner_heartbeat`", "`decimated_state_rate_hz`"):
         assert name in text, name
+
+
+def test_every_published_topic_says_how_often_it_goes_out():
+    reference = generator()
+    for node, (modules, _) in reference.NODES.items():
+        rates = {}
+        for module in modules:
+            rates.update(reference.publish_rates(reference.ROS / module))
+        published = {name for module in modules
+                     for kind, name, _, _ in reference.entities(reference.ROS / module)
+                     if kind == "publishes"}
+        assert published - set(rates) == set(), node

@@ -42,3 +42,21 @@ def test_the_changelog_is_in_the_ros_format_and_has_the_current_version():
     assert parse_package(str(MANIFESTS[0])).version in released
     assert (ROOT / "CHANGELOG.rst").read_text().splitlines()[1] == \
         "Changelog for package press_control"
+
+
+STOCK_TOOLS = ROOT.parent / "shared" / "ros2-stock-tools"
+
+
+def test_ros2_pkg_xml_gives_the_installed_manifest():
+    """The stock `ros2 pkg xml` (ros2pkg) finds the package and prints its manifest."""
+    import shutil
+    import pytest
+    if shutil.which("ros2") is None:
+        if STOCK_TOOLS.is_dir():
+            pytest.fail("../shared/ros2-stock-tools is here but `ros2` is not on PATH")
+        pytest.skip("no ROS 2 install and no ../shared/ros2-stock-tools")
+    shown = subprocess.run(["ros2", "pkg", "xml", "press_control"], capture_output=True,
+                           text=True, timeout=120)
+    assert shown.returncode == 0, shown.stderr[-2000:]
+    assert "<name>press_control</name>" in shown.stdout
+    assert f"<version>{parse_package(str(MANIFESTS[0])).version}</version>" in shown.stdout

@@ -28,6 +28,8 @@ from press_control_interfaces.action import RunPressureProfile
 from press_control_interfaces.msg import ArmHeartbeat, GoalRejection, HandlingState
 
 
+# How often each topic goes out (docs/interfaces.md shows this table).
+PUBLISH_RATES = {"handling/arm": "`heartbeat_rate_hz`"}
 RESULT_LOST = "RESULT_LOST"      # the press finished the cell; its action result never came
 
 

@@ -34,6 +34,11 @@ from press_control.ros.spin import spin_node
 from press_control_interfaces.msg import (CellStack, HandlingState, ImpedanceSpectrum,
                                           InterfaceEvent, InterfaceHealth, PressState)
 
+# How often each topic goes out (docs/interfaces.md shows this table).
+PUBLISH_RATES = {"interface/health": "`health_rate_hz`",
+                 "interface/events": "when an event is raised or cleared",
+                 "interface/spectrum": "after every EIS sweep (`sweep_period_s`, and on request)",
+                 "/diagnostics": "1 Hz"}
 MAX_PHYSICAL_OHM = 1.0e9
 
 

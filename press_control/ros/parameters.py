@@ -58,6 +58,9 @@ DRIVER_PARAMETERS = LIMIT_PARAMETERS + [
     Spec("port", "/tmp/press_sim/press", "press controller: a serial device (Modbus RTU), "
          "tcp://host:502 (Modbus TCP) or a pyserial URL such as socket://host:port (RTU "
          "through a terminal server)"),
+    Spec("port_wait_s", 0.0, "with autostart, wait this long for a serial device path that "
+         "does not exist yet (a simulator or USB adapter still starting) before configuring",
+         "s", 0.0, 600.0),
     Spec("baud", 115200, "serial baud rate", "bit/s", 1200, 921600),
     Spec("parity", "N", "serial parity: N, E or O", choices=("N", "E", "O")),
     Spec("slave_id", 1, "Modbus slave id of the controller", "", 1, 247),

@@ -48,6 +48,15 @@ from press_control.control.supervisor import PressSupervisor, SupervisorConfig
 from press_control_interfaces.msg import ArmHeartbeat, PressState
 from press_control_interfaces.srv import PressCommand, SetInstalledDie
 
+# How often each topic goes out (docs/interfaces.md shows this table).
+PUBLISH_RATES = {
+    "state": "every poll (`poll_rate_hz`)",
+    "state/decimated": "`decimated_state_rate_hz`, and at once when a flag, the mode, the "
+                       "fault or the owner changes",
+    "pressure": "every poll while subscribed", "wrench": "every poll while subscribed",
+    "temperature": "every poll while subscribed",
+    "installed_die": "on configure and on every change", "force_calibration": "on configure",
+    "/diagnostics": "every `diagnostics_period_s`"}
 MODE_NUMBERS = {"IDLE": PressState.MODE_IDLE, "RAMP": PressState.MODE_RAMP,
                 "HOLD": PressState.MODE_HOLD, "RELEASE": PressState.MODE_RELEASE,
                 "ESTOP": PressState.MODE_ESTOP, "FAULT": PressState.MODE_FAULT}
@@ -96,9 +105,19 @@ class PressDriverNode(LifecycleNode):
         self.create_timer(self.config.diagnostics_period_s,
                           guarded(self, self.publish_diagnostics))
         if self.config.autostart:
+            self._wait_for_port(self.config.port, self.config.port_wait_s)
             self.trigger_configure()
             if self.supervisor is not None:
                 self.trigger_activate()
+
+    def _wait_for_port(self, port: str, wait_s: float) -> None:
+        """Give a device path that is not there yet wait_s to appear (configure says why not)."""
+        if not port.startswith("/") or os.path.exists(port) or wait_s <= 0:
+            return
+        self.get_logger().info(f"waiting up to {wait_s:g} s for {port} to appear")
+        deadline = time.monotonic() + wait_s
+        while not os.path.exists(port) and time.monotonic() < deadline:
+            time.sleep(0.1)
 
     @property
     def press(self):

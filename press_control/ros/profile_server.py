@@ -74,6 +74,12 @@ from press_control_interfaces.msg import (GoalRejection, ImpedanceSpectrum, Inte
                                           InterfaceHealth, PressState, RecordFailure)
 from press_control_interfaces.srv import PressCommand, RecordRun
 
+# How often each topic goes out (docs/interfaces.md shows this table).
+PUBLISH_RATES = {"run_profile/rejection": "on every rejected goal",
+                 "cell/stack": "when a goal starts",
+                 "owner_heartbeat": "every `owner_renew_period_s` while a goal runs or a "
+                                    "cell is kept loaded (5 Hz then)",
+                 "handling/state": "on every transition and every `handling_period_s`"}
 OUTCOME_CODES = {SUCCEEDED: RunPressureProfile.Result.SUCCEEDED,
                  CANCELED: RunPressureProfile.Result.CANCELED,
                  ABORTED: RunPressureProfile.Result.ABORTED}

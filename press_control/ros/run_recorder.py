@@ -39,6 +39,10 @@ from press_control_interfaces.msg import (CellStack, HandlingState, ImpedanceSpe
 from press_control_interfaces.srv import RecordRun
 
 
+# How often each topic goes out (docs/interfaces.md shows this table).
+PUBLISH_RATES = {"record/failure": "when a run's record cannot be written"}
+
+
 def _fill_failed(response, text):
     response.ok, response.reason = False, text
 

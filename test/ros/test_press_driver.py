@@ -437,3 +437,35 @@ def test_decimated_state_keeps_its_rate_and_brings_every_change_at_once(
     mean_gap = (quiet[-1] - quiet[0]) / (len(quiet) - 1)
     assert 0.08 < mean_gap < 0.13, mean_gap
     harness.trigger("reset_fault")
+
+
+def test_a_device_that_appears_late_is_waited_for(ros_context, spin, tmp_path):
+    """port_wait_s: a simulator (or USB adapter) still starting when the driver starts."""
+    device_dir = tmp_path / "late"
+    device_dir.mkdir()
+    with open(tmp_path / "press_driver.log", "w") as log:
+        driver = subprocess.Popen(
+            [sys.executable, "-m", "press_control.ros.press_driver", "--ros-args",
+             "--params-file", config_path("press_cell.yaml"),
+             "--params-file", overrides_file(tmp_path, "/late/press_driver", {
+                 "port": str(device_dir / "press"), "arm_interlock": False,
+                 "port_wait_s": 120.0}),
+             "-r", "__ns:=/late"], stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_for(lambda: "waiting up to 120 s" in (tmp_path / "press_driver.log").read_text(),
+                 timeout=60, message="the driver waiting for its device")
+        assert driver.poll() is None
+        with SimulatorProcess(str(device_dir), seed=3):
+            client = rclpy.create_node("late_client", namespace="/late", context=ros_context)
+            states = []
+            client.create_subscription(PressState, "state", states.append, 10)
+            spin(client)
+            wait_for(lambda: states and states[-1].connected, timeout=60,
+                     message=lambda: "connected after the device appeared: " +
+                     (tmp_path / "press_driver.log").read_text()[-1500:])
+    finally:
+        driver.send_signal(signal.SIGINT)
+        try:
+            driver.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            driver.kill()
