@@ -4,6 +4,7 @@ import json
 import math
 import os
 import platform
+import subprocess
 import time
 from typing import List, Optional
 
@@ -47,20 +48,37 @@ def _number(value, digits=3) -> str:
     return f"{value:.{digits}g}" if abs(value) < 1e4 else f"{value:.0f}"
 
 
+def source_commit() -> str:
+    """The package's git commit (with "+changes" when the tree differs), or ""."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=here,
+                                capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=here, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    if commit.returncode != 0:
+        return ""
+    return commit.stdout.strip() + ("+changes" if dirty.stdout.strip() else "")
+
+
 def write_report(out_dir: str, figures: List[Figure], command: str) -> tuple:
     """Write report.json and report.md into out_dir; returns their paths."""
     os.makedirs(out_dir, exist_ok=True)
     machine = {"host": platform.node(), "python": platform.python_version(),
                "cpus": os.cpu_count(), "platform": platform.platform()}
+    commit = source_commit()
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     rows = [{**dataclasses.asdict(f), "met": f.met, "ratio": f.ratio} for f in figures]
     json_path = os.path.join(out_dir, "report.json")
     with open(json_path, "w") as stream:
         json.dump({"generated": stamp, "command": command, "machine": machine,
-                   "figures": rows}, stream, indent=1)
+                   "commit": commit, "figures": rows}, stream, indent=1)
     lines = ["# press_control benchmark report", "",
              f"Generated {stamp} by `{command}` on {machine['cpus']} CPUs "
-             f"({machine['platform']}, Python {machine['python']}).", ""]
+             f"({machine['platform']}, Python {machine['python']}), "
+             f"code {commit or 'not in a git checkout'}.", ""]
     section = None
     for figure in figures:
         if figure.section != section:
