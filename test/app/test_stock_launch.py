@@ -42,13 +42,16 @@ ENV = {**os.environ, "ROS_DOMAIN_ID": str(dds_domains.spare(4))}
 
 def ros2(*args, timeout=60.0, daemon_option=True) -> subprocess.CompletedProcess:
     """A `ros2` verb without the daemon; asked again while its own fresh DDS participant
-    has not yet discovered the node ("Node not found": the daemon a user has would know)."""
+    has not yet discovered the node or its services ("Node not found", "Wait for service
+    timed out", seen on a loaded host: the daemon a user has would know them)."""
     assert ROS2, f"{STOCK_TOOLS} is present but `ros2` is not installed (scripts/setup.sh)"
     deadline = time.monotonic() + timeout
     while True:
         done = subprocess.run([ROS2, *args, *(["--no-daemon"] if daemon_option else [])],
                               capture_output=True, text=True, timeout=timeout, env=ENV)
-        if "Node not found" not in done.stdout + done.stderr or time.monotonic() > deadline:
+        undiscovered = any(text in done.stdout + done.stderr
+                           for text in ("Node not found", "Wait for service timed out"))
+        if not undiscovered or time.monotonic() > deadline:
             return done
 
 
