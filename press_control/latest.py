@@ -21,9 +21,6 @@ class Latest:
             self.value, self.seen_s = value, self.clock()
             self._arrived.notify_all()
 
-    def age_s(self) -> float:
-        return self.clock() - self.seen_s
-
     def newer_than(self, since_s: float, timeout_s: float):
         """The value once one has been put after since_s; None if none came in time."""
         deadline = self.clock() + timeout_s

@@ -4,10 +4,10 @@ import time
 from press_control.latest import Latest
 
 
-def test_nothing_put_yet_has_no_value_and_infinite_age():
+def test_nothing_put_yet_has_no_value_and_was_never_seen():
     latest = Latest()
     assert latest.value is None
-    assert latest.age_s() == float("inf")
+    assert latest.seen_s == -float("inf")
 
 
 def test_a_value_put_before_the_moment_does_not_count():
