@@ -72,10 +72,6 @@ class HeckelCurve:
         return np.exp(-(self.k_per_mpa * p + self.a +
                         self.b * (1.0 - np.exp(-p / self.rearrangement_mpa))))
 
-    @staticmethod
-    def model(p, k, a, b, rearrangement):
-        return HeckelCurve(k, a, b, rearrangement).porosity(p)
-
     START = (0.004, 1.0, 0.3, 20.0)
     BOUNDS = ([1e-6, 0.0, 0.0, 1.0], [0.1, 10.0, 5.0, 500.0])
 
@@ -93,10 +89,6 @@ class KawakitaCurve:
         p = np.maximum(np.asarray(pressure_mpa, dtype=float), 0.0)
         squeeze = self.a * self.b_per_mpa * p / (1.0 + self.b_per_mpa * p)
         return 1.0 - (1.0 - self.porosity_at_zero) / (1.0 - squeeze)
-
-    @staticmethod
-    def model(p, eps0, a, b):
-        return KawakitaCurve(eps0, a, b).porosity(p)
 
     START = (0.4, 0.3, 0.02)
     BOUNDS = ([0.0, 0.0, 1e-6], [0.95, 0.95, 10.0])
@@ -129,7 +121,8 @@ def fit_curve(law, pressures_mpa, porosities) -> CurveFit:
     if len(pressures) < len(law.START) + 1:
         raise ValueError(f"{law.law}: {len(pressures)} points cannot fit "
                          f"{len(law.START)} parameters and leave a residual")
-    parameters, _ = curve_fit(law.model, pressures, porosities, p0=law.START,
+    parameters, _ = curve_fit(lambda p, *values: law(*values).porosity(p), pressures,
+                              porosities, p0=law.START,
                               bounds=law.BOUNDS, maxfev=20000)
     curve = law(*(float(value) for value in parameters))
     return CurveFit(curve, tuple(pressures.tolist()),
