@@ -205,6 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.set_defaults(handler=_bench)
     from press_control.app.runs import add_parsers
     add_parsers(commands, "~/.ros/press_control/runs")
+    from press_control.app.campaign_cli import add_parser as add_campaign_parser
+    add_campaign_parser(commands)
     return parser
 
 

@@ -1,8 +1,8 @@
 """Reading a run's MCAP file back, including the torn file of a killed run."""
 
 
-def read_bag(path: str) -> list:
-    """(topic, log_time_ns, decoded message) of every message in a run's MCAP file.
+def read_bag(path: str, wanted=None) -> list:
+    """(topic, log_time_ns, decoded message) of every message (whose topic is `wanted`).
 
     Reads sequentially, so the file of a run that was killed (no footer, a torn last
     record) yields everything up to its last flush.
@@ -22,6 +22,8 @@ def read_bag(path: str) -> list:
                     channels[record.id] = record
                 elif isinstance(record, Message):
                     channel = channels[record.channel_id]
+                    if wanted is not None and not wanted(channel.topic):
+                        continue
                     if channel.id not in decoders:
                         decoders[channel.id] = factory.decoder_for(
                             channel.message_encoding, schemas[channel.schema_id])

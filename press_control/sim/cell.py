@@ -50,6 +50,10 @@ class CellPreset:
     interface_asr_ref_ohm_cm2: float = 25.13   # settled at p_ref: 32 ohm on a 10 mm die
     interface_p_ref_mpa: float = 25.0
     interface_pressure_exponent: float = -0.5  # R ~ P^-0.5 (arXiv 2501.00600)
+    # Pores of the separator's surface are contact the Li foil does not have: R ~ D^-m
+    # against the density of the anchor above (the twin's assumption, docs/simulator.md)
+    interface_density_exponent: float = 3.0
+    interface_density_ref: float = 0.82
     initial_contact_factor: float = 18.0       # fresh Li foil: R starts 18x higher (> 500 ohm)
     li_yield_mpa: float = 0.8                  # Li yield stress (Masias 2019: 0.73-0.81 MPa)
     li_creep_exponent: float = 6.6             # power-law creep, rate ~ stress^n (Masias 2019,
@@ -57,8 +61,9 @@ class CellPreset:
     creep_time_s: float = 8.0                  # contact time constant at p_ref, 25 C (sped up)
     separator_um: float = 600.0                # electrolyte layer Li must cross to short
     # Li creeping into the pores of a separator of 18 % porosity while cycling at p_ref
-    # and 25 C: 83 h to short (50 MPa: 46 min); Doux et al. 2020 for the trend
-    penetration_um_s: float = 0.002
+    # and 25 C: 21 h to short (50 MPa: 12 min, 60 MPa: 3 min); Doux et al. 2020 for the
+    # trend, the time scale sped up as the creep's
+    penetration_um_s: float = 0.008
     cpe_q: float = 2.0e-6                      # interface CPE, F s^(alpha-1)
     cpe_alpha: float = 0.85
     warburg_sigma_ohm_s: float = 40.0          # diffusion tail, ohm s^-1/2
@@ -278,7 +283,9 @@ class CellModel:
     def interface_resistance_ohm(self) -> float:
         pressure = max(self.pressure_mpa, self.p.li_yield_mpa)
         settled = self.p.interface_asr_ref_ohm_cm2 / self.area_cm2 * \
-            (pressure / self.p.interface_p_ref_mpa) ** self.p.interface_pressure_exponent
+            (pressure / self.p.interface_p_ref_mpa) ** self.p.interface_pressure_exponent * \
+            (self.p.interface_density_ref / max(self.relative_density, 0.05)) ** \
+            self.p.interface_density_exponent
         return settled * (1.0 + (self.p.initial_contact_factor - 1.0) * (1.0 - self.contact))
 
     def bulk_resistance_ohm(self) -> float:

@@ -9,6 +9,13 @@ from press_control.analysis.events import (CONTACT_ESTABLISHED, DELAMINATION,
 from press_control.sim.cell import CellModel
 
 
+def _densified_cell():
+    """A separator pressed at 392 MPa before the foil goes on (R depends on its density)."""
+    cell = CellModel()
+    cell.heckel_y = cell.heckel_exponent(392.0)
+    return cell
+
+
 def _run(detector, cell, pressure, seconds, start=0.0, dt=0.5, cycling=False, holding=True):
     events = []
     for i in range(int(seconds / dt)):
@@ -24,7 +31,7 @@ def _run(detector, cell, pressure, seconds, start=0.0, dt=0.5, cycling=False, ho
 
 
 def test_creep_at_25_mpa_raises_contact_established_exactly_once():
-    cell, detector = CellModel(), EventDetector()
+    cell, detector = _densified_cell(), EventDetector()
     events = _run(detector, cell, 25.0, 300.0)
     assert [e.name for e in events if e.active] == [CONTACT_ESTABLISHED]
     assert 30.0 <= cell.interface_resistance_ohm() <= 35.0
@@ -96,7 +103,7 @@ def test_contact_is_established_only_after_a_fresh_li_interface_is_seen():
     for i in range(120):
         events += detector.update(Inputs(time_s=i * 0.5, interface_resistance_ohm=32.0))
     assert events == []
-    cell = CellModel()                         # the foil goes on: over 500 ohm, then creeps
+    cell = _densified_cell()                   # the foil goes on: over 500 ohm, then creeps
     events = _run(detector, cell, 25.0, 120.0, start=60.0)
     assert [e.name for e in events if e.active] == [CONTACT_ESTABLISHED]
 

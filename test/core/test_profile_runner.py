@@ -79,10 +79,12 @@ def test_fault_aborts_with_the_reason_and_a_safe_press():
 
 
 def test_hold_ends_early_when_the_interface_resistance_is_reached():
+    press = SteppedPress(DIE, seed=2)
+    press.cell.heckel_y = press.cell.heckel_exponent(392.0)     # a densified separator
     runner, _, _ = _run([
         Segment("ramp", 25.0, rate_mpa_s=5.0),
         Segment("hold", 25.0, duration_s=600.0, tolerance_mpa=0.5, settling_s=1.0,
-                end_below_interface_resistance_ohm=40.0)])
+                end_below_interface_resistance_ohm=40.0)], press=press)
     assert runner.outcome == SUCCEEDED
     assert runner.stats[1].duration_s < 300.0
     assert "interface resistance" in runner.reason
