@@ -17,7 +17,8 @@ ROSDEP_KEYS = {"serial": "python3-serial", "numpy": "python3-numpy", "yaml": "py
                "rosbags": "python3-rosbags-pip", "jsonschema": "python3-jsonschema",
                "selenium": "python3-selenium", "pyvisa": "python3-pyvisa-pip",
                "impedance": "python3-impedance-pip", "pymeasure": "python3-pymeasure-pip",
-               "tqdm": "python3-tqdm", "catkin_pkg": "python3-catkin-pkg"}
+               "tqdm": "python3-tqdm", "catkin_pkg": "python3-catkin-pkg",
+               "optuna": "python3-optuna-pip"}
 # Declared although no module imports them, each for a reason.
 USED_WITHOUT_IMPORT = {
     "lifecycle_msgs": "rclpy's LifecycleNode serves its lifecycle services",
@@ -25,6 +26,8 @@ USED_WITHOUT_IMPORT = {
     "ament_copyright": "ament_python's standard linters", "ament_flake8": "see test_lint",
     "ament_pep257": "see test_lint",
     "python3-pyvisa-py-pip": "the pure-Python VISA backend pyvisa loads by name (@py)",
+    "python3-psycopg-pip": "SQLAlchemy loads it for a postgresql+psycopg:// campaign storage",
+    "python3-optuna-dashboard-pip": "the viewer of a campaign's study (docs/campaigns.md)",
 }
 LOCAL = {"press_control", "waiting", "network_hosts", "dds_domains", "conftest",
          "driver_process", "terminal_bytes"}

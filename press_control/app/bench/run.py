@@ -2,8 +2,8 @@
 import os
 import sys
 
-from press_control.app.bench import (cell, cpu, densification, driver, monitor,
-                                     profiles, safety)
+from press_control.app.bench import (campaign, cell, cpu, densification, driver,
+                                     monitor, profiles, safety)
 from press_control.app.bench.report import write_report
 
 
@@ -25,6 +25,7 @@ def run_benchmarks(out_dir: str, quick: bool = False, quiet: bool = False) -> in
         ("density after die calibration", densification.run),
         ("whole cell", lambda: cell.run(cells=2 if quick else 20)),
         ("CPU while a profile runs", lambda: cpu.run(seconds=15.0 if quick else 30.0)),
+        ("self-driving campaign", lambda: campaign.run(seeds=5 if quick else campaign.SEEDS)),
     ]
     figures = []
     for name, step in steps:
