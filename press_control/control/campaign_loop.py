@@ -45,6 +45,7 @@ def run_cells(study: CampaignStudy, press: Callable[[Cell], Pressed], cells: int
     """Press cells until `cells` are finished in the study (all presses); returns how many
     this call pressed. `stop` ends the loop between cells (the running cell is finished)."""
     stop = stop or threading.Event()
+    study.set_aside_orphans()
     for cell in study.pending(study.press):
         finished = tell(study, cell, settle(cell))
         if on_cell:

@@ -13,6 +13,7 @@ as already measured, and a suggestion within `DUPLICATE_SHARE` of every range of
 press's pending cell is set aside (FAIL, "not pressed") and asked again.
 """
 import dataclasses
+import datetime
 import json
 import math
 import os
@@ -197,6 +198,18 @@ class CampaignStudy:
                                               f"cell {clash.cell_id} on {clash.press}")
             self.study.tell(trial, state=TrialState.FAIL)
         raise RuntimeError(f"no suggestion away from the pending cells in {attempts} tries")
+
+    def set_aside_orphans(self, older_than_s: float = 60.0) -> int:
+        """Suggestions a stopped process asked but never gave a press: set aside (FAIL)."""
+        now = datetime.datetime.now()
+        orphans = [t for t in self.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+                   if ATTR_PRESS not in t.user_attrs and t.datetime_start is not None and
+                   (now - t.datetime_start).total_seconds() > older_than_s]
+        for trial in orphans:
+            self._attrs(trial.number, {ATTR_SKIPPED: "asked by a process that stopped before "
+                                                     "giving it to a press"})
+            self.study.tell(trial.number, state=TrialState.FAIL, skip_if_finished=True)
+        return len(orphans)
 
     def _clash(self, number: int, params: Dict[str, float]) -> Optional[Cell]:
         for other in self.pending():
