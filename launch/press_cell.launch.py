@@ -66,6 +66,9 @@ def generate_launch_description():
                                           "that starts beside it, else 0)"),
         DeclareLaunchArgument("demo_arm", default_value="false",
                               description="start the demo arm (loads, presses, unloads)"),
+        DeclareLaunchArgument("campaign", default_value="false",
+                              description="start the campaign node (run_campaign action; it "
+                                          "loads and unloads as the arm: not with demo_arm)"),
         DeclareLaunchArgument("arm_interlock", default_value="true",
                               description="false only for a press without a robot arm: no "
                                           "arm heartbeat needed (and, unless "
@@ -112,6 +115,9 @@ def generate_launch_description():
         Node(package="press_control", executable="demo_arm", name="demo_arm",
              namespace=namespace, parameters=[params_file], output="screen",
              condition=IfCondition(demo_arm)),
+        Node(package="press_control", executable="campaign", name="campaign",
+             namespace=namespace, parameters=[params_file], output="screen",
+             condition=IfCondition(LaunchConfiguration("campaign"))),
     ])
 
 

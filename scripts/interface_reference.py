@@ -32,6 +32,7 @@ NODES = {
     "interface_monitor": (("interface_monitor.py", "diagnostics.py"), "MONITOR_PARAMETERS"),
     "press_panel": (("press_panel.py",), "PANEL_PARAMETERS"),
     "demo_arm": (("demo_arm.py",), "DEMO_ARM_PARAMETERS"),
+    "campaign": (("campaign.py", "demo_arm.py"), "CAMPAIGN_PARAMETERS"),
 }
 KINDS = {"create_publisher": "publishes", "create_subscription": "subscribes",
          "create_service": "service", "create_client": "service client",

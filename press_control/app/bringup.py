@@ -36,6 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--press-port", default="", help="press serial device (overrides)")
     parser.add_argument("--lcr-port", default="", help="analyzer serial device (overrides)")
     parser.add_argument("--demo-arm", action="store_true", help="start the demo arm too")
+    parser.add_argument("--campaign", action="store_true",
+                        help="start the campaign node (pressctl campaign run FILE); it loads "
+                             "and unloads as the arm, so not with --demo-arm")
     parser.add_argument("--cells", type=int, default=1, help="cells the demo arm presses")
     parser.add_argument("--preset", default="demo_cell", help="preset the demo arm runs")
     parser.add_argument("--record-dir", default="", help="run records (overrides)")
@@ -70,6 +73,10 @@ def panel_banner(args) -> str:
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
+    if args.campaign and args.demo_arm:
+        print("bringup: --campaign and --demo-arm are two arms in one workspace; choose one",
+              file=sys.stderr)
+        return 2
     cell = PressCell(params_file=args.params_file, namespace=args.namespace,
                      use_sim=args.use_sim, sim_dir=args.sim_dir, seed=args.seed,
                      sim_cell=args.sim_cell,
@@ -80,7 +87,8 @@ def main(argv=None) -> int:
                      driver_in_process=args.driver_in_process,
                      panel_parameters={"host": args.panel_host, "port": args.panel_port,
                                        "token_file": args.panel_token_file}
-                     if args.panel else None)
+                     if args.panel else None,
+                     campaign_parameters={} if args.campaign else None)
     stop = threading.Event()
     banner = panel_banner(args) if args.panel else ""     # makes the token file first
     cell.start()

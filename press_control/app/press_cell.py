@@ -32,7 +32,8 @@ class PressCell:
                  record_dir: str = "", arm_interlock: bool = True,
                  driver_in_process: bool = False, driver_output=None,
                  panel_parameters: dict = None, sim_force_table: bool = True,
-                 record_plot: bool = None, server_parameters: dict = None):
+                 record_plot: bool = None, server_parameters: dict = None,
+                 campaign_parameters: dict = None):
         self.params_file = params_file or config_path("press_cell.yaml")
         self.namespace = namespace
         self.use_sim = use_sim
@@ -50,7 +51,9 @@ class PressCell:
         self.driver_in_process = driver_in_process
         self.driver_output = driver_output
         self.panel_parameters = panel_parameters      # None: no panel
+        self.campaign_parameters = campaign_parameters   # None: no campaign node
         self.sim = self.driver = self.host = self.arm = self.results_file = None
+        self.campaign = None
         self.recorder = None
         self.panel = None
         self._scratch = []        # files made here, removed by stop()
@@ -107,6 +110,11 @@ class PressCell:
             if self.record_dir:
                 panel["record_dir"] = os.path.abspath(self.record_dir)
             self.panel = self._start_node_process("press_panel", panel)
+        if self.campaign_parameters is not None:
+            campaign = dict(self.campaign_parameters)
+            if self.record_dir:
+                campaign["record_dir"] = os.path.abspath(self.record_dir)
+            self.campaign = self._start_node_process("campaign", campaign)
         if self.demo_arm:
             handle, self.results_file = tempfile.mkstemp(prefix="demo_arm_", suffix=".json")
             os.close(handle)
@@ -169,6 +177,8 @@ class PressCell:
             return f"run_recorder exited with code {self.recorder.returncode}"
         if self.arm is not None and self.arm.poll() not in (None, 0):
             return f"demo_arm exited with code {self.arm.returncode}"
+        if self.campaign is not None and self.campaign.poll() is not None:
+            return f"campaign exited with code {self.campaign.returncode}"
         return ""
 
     def wait_ready(self, timeout_s: float = 60.0, arm_needed: bool = True) -> str:
@@ -188,14 +198,14 @@ class PressCell:
             time.sleep(0.1)
 
     def stop(self) -> None:
-        for process in (self.arm, self.panel, self.driver):
+        for process in (self.campaign, self.arm, self.panel, self.driver):
             if process is not None and process.poll() is None:
                 process.send_signal(signal.SIGINT)   # the driver releases on shutdown
         if self.host is not None:
             self.host.stop()                 # a running goal's record is closed first
         if self.recorder is not None and self.recorder.poll() is None:
             self.recorder.send_signal(signal.SIGINT)
-        for process in (self.arm, self.panel, self.driver, self.recorder):
+        for process in (self.campaign, self.arm, self.panel, self.driver, self.recorder):
             if process is not None:
                 try:
                     process.wait(timeout=10)

@@ -14,6 +14,9 @@ from press_control.control.campaign_study import Cell, CampaignStudy
 from press_control.control.profile_runner import SUCCEEDED
 
 
+NOT_PRESSED = "NOT_PRESSED"         # the suggestion never reached a press: set aside
+
+
 @dataclasses.dataclass
 class Pressed:
     """How a cell's profile ended and what its record says."""
@@ -26,6 +29,8 @@ class Pressed:
 
 def tell(study: CampaignStudy, cell: Cell, pressed: Pressed) -> Cell:
     """Tell the study how a cell went: measured (feasible or not) or failed with why."""
+    if pressed.outcome == NOT_PRESSED:
+        return study.set_aside(cell.number, pressed.reason)
     if pressed.outcome != SUCCEEDED:
         return study.tell_failed(cell.number, f"{pressed.outcome}: {pressed.reason}",
                                  pressed.record_dir)

@@ -194,9 +194,8 @@ class CampaignStudy:
                 trial.set_user_attr(ATTR_CELL, cell_id)
                 trial.set_user_attr(ATTR_PRESS, self.press)
                 return self._cell(self._storage.get_trial(self._trial_id(trial.number)))
-            trial.set_user_attr(ATTR_SKIPPED, f"within {DUPLICATE_SHARE:.0%} of pending "
-                                              f"cell {clash.cell_id} on {clash.press}")
-            self.study.tell(trial, state=TrialState.FAIL)
+            self.set_aside(trial.number, f"within {DUPLICATE_SHARE:.0%} of pending cell "
+                                         f"{clash.cell_id} on {clash.press}")
         raise RuntimeError(f"no suggestion away from the pending cells in {attempts} tries")
 
     def set_aside_orphans(self, older_than_s: float = 60.0) -> int:
@@ -206,10 +205,15 @@ class CampaignStudy:
                    if ATTR_PRESS not in t.user_attrs and t.datetime_start is not None and
                    (now - t.datetime_start).total_seconds() > older_than_s]
         for trial in orphans:
-            self._attrs(trial.number, {ATTR_SKIPPED: "asked by a process that stopped before "
-                                                     "giving it to a press"})
-            self.study.tell(trial.number, state=TrialState.FAIL, skip_if_finished=True)
+            self.set_aside(trial.number, "asked by a process that stopped before giving it "
+                                         "to a press")
         return len(orphans)
+
+    def set_aside(self, number: int, reason: str) -> Cell:
+        """A suggestion no press pressed: kept in the study, not counted as a cell."""
+        self._attrs(number, {ATTR_SKIPPED: reason})
+        self.study.tell(number, state=TrialState.FAIL, skip_if_finished=True)
+        return self._cell(self._storage.get_trial(self._trial_id(number)))
 
     def _clash(self, number: int, params: Dict[str, float]) -> Optional[Cell]:
         for other in self.pending():

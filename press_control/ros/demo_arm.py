@@ -50,11 +50,18 @@ class ArmStopped(Exception):
 
 
 class DemoArmNode(Node):
-    """Loads, presses (through the action) and unloads cells one after another."""
+    """Loads, presses (through the action) and unloads cells one after another.
+
+    Subclasses (ros/campaign.py) keep the arm's moves and the handshake and choose the
+    goal of each cell (`goal_for`) and the program (`start_program`).
+    """
+
+    NODE_NAME = "demo_arm"
+    PARAMETERS = DEMO_ARM_PARAMETERS
 
     def __init__(self, **kwargs):
-        super().__init__("demo_arm", **kwargs)
-        self.config = declare(self, DEMO_ARM_PARAMETERS)
+        super().__init__(self.NODE_NAME, **kwargs)
+        self.config = declare(self, self.PARAMETERS)
         self.random = random.Random(self.config.seed)
         self.lock = threading.Lock()
         self.pose = (False, "", INTENT_NONE)       # in_workspace, cell_id, intent
@@ -75,6 +82,10 @@ class DemoArmNode(Node):
         self.heartbeats = threading.Thread(target=self._beat, name="arm-heartbeat", daemon=True)
         self.heartbeats.start()
         self.client = ProfileClient(self)
+        self.cancel_cell = threading.Event()       # set: the running cell's goal is cancelled
+        self.start_program()
+
+    def start_program(self) -> None:
         self.worker = threading.Thread(target=self._work, name="demo-arm", daemon=True)
         self.worker.start()
 
@@ -136,7 +147,7 @@ class DemoArmNode(Node):
         return not self.stopped and len(self.results) == self.config.cells and all(
             r.outcome == SUCCEEDED for r in self.results)
 
-    def _one_cell(self, cell_id: str) -> None:
+    def _one_cell(self, cell_id: str) -> CellOutcome:
         log = self.get_logger()
         self._wait_for(lambda h: h.state == READY_TO_LOAD, "the press to be ready to load")
         log.info(f"loading {cell_id}")
@@ -157,20 +168,28 @@ class DemoArmNode(Node):
             log.error(f"press handling fault ({state.reason}); waiting for a reset")
             self._wait_for(lambda h: h.state == READY_TO_UNLOAD, "the fault to be reset",
                            self.config.fault_reset_wait_s)
-        log.info(f"unloading {cell_id}")
+        self.unload(cell_id)
+        return outcome
+
+    def unload(self, cell_id: str) -> None:
+        self.get_logger().info(f"unloading {cell_id}")
         self._visit(cell_id, INTENT_UNLOAD)
         self._move(False, "", INTENT_NONE)
 
-    def _press(self, cell_id: str) -> CellOutcome:
-        goal = RunPressureProfile.Goal(preset=self.config.preset, cell_id=cell_id,
+    def goal_for(self, cell_id: str) -> RunPressureProfile.Goal:
+        return RunPressureProfile.Goal(preset=self.config.preset, cell_id=cell_id,
                                        die_id=self.config.die_id,
                                        hold_scale=self.config.hold_scale,
                                        electrolyte=self.config.electrolyte,
                                        electrolyte_mass_mg=self.config.electrolyte_mass_mg,
                                        anode=self.config.anode)
+
+    def _press(self, cell_id: str) -> CellOutcome:
+        goal = self.goal_for(cell_id)
         for attempt in range(self.config.goal_attempts):
             try:
                 result = self.client.run(goal, on_feedback=self.on_feedback,
+                                         cancel_event=self.cancel_cell,
                                          ended=lambda: self._press_is_done_with(cell_id))
             except ResultLost as lost:           # no answer, or the press says done
                 self.get_logger().error(f"{cell_id}: {lost}")

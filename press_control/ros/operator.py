@@ -10,7 +10,7 @@ from press_control.analysis.die_calibration import plan_levels_mpa
 from press_control.ros.profile_client import GoalRejected, ProfileClient
 from press_control.ros.qos import LATCHED
 from press_control.ros.spin import SpinningNode
-from press_control_interfaces.action import RunPressureProfile
+from press_control_interfaces.action import RunCampaign, RunPressureProfile
 from press_control_interfaces.msg import PressState, ProfileSegment
 from press_control_interfaces.srv import SetInstalledDie
 
@@ -61,6 +61,37 @@ class PressOperator:
         if stack is not None:
             goal.electrolyte, goal.electrolyte_mass_mg, goal.anode = stack
         return client.run(goal, on_feedback=on_feedback, cancel_event=cancel_event)
+
+    def run_campaign(self, campaign_file: str, cells: int = 0, seed: int = -1,
+                     storage: str = "", hold_scale: float = 0.0, wait_s: float = 20.0,
+                     on_feedback=None, cancel_event=None):
+        """Run a campaign on the campaign node of this namespace; returns the Result.
+
+        With cancel_event set, the campaign is cancelled (its running cell too) and its
+        result still awaited. Raises NoAnswer without a campaign node, GoalRejected when
+        the node runs a campaign already.
+        """
+        from rclpy.action import ActionClient
+
+        client = ActionClient(self.spinning.node, RunCampaign, "run_campaign")
+        if not client.wait_for_server(timeout_sec=wait_s):
+            raise NoAnswer(f"no run_campaign server (campaign node) in namespace "
+                           f"'{self.namespace}'")
+        goal = RunCampaign.Goal(campaign_file=campaign_file, cells=cells, seed=seed,
+                                storage=storage, hold_scale=hold_scale)
+        sent = client.send_goal_async(
+            goal, feedback_callback=lambda m: on_feedback and on_feedback(m.feedback))
+        handle = _wait_future(sent, wait_s, "the campaign node did not answer the goal")
+        if not handle.accepted:
+            raise GoalRejected("the campaign node is running a campaign already")
+        result = handle.get_result_async()
+        canceled = False
+        while not result.done():
+            if cancel_event is not None and cancel_event.is_set() and not canceled:
+                handle.cancel_goal_async()
+                canceled = True
+            time.sleep(0.1)
+        return result.result().result
 
     def calibrate_die(self, die_id: str, top_mpa: float, levels: int = 8, hold_s: float = 4.0,
                       rate_mpa_s: float = 10.0, wait_s: float = 20.0, on_feedback=None,
@@ -181,6 +212,15 @@ class PressOperator:
         if reply is None:
             raise NoAnswer("press_driver did not answer")
         return reply
+
+
+def _wait_future(future, wait_s: float, what: str):
+    deadline = time.monotonic() + wait_s
+    while not future.done():
+        if time.monotonic() > deadline:
+            raise NoAnswer(what)
+        time.sleep(0.05)
+    return future.result()
 
 
 def call_idempotent(client, request, wait_s: float, resend_s: float = 2.0):

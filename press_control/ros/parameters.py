@@ -190,6 +190,23 @@ DEMO_ARM_PARAMETERS = [
 ]
 
 
+ARM_MOTION = ("arm_id", "heartbeat_rate_hz", "dwell_s", "jitter_s", "seed",
+              "wait_timeout_s", "fault_reset_wait_s", "goal_attempts")
+CAMPAIGN_PARAMETERS = LIMIT_PARAMETERS + [
+    dataclasses.replace(s, default="campaign_arm") if s.name == "arm_id" else s
+    for s in DEMO_ARM_PARAMETERS if s.name in ARM_MOTION] + [
+    Spec("campaigns_dir", "~/.ros/press_control/campaigns", "folder of campaign folders (each "
+         "holds its SQLite study unless storage is set)"),
+    Spec("storage", "", "database URL every campaign of this node uses (e.g. "
+         "postgresql+psycopg://user@host/db to share studies between hosts; \"\" = "
+         "campaign.db in the campaign's folder); a goal's storage overrides it"),
+    Spec("press_id", "", "name of this press in the study (\"\" = the namespace, else the "
+         "host name)"),
+    Spec("record_dir", "~/.ros/press_control/runs", "run_recorder's folder: where a cell "
+         "interrupted by a stopped campaign process is looked up"),
+]
+
+
 PANEL_PARAMETERS = [
     Spec("host", "127.0.0.1", "address the panel serves on (0.0.0.0 = every interface: the "
          "lab network can see it)"),
