@@ -36,6 +36,15 @@ if { ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/nu
     echo "setup: could not install chromium (the panel's browser test will fail)" >&2
 fi
 
+# Campaigns shared between hosts keep their study in PostgreSQL; the tests start a real
+# server (Debian's package: initdb and pg_ctl under /usr/lib/postgresql/<version>/bin).
+if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 &&
+   [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "setup: installing postgresql (apt-get)"
+  { apt-get update -q && apt-get install -y -q postgresql; } >/dev/null 2>&1 ||
+    echo "setup: could not install postgresql (the shared-campaign tests will fail)" >&2
+fi
+
 # press_panel serves its chart library (uPlot, MIT) from the package: fetched once from the
 # npm registry, pinned and checked, never from the internet at page load.
 UPLOT_VERSION=1.6.32

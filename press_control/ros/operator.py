@@ -17,6 +17,9 @@ from press_control_interfaces.srv import SetInstalledDie
 __all__ = ["GoalRejected", "NoAnswer", "PressOperator"]
 
 
+SERVER_GONE_S = 10.0
+
+
 class NoAnswer(Exception):
     """The node that would serve the request is not there, or did not answer."""
 
@@ -85,11 +88,17 @@ class PressOperator:
         if not handle.accepted:
             raise GoalRejected("the campaign node is running a campaign already")
         result = handle.get_result_async()
-        canceled = False
+        canceled, seen = False, time.monotonic()
         while not result.done():
             if cancel_event is not None and cancel_event.is_set() and not canceled:
                 handle.cancel_goal_async()
                 canceled = True
+            if client.server_is_ready():
+                seen = time.monotonic()
+            elif time.monotonic() - seen > SERVER_GONE_S:
+                raise NoAnswer(f"the campaign node went away ({SERVER_GONE_S:g} s unseen); "
+                               "the press releases under its owner lease; run the campaign "
+                               "again to resume it")
             time.sleep(0.1)
         return result.result().result
 
