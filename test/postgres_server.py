@@ -59,6 +59,8 @@ class PostgresServer:
             os.chown(self.folder, postgres.pw_uid, postgres.pw_gid)
         self._run("initdb", "-D", self.data, "-A", "trust", "-U", self.user, "--no-sync",
                   "-E", "UTF8")
+        with open(os.path.join(self.data, "pg_hba.conf"), "a") as rules:  # the test's hosts
+            rules.write("host all all 0.0.0.0/0 trust\n")
         options = f"-p {self.port} -k {self.folder} -c listen_addresses={self.host} " \
                   "-c fsync=off"
         self._run("pg_ctl", "-D", self.data, "-o", options, "-l",

@@ -65,6 +65,9 @@ class PanelModel:
         self.diagnostics = {}
         self.last_result = {}
         self.last_rejection = {}
+        self.campaign = {}              # cells of the running campaign, by cell id
+        self.campaign_best = []
+        self.campaign_cells = 0
 
     def now_s(self) -> float:
         return self.clock() - self.started
@@ -126,6 +129,16 @@ class PanelModel:
             else:
                 self.events.pop(name, None)
 
+    def on_campaign(self, cell: dict, best: list, cells: int) -> None:
+        """A campaign cell about to be pressed (RUNNING) or told; the best so far."""
+        with self._lock:
+            if self.campaign and cell.get("objective_names") != next(
+                    iter(self.campaign.values())).get("objective_names"):
+                self.campaign = {}                       # another campaign began
+            self.campaign[cell["cell_id"]] = dict(cell, received_s=self.now_s())
+            self.campaign_best = [c["cell_id"] for c in best]
+            self.campaign_cells = cells
+
     def on_diagnostic(self, name: str, level: int, message: str) -> None:
         with self._lock:
             self.diagnostics[name] = {"name": name, "level": level, "message": message,
@@ -148,6 +161,9 @@ class PanelModel:
                 "diagnostics": sorted(self.diagnostics.values(), key=lambda d: d["name"]),
                 "last_result": dict(self.last_result),
                 "last_rejection": dict(self.last_rejection),
+                "campaign": {"cells": list(self.campaign.values()),
+                             "best": list(self.campaign_best),
+                             "planned": self.campaign_cells},
                 "trace": points, "trace_last": last,
                 "spectrum_sequence": self.spectrum_sequence,
                 "spectrum": dict(self.spectrum) if self.spectrum and

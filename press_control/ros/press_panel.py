@@ -26,7 +26,7 @@ from press_control.ros.hot_input import HotInputs
 from press_control.ros.parameters import PANEL_PARAMETERS, declare
 from press_control.ros.qos import LATCHED
 from press_control.ros.spin import spin_node
-from press_control_interfaces.action import RunPressureProfile
+from press_control_interfaces.action import RunCampaign, RunPressureProfile
 from press_control_interfaces.msg import (ArmHeartbeat, GoalRejection, HandlingState,
                                           ImpedanceSpectrum, InterfaceEvent, InterfaceHealth,
                                           PressState)
@@ -65,6 +65,9 @@ class PressPanelNode(Node):
                                  guarded(self, self.on_event), 50, callback_group=group)
         self.create_subscription(DiagnosticArray, "/diagnostics",
                                  guarded(self, self.on_diagnostics), 10, callback_group=group)
+        self.create_subscription(RunCampaign.Impl.FeedbackMessage,
+                                 "run_campaign/_action/feedback",
+                                 guarded(self, self.on_campaign), 10, callback_group=group)
         self.cancel_client = self.create_client(CancelGoal, "run_profile/_action/cancel_goal",
                                                 callback_group=group)
         self.reset_client = self.create_client(Trigger, "handling/reset", callback_group=group)
@@ -110,6 +113,11 @@ class PressPanelNode(Node):
                                segment_count=f.segment_count, segment_type_name=type_name,
                                phase=f.phase, setpoint_mpa=f.setpoint_mpa,
                                elapsed_s=f.elapsed_s, remaining_s=f.remaining_s)
+
+    def on_campaign(self, message) -> None:
+        feedback = message.feedback
+        self.model.on_campaign(campaign_cell(feedback.cell),
+                               [campaign_cell(c) for c in feedback.best], feedback.cells)
 
     def on_goal_status(self, message: GoalStatusArray) -> None:
         self.model.on_goal_status(any(s.status in ACTIVE for s in message.status_list))
@@ -182,6 +190,13 @@ class PressPanelNode(Node):
             future.cancel()
             return f"{client.srv_name} did not answer within {timeout} s"
         return future.result()
+
+
+def campaign_cell(m) -> dict:
+    return {"cell_id": m.cell_id, "press": m.press, "state": m.state,
+            "parameter_names": list(m.parameter_names), "parameters": list(m.parameters),
+            "objective_names": list(m.objective_names), "objectives": list(m.objectives),
+            "feasible": m.feasible, "reason": m.reason}
 
 
 def main(args=None) -> int:

@@ -1,14 +1,18 @@
 """`pressctl campaign ... --offline`: a run, a killed run resumed, status, best, export."""
 import csv
+import json
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
+import urllib.request
 
 import pytest
 
 from press_control.resources import config_path
+from waiting import wait_for
 
 EXAMPLE = config_path("campaigns/li6ps5cl_interface.yaml")
 
@@ -55,6 +59,35 @@ def test_an_offline_campaign_runs_prints_its_best_against_the_optimum_and_export
                          str(tmp_path), "--csv", str(tmp_path / "out.csv"))
     assert exported.returncode == 0
     assert (tmp_path / "out.csv").read_text() == (folder / "cells.csv").read_text()
+    _optuna_dashboard_lists(folder / "campaign.db", "li6ps5cl_interface", 12)
+
+
+def _optuna_dashboard_lists(db, study, trials):
+    """Optuna's own viewer opens the campaign's storage as docs/campaigns.md says."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    viewer = subprocess.Popen([os.path.join(os.path.dirname(sys.executable),
+                                            "optuna-dashboard"), f"sqlite:///{db}", "--port",
+                               str(port), "--quiet"], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        def studies():
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/studies",
+                                            timeout=5) as reply:
+                    return json.load(reply)["study_summaries"]
+            except OSError:
+                return None
+        wait_for(studies, 60, message="optuna-dashboard's study list")
+        [summary] = studies()
+        assert summary["study_name"] == study
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/studies/"
+                                    f"{summary['study_id']}", timeout=10) as reply:
+            assert len(json.load(reply)["trials"]) == trials
+    finally:
+        viewer.terminate()
+        viewer.wait(10)
 
 
 def test_a_killed_campaign_resumes_with_no_cell_lost_or_counted_twice(tmp_path):

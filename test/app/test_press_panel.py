@@ -2,8 +2,12 @@
 cell being pressed, sees the Nyquist plot of a sweep, and stops the goal with the token.
 """
 import asyncio
+import json
+import pathlib
 import shutil
 import socket
+import subprocess
+import sys
 import threading
 
 import aiohttp
@@ -14,6 +18,7 @@ from selenium.webdriver.common.by import By
 
 from press_control.ros.profile_client import OUTCOME_NAMES, ProfileClient
 from press_control_interfaces.action import RunPressureProfile
+from test_campaign_on_press import SHORT, _cells
 from waiting import wait_for
 
 CELL = "panel-cell"
@@ -111,3 +116,55 @@ def test_watch_a_cell_see_its_nyquist_and_stop_it_with_the_token(started, browse
     wait_for(lambda: "CANCELED" in text("goal-last"), 30,
              message=lambda: f"the outcome on the page (shows {text('goal-last')!r})")
     browser.save_screenshot(str(tmp_path / "panel.png"))
+
+
+@pytest.mark.minutes(130)
+def test_a_campaign_runs_through_the_arm_learns_from_its_records_and_shows_on_the_panel(
+        started, browser, tmp_path):
+    port = free_port()
+    cell = started(record_dir=str(tmp_path / "runs"),
+                   panel_parameters={"port": port, "token_file": str(tmp_path / "token")},
+                   campaign_parameters={"dwell_s": 0.3, "jitter_s": 0.1,
+                                        "campaigns_dir": str(tmp_path / "campaigns")})
+    assert cell.wait_ready(90.0, arm_needed=False) == ""
+    browser.get(f"http://127.0.0.1:{port}/")
+
+    def text(element_id):
+        return browser.find_element(By.ID, element_id).text
+    wait_for(lambda: text("link") == "live", 30, message="the page's live connection")
+    run = subprocess.Popen([sys.executable, "-m", "press_control.app.cli", "campaign", "run",
+                            SHORT, "--cells", "2", "--seed", "4"], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+    wait_for(lambda: text("campaign-next").startswith("short_campaign-000: densify_mpa"), 120,
+             message=lambda: f"the next cell's parameters (shows {text('campaign-next')!r})")
+    wait_for(lambda: text("campaign-progress") == "1 of 2 cells", 300,
+             message=lambda: f"one cell told (shows {text('campaign-progress')!r})")
+    objective = browser.find_element(By.ID, "campaign-objective")
+    assert objective.find_elements(By.TAG_NAME, "canvas")
+    out, err = run.communicate(timeout=600)
+    assert run.returncode == 0, (out[-2000:], err[-3000:])
+    assert "cell 1/2 short_campaign-000: pressing" in out and "best: short_campaign-" in out
+    wait_for(lambda: text("campaign-progress") == "2 of 2 cells", 30,
+             message=lambda: f"both cells (shows {text('campaign-progress')!r})")
+    assert cell.sim.true_pressure_mpa() < 1.0                   # the simulator's truth
+    cells = _cells(tmp_path / "campaigns" / "short_campaign" / "campaign.db")
+    assert len(cells) == 2 and all(c["state"] == "COMPLETE" for c in cells.values())
+    rows = browser.find_elements(By.CSS_SELECTOR, "#campaign-cells tbody tr")
+    assert [r.find_element(By.TAG_NAME, "td").text for r in rows] == \
+        [c["cell_id"] for c in cells.values()]
+    assert int(objective.get_attribute("data-points")) == 2
+    for told in cells.values():
+        record = pathlib.Path(told["record_dir"])
+        summary = json.loads((record / "summary.json").read_text())
+        segments = summary["goal"]["segments"]                  # what the server ran
+        assert segments[0]["target_mpa"] == pytest.approx(told["params"]["densify_mpa"])
+        assert segments[4]["target_mpa"] == pytest.approx(told["params"]["stack_mpa"])
+        assert summary["status"] == "SUCCEEDED"
+        lines = (record / "samples.csv").read_text().splitlines()
+        header = lines[0].split(",")
+        column = header.index("interface_resistance_ohm")
+        last = [row.split(",") for row in lines[1:]
+                if row.split(",")[header.index("segment")] == "4" and row.split(",")[column]][-1]
+        expected = float(last[column]) * summary["goal"]["die_area_mm2"] / 100.0
+        assert told["metrics"]["interface_asr_ohm_cm2"] == pytest.approx(expected)
+    browser.save_screenshot(str(tmp_path / "campaign_panel.png"))

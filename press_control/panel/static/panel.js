@@ -99,6 +99,84 @@ function showSpectrum(spectrum) {
           `${fmt(spectrum.frequency_hz[xs.length - 1], 2)} Hz; ${fit}`);
 }
 
+// ---- campaign -----------------------------------------------------------------------
+let campaignObjectiveChart = null;
+let campaignParetoChart = null;
+
+function makeCampaignCharts() {
+  const objective = $("campaign-objective");
+  campaignObjectiveChart = new uPlot({
+    width: chartWidth(objective), height: 220, scales: { x: { time: false } },
+    series: [
+      { label: "cell" },
+      { label: "objective", stroke: "#1565c0", width: 0, points: { show: true, size: 6 } },
+      { label: "best so far", stroke: "#000", width: 1.5, points: { show: false } },
+    ],
+    axes: [{ label: "cell" }, { label: "first objective" }],
+  }, [[], [], []], objective);
+  const pareto = $("campaign-pareto");
+  campaignParetoChart = new uPlot({
+    mode: 2, width: chartWidth(pareto), height: 220,
+    scales: { x: { time: false }, y: {} }, legend: { live: false },
+    series: [
+      {},
+      { label: "cells", stroke: "#1565c0", width: 0, points: { show: true, size: 5 },
+        facets: [{ scale: "x", auto: true }, { scale: "y", auto: true }] },
+      { label: "Pareto front", stroke: "#000", width: 1.5, points: { show: true, size: 7 },
+        facets: [{ scale: "x", auto: true }, { scale: "y", auto: true }] },
+    ],
+    axes: [{ label: "objective 1" }, { label: "objective 2" }],
+  }, [null, [[], []], [[], []]], pareto);
+}
+
+function describe(names, values, digits) {
+  return names.map((n, i) => `${n} ${fmt(values[i], digits)}`).join(", ");
+}
+
+function showCampaign(campaign) {
+  const cells = (campaign && campaign.cells) || [];
+  if (!cells.length) return;
+  const told = cells.filter((c) => c.state !== "RUNNING");
+  const running = cells.filter((c) => c.state === "RUNNING");
+  setText("campaign-progress", `${told.length} of ${campaign.planned} cells`);
+  const next = running[running.length - 1];
+  setText("campaign-next", next ? `${next.cell_id}: ` +
+          describe(next.parameter_names, next.parameters, 4) : "–");
+  const best = new Set(campaign.best || []);
+  const rows = cells.map((c) => {
+    const verdict = c.state === "RUNNING" ? "in the press" : c.state === "FAIL" ? "failed"
+      : c.feasible ? (best.has(c.cell_id) ? "feasible, best" : "feasible") : "infeasible";
+    return `<tr><td>${escapeHtml(c.cell_id)}</td><td>${escapeHtml(c.press)}</td>` +
+      `<td>${escapeHtml(describe(c.parameter_names, c.parameters, 4))}</td>` +
+      `<td>${escapeHtml(describe(c.objective_names, c.objectives, 4))}</td>` +
+      `<td title="${escapeHtml(c.reason || "")}">${verdict}</td></tr>`;
+  });
+  const body = $("campaign-cells").querySelector("tbody");
+  const html = rows.join("");
+  if (body.innerHTML !== html) body.innerHTML = html;
+  const measured = told.filter((c) => c.objectives.length);
+  const xs = [], ys = [], bestLine = [];
+  let bestSoFar = null;
+  told.forEach((c, i) => {
+    xs.push(i + 1);
+    ys.push(c.objectives.length ? c.objectives[0] : null);
+    if (c.feasible && c.objectives.length &&
+        (bestSoFar === null || c.objectives[0] < bestSoFar)) bestSoFar = c.objectives[0];
+    bestLine.push(bestSoFar);
+  });
+  if (campaignObjectiveChart) campaignObjectiveChart.setData([xs, ys, bestLine]);
+  $("campaign-objective").dataset.points = String(measured.length);
+  if (campaignParetoChart && measured.length && measured[0].objectives.length >= 2) {
+    const front = measured.filter((c) => best.has(c.cell_id))
+      .sort((a, b) => a.objectives[0] - b.objectives[0]);
+    campaignParetoChart.setData([null, [measured.map((c) => c.objectives[0]),
+                                        measured.map((c) => c.objectives[1])],
+                                 [front.map((c) => c.objectives[0]),
+                                  front.map((c) => c.objectives[1])]]);
+    $("campaign-pareto").dataset.points = String(front.length);
+  }
+}
+
 // ---- cards --------------------------------------------------------------------------
 function showState(s) {
   const press = s.press || {};
@@ -151,6 +229,8 @@ function showState(s) {
     (d) => `<li class="level-${d.level}">${escapeHtml(d.name)}: ${escapeHtml(d.message)}</li>`);
   const html = items.join("");
   if (list.innerHTML !== html) list.innerHTML = html;
+
+  showCampaign(s.campaign);
 
   if (s.controls) {
     setText("controls-problem", s.controls.enabled ? "" :
@@ -223,6 +303,7 @@ function start() {
   } else {
     makeTraceChart();
     makeNyquistChart();
+    makeCampaignCharts();
     window.addEventListener("resize", () => {
       traceChart.setSize({ width: chartWidth($("trace")), height: 260 });
       nyquistChart.setSize({ width: chartWidth($("nyquist")), height: 260 });
