@@ -69,6 +69,12 @@ class PostgresServer:
                   self.database)
         return self
 
+    def query(self, sql: str) -> list:
+        """Rows of sql as tuples of text, asked with psql (the server's own client)."""
+        done = self._run("psql", "-h", self.host, "-p", str(self.port), "-U", self.user,
+                         "-d", self.database, "-At", "-F", "\t", "-c", sql)
+        return [tuple(line.split("\t")) for line in done.stdout.splitlines() if line]
+
     def url(self) -> str:
         return f"postgresql+psycopg://{self.user}@{self.host}:{self.port}/{self.database}"
 

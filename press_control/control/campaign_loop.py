@@ -47,8 +47,11 @@ def tell(study: CampaignStudy, cell: Cell, pressed: Pressed) -> Cell:
 def run_cells(study: CampaignStudy, press: Callable[[Cell], Pressed], cells: int,
               settle: Callable[[Cell], Pressed], on_cell: Callable = None,
               on_next: Callable = None, stop: threading.Event = None) -> int:
-    """Press cells until `cells` are finished in the study (all presses); returns how many
-    this call pressed. `stop` ends the loop between cells (the running cell is finished)."""
+    """Press cells until `cells` are finished in the study (all presses).
+
+    Returns how many this call pressed. `stop` ends the loop between cells (the running
+    cell is finished first).
+    """
     stop = stop or threading.Event()
     study.set_aside_orphans()
     for cell in study.pending(study.press):

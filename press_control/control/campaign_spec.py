@@ -71,6 +71,8 @@ class Range:
 
 @dataclasses.dataclass(frozen=True)
 class Objective:
+    """A metric to minimise or maximise."""
+
     metric: str
     direction: str
 

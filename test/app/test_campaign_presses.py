@@ -31,7 +31,8 @@ def _trials(rows, params):
                                            "params": {}})
         trial[key] = json.loads(value)
     for number, name, value in params:
-        trials[number]["params"][name] = value
+        if number in trials:            # a trial asked a moment ago may have no attrs yet
+            trials[number]["params"][name] = value
     return trials
 
 
@@ -179,11 +180,10 @@ def test_two_hosts_share_a_study_through_postgresql(hosts, tmp_path):
         for run in runs:
             out, err = run.communicate(timeout=900)
             assert run.returncode == 0, (out[-2000:], err[-2000:])
-        import psycopg                      # the study read without Optuna
-        with psycopg.connect(host=server.host, port=server.port, user=server.user,
-                             dbname=server.database) as connection:
-            trials = _trials(connection.execute(TRIALS_SQL).fetchall(),
-                             connection.execute(PARAMS_SQL).fetchall())
+        rows = [(int(n), state, start, end, key, value)                # read with psql
+                for n, state, start, end, key, value in server.query(TRIALS_SQL)]
+        params = [(int(n), name, float(value)) for n, name, value in server.query(PARAMS_SQL)]
+        trials = _trials(rows, params)
         presses = {t["press"] for t in trials.values() if "press" in t}
         assert presses == {"host_press", "host_arm"}
         _assert_no_cell_twice_and_no_shared_pending_point(trials, 4, presses)
