@@ -132,19 +132,23 @@ def test_a_killed_campaign_node_resumes_with_no_cell_lost_or_counted_twice(start
 
 def _reset_handling(context):
     import rclpy
+    from rclpy.executors import SingleThreadedExecutor
     from std_srvs.srv import Trigger
 
     node = rclpy.create_node("operator", context=context)
+    executor = SingleThreadedExecutor(context=context)
     try:
         client = node.create_client(Trigger, "handling/reset")
         assert client.wait_for_service(timeout_sec=30.0)
 
         def reset():
             future = client.call_async(Trigger.Request())
-            rclpy.spin_until_future_complete(node, future, timeout_sec=10.0)
+            rclpy.spin_until_future_complete(node, future, executor=executor,
+                                             timeout_sec=10.0)
             return future.done() and future.result().success
         wait_for(reset, 60.0, message="the handling fault reset (campaign arm heartbeat back)")
     finally:
+        executor.shutdown()
         node.destroy_node()
 
 
