@@ -162,7 +162,7 @@ def hosts():
 @pytest.mark.minutes(240)
 def test_two_hosts_share_a_study_through_postgresql(hosts, tmp_path):
     server = PostgresServer(host=hosts.addresses["press"], netns=hosts.names["press"]).start()
-    bringups, logs = [], {}
+    bringups, runs, logs = [], [], {}
     try:
         for host in ("press", "arm"):                     # a press on each host
             logs[host] = tmp_path / f"{host}.log"
@@ -176,7 +176,7 @@ def test_two_hosts_share_a_study_through_postgresql(hosts, tmp_path):
         for host in ("press", "arm"):
             wait_for(lambda: "bringup: ready" in logs[host].read_text(), timeout=120,
                      message=lambda: f"{host}: {logs[host].read_text()[-1500:]}")
-        runs = [subprocess.Popen(["ip", "netns", "exec", hosts.names[host], *_pressctl(
+        runs += [subprocess.Popen(["ip", "netns", "exec", hosts.names[host], *_pressctl(
             "run", SHORT, "--cells", "4", "--storage", server.url(), "--namespace",
             f"host_{host}")],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
@@ -192,6 +192,9 @@ def test_two_hosts_share_a_study_through_postgresql(hosts, tmp_path):
         assert presses == {"host_press", "host_arm"}
         _assert_no_cell_twice_and_no_shared_pending_point(trials, 4, presses)
     finally:
+        for process in runs:
+            if process.poll() is None:
+                process.kill()
         for process in bringups:
             process.send_signal(signal.SIGINT)
             try:
