@@ -30,7 +30,7 @@ USED_WITHOUT_IMPORT = {
     "python3-optuna-dashboard-pip": "the viewer of a campaign's study (docs/campaigns.md)",
 }
 LOCAL = {"press_control", "waiting", "network_hosts", "dds_domains", "conftest",
-         "driver_process", "terminal_bytes"}
+         "driver_process", "terminal_bytes", "postgres_server"}
 
 
 def third_party_imports(*folders) -> set:

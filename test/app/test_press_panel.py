@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import threading
+import urllib.request
 
 import aiohttp
 import pytest
@@ -118,6 +119,14 @@ def test_watch_a_cell_see_its_nyquist_and_stop_it_with_the_token(started, browse
     browser.save_screenshot(str(tmp_path / "panel.png"))
 
 
+def _serves(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as reply:
+            return reply.status == 200
+    except OSError:
+        return False
+
+
 @pytest.mark.minutes(130)
 def test_a_campaign_runs_through_the_arm_learns_from_its_records_and_shows_on_the_panel(
         started, browser, tmp_path):
@@ -127,6 +136,7 @@ def test_a_campaign_runs_through_the_arm_learns_from_its_records_and_shows_on_th
                    campaign_parameters={"dwell_s": 0.3, "jitter_s": 0.1,
                                         "campaigns_dir": str(tmp_path / "campaigns")})
     assert cell.wait_ready(90.0, arm_needed=False) == ""
+    wait_for(lambda: _serves(f"http://127.0.0.1:{port}/"), 60, message="the panel serving")
     browser.get(f"http://127.0.0.1:{port}/")
 
     def text(element_id):

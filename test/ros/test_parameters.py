@@ -4,7 +4,8 @@ import yaml
 from rclpy.parameter import Parameter
 
 from press_control.resources import config_path
-from press_control.ros.parameters import (DEMO_ARM_PARAMETERS, DRIVER_PARAMETERS,
+from press_control.ros.parameters import (CAMPAIGN_PARAMETERS, DEMO_ARM_PARAMETERS,
+                                          DRIVER_PARAMETERS,
                                           LIMIT_PARAMETERS, MONITOR_PARAMETERS,
                                           PANEL_PARAMETERS, PROFILE_SERVER_PARAMETERS,
                                           RECORDER_PARAMETERS)
@@ -14,7 +15,8 @@ from press_control.sim.process import SimulatorProcess
 
 NODES = {"press_driver": DRIVER_PARAMETERS, "profile_server": PROFILE_SERVER_PARAMETERS,
          "interface_monitor": MONITOR_PARAMETERS, "demo_arm": DEMO_ARM_PARAMETERS,
-         "press_panel": PANEL_PARAMETERS, "run_recorder": RECORDER_PARAMETERS}
+         "press_panel": PANEL_PARAMETERS, "run_recorder": RECORDER_PARAMETERS,
+         "campaign": CAMPAIGN_PARAMETERS}
 
 
 def names(specs) -> set:
