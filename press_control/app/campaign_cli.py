@@ -145,15 +145,18 @@ def run_offline(args, campaign, die) -> int:
 
 
 def _open(args):
+    """The named campaign's study, or None with the reason printed."""
     from press_control.control.campaign_study import CampaignStudy
-    return CampaignStudy.open(args.name, _storage(args, args.name))
+    study = CampaignStudy.open(args.name, _storage(args, args.name))
+    if study is None:
+        print(f"pressctl: no campaign '{args.name}' in {_storage(args, args.name)}",
+              file=sys.stderr)
+    return study
 
 
 def status(args: argparse.Namespace) -> int:
     study = _open(args)
     if study is None:
-        print(f"pressctl: no campaign '{args.name}' in {_storage(args, args.name)}",
-              file=sys.stderr)
         return 2
     cells = study.cells()
     from collections import Counter
@@ -173,8 +176,6 @@ def status(args: argparse.Namespace) -> int:
 def best(args: argparse.Namespace) -> int:
     study = _open(args)
     if study is None:
-        print(f"pressctl: no campaign '{args.name}' in {_storage(args, args.name)}",
-              file=sys.stderr)
         return 2
     chosen = study.best()
     if not chosen:
@@ -192,8 +193,6 @@ def export(args: argparse.Namespace) -> int:
     from press_control.records.campaign_report import write_csv, write_report
     study = _open(args)
     if study is None:
-        print(f"pressctl: no campaign '{args.name}' in {_storage(args, args.name)}",
-              file=sys.stderr)
         return 2
     cells = study.cells()
     if args.csv:

@@ -89,12 +89,7 @@ def write_report(campaign, cells, best, folder: str) -> List[str]:
         axes.set_yscale("log")
     axes.set_title(f"{campaign.name}: {len(cells)} cells ({len(failed)} failed: grey lines)")
     axes.legend(loc="best", fontsize="small")
-    figure.tight_layout()
-    for suffix in ("png", "svg"):
-        path = os.path.join(folder, f"objective.{suffix}")
-        figure.savefig(path, dpi=110)
-        written.append(path)
-    pyplot.close(figure)
+    written += _save(pyplot, figure, folder, "objective")
     if len(campaign.objectives) >= 2:
         second = campaign.objectives[1].metric
         figure, axes = pyplot.subplots(figsize=(6, 4.5))
@@ -110,10 +105,14 @@ def write_report(campaign, cells, best, folder: str) -> List[str]:
         axes.set_ylabel(second)
         axes.set_title(f"{campaign.name}: Pareto front of {len(front)} cells")
         axes.legend(loc="best", fontsize="small")
-        figure.tight_layout()
-        for suffix in ("png", "svg"):
-            path = os.path.join(folder, f"pareto.{suffix}")
-            figure.savefig(path, dpi=110)
-            written.append(path)
-        pyplot.close(figure)
+        written += _save(pyplot, figure, folder, "pareto")
     return written
+
+
+def _save(pyplot, figure, folder: str, stem: str) -> List[str]:
+    figure.tight_layout()
+    paths = [os.path.join(folder, f"{stem}.{suffix}") for suffix in ("png", "svg")]
+    for path in paths:
+        figure.savefig(path, dpi=110)
+    pyplot.close(figure)
+    return paths

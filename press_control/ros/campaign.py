@@ -31,11 +31,10 @@ from press_control.control.campaign_study import CampaignStudy, StudyMismatch
 from press_control.control.dies import parse_die_table
 from press_control.control.handshake import FAULT, INTENT_NONE, LOADED, READY_TO_UNLOAD
 from press_control.control.profile_runner import ABORTED, SUCCEEDED
-from press_control.control.safety import SafetyLimits
 from press_control.resources import config_path
 from press_control.ros.demo_arm import ArmStopped, DemoArmNode
 from press_control.ros.guard import guarded
-from press_control.ros.parameters import CAMPAIGN_PARAMETERS
+from press_control.ros.parameters import CAMPAIGN_PARAMETERS, safety_limits
 from press_control.ros.segment_messages import segment_to_msg
 from press_control.ros.spin import SpinningNode
 from press_control_interfaces.action import RunCampaign, RunPressureProfile
@@ -55,11 +54,7 @@ class CampaignNode(DemoArmNode):
         self.running = threading.Lock()
         self.next_goal = None
         self.dies = parse_die_table(self.config.die_table)
-        self.limits = SafetyLimits(self.config.press_capacity_kn,
-                                   self.config.max_ramp_rate_mpa_s,
-                                   self.config.max_temperature_c,
-                                   self.config.min_ramp_rate_mpa_s,
-                                   self.config.min_temperature_c)
+        self.limits = safety_limits(self.config)
         namespace = self.get_namespace().strip("/")
         self.press_id = self.config.press_id or namespace or socket.gethostname()
         self.server = ActionServer(

@@ -37,6 +37,14 @@ class Spec:
         return descriptor
 
 
+def safety_limits(config):
+    """The SafetyLimits of a node's LIMIT_PARAMETERS (driver, server, campaign)."""
+    from press_control.control.safety import SafetyLimits
+    return SafetyLimits(config.press_capacity_kn, config.max_ramp_rate_mpa_s,
+                        config.max_temperature_c, config.min_ramp_rate_mpa_s,
+                        config.min_temperature_c)
+
+
 LIMIT_PARAMETERS = [
     Spec("die_table", ["d10:10.0:500.0", "d13:13.0:450.0", "d16:16.0:400.0"],
          "dies as id:diameter_mm:rated_mpa"),

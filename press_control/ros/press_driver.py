@@ -37,12 +37,12 @@ from press_control.ros.diagnostics import LEVEL_ERROR, LEVEL_OK, LEVEL_WARN, Dia
 from press_control.ros.hot_input import HotInputs
 from press_control.pacing import StopFlag
 from press_control.ros.guard import guarded, guarded_service
-from press_control.ros.parameters import DRIVER_PARAMETERS, declare, read_config
+from press_control.ros.parameters import (DRIVER_PARAMETERS, declare, read_config,
+                                          safety_limits)
 from press_control.ros.spin import spin_node
 from press_control.protocol.register_map import RegisterMap, RegisterMapError
 from press_control.resources import default_register_map_path
-from press_control.control.safety import (OK, REFUSED_INTERLOCK, UNKNOWN_COMMAND, Refusal,
-                                          SafetyLimits)
+from press_control.control.safety import OK, REFUSED_INTERLOCK, UNKNOWN_COMMAND, Refusal
 from press_control.control.stats import percentile
 from press_control.control.supervisor import PressSupervisor, SupervisorConfig
 from press_control_interfaces.msg import ArmHeartbeat, PressState
@@ -139,11 +139,7 @@ class PressDriverNode(LifecycleNode):
             register_map = RegisterMap.load(self.config.register_map or
                                             default_register_map_path())
             config = SupervisorConfig(
-                limits=SafetyLimits(self.config.press_capacity_kn,
-                                    self.config.max_ramp_rate_mpa_s,
-                                    self.config.max_temperature_c,
-                                    self.config.min_ramp_rate_mpa_s,
-                                    self.config.min_temperature_c),
+                limits=safety_limits(self.config),
                 dies=parse_die_table(self.config.die_table),
                 installed_die=self.config.die_id,
                 arm_interlock=self.config.arm_interlock,

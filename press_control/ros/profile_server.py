@@ -57,7 +57,7 @@ from press_control.control.materials import (CellStack, StackError, cell_stack,
 from press_control.control.handshake import FAULT
 from press_control.ros.guard import guarded
 from press_control.ros.handling import HandlingPort, press_interlocks
-from press_control.ros.parameters import PROFILE_SERVER_PARAMETERS, declare
+from press_control.ros.parameters import PROFILE_SERVER_PARAMETERS, declare, safety_limits
 from press_control.ros.segment_messages import segment_from_msg, stats_to_msg
 from press_control.ros.spin import spin_node
 from press_control.control.profile_runner import (ABORTED, CANCELED, SUCCEEDED, Command,
@@ -67,7 +67,7 @@ from press_control.control.profiles import (REJECT_BUSY, REJECT_HANDLING, REJECT
                                             assemble, load_presets, validate)
 from press_control.resources import config_path
 from press_control.control.safety import (NO_PRESS_STATE, NO_ROUND_TRIP, REFUSED_INTERLOCK,
-                                          Refusal, SafetyLimits, motion_refusal)
+                                          Refusal, motion_refusal)
 from press_control_interfaces.action import RunPressureProfile
 from press_control_interfaces.msg import CellStack as CellStackMessage
 from press_control_interfaces.msg import (GoalRejection, ImpedanceSpectrum, InterfaceEvent,
@@ -97,11 +97,7 @@ class ProfileServerNode(Node):
         self.config = declare(self, PROFILE_SERVER_PARAMETERS)
         self.presets = load_presets(self.config.presets_file or config_path("profiles.yaml"))
         self.dies = parse_die_table(self.config.die_table)
-        self.limits = SafetyLimits(self.config.press_capacity_kn,
-                                   self.config.max_ramp_rate_mpa_s,
-                                   self.config.max_temperature_c,
-                                   self.config.min_ramp_rate_mpa_s,
-                                   self.config.min_temperature_c)
+        self.limits = safety_limits(self.config)
         self.latest_state = Latest()     # the latest PressState, when it came
         self.installed_die = ""
         self.health = None

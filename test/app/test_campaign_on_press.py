@@ -35,11 +35,29 @@ def _cells(db):
     return {n: c for n, c in cells.items() if "not_pressed" not in c}
 
 
+def _the_node_refuses_a_space_past_the_die_rating(tmp_path):
+    """Sent straight to the node (pressctl would refuse it first): nothing is pressed."""
+    from press_control.ros.operator import PressOperator
+
+    too_high = tmp_path / "too_high.yaml"
+    too_high.write_text(pathlib.Path(SHORT).read_text().replace(
+        "densify_mpa: {low: 60.0, high: 100.0", "densify_mpa: {low: 60.0, high: 520.0"))
+    operator = PressOperator()
+    try:
+        result = operator.run_campaign(str(too_high), wait_s=30.0)
+    finally:
+        operator.close()
+    assert not result.success and result.cells_finished == 0
+    assert "campaign refused" in result.message and "rating of die d10" in result.message
+    assert not (tmp_path / "campaigns" / "short_campaign").exists()
+
+
 @pytest.mark.minutes(90)
 def test_cancelling_a_campaign_cancels_its_cell_and_the_press_releases(started, tmp_path):
     press = started(record_dir=str(tmp_path / "runs"),
                     campaign_parameters={**ARM, "campaigns_dir": str(tmp_path / "campaigns")})
     assert press.wait_ready(90.0, arm_needed=False) == ""
+    _the_node_refuses_a_space_past_the_die_rating(tmp_path)
     client = subprocess.Popen(_pressctl("run", SHORT, "--cells", "3"),
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     wait_for(lambda: press.sim.true_pressure_mpa() > 40.0, 300.0, message="the first cell pressed")
