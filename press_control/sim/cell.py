@@ -51,9 +51,12 @@ class CellPreset:
     interface_p_ref_mpa: float = 25.0
     interface_pressure_exponent: float = -0.5  # R ~ P^-0.5 (arXiv 2501.00600)
     # Pores of the separator's surface are contact the Li foil does not have: R ~ D^-m
-    # against the density of the anchor above (the twin's assumption, docs/simulator.md)
+    # against the density of the anchor above, at most interface_density_cap times (loose
+    # powder before densification: its arc stays in the analyzer's window); the twin's
+    # assumption, docs/simulator.md
     interface_density_exponent: float = 3.0
     interface_density_ref: float = 0.82
+    interface_density_cap: float = 2.0
     initial_contact_factor: float = 18.0       # fresh Li foil: R starts 18x higher (> 500 ohm)
     li_yield_mpa: float = 0.8                  # Li yield stress (Masias 2019: 0.73-0.81 MPa)
     li_creep_exponent: float = 6.6             # power-law creep, rate ~ stress^n (Masias 2019,
@@ -284,8 +287,9 @@ class CellModel:
         pressure = max(self.pressure_mpa, self.p.li_yield_mpa)
         settled = self.p.interface_asr_ref_ohm_cm2 / self.area_cm2 * \
             (pressure / self.p.interface_p_ref_mpa) ** self.p.interface_pressure_exponent * \
-            (self.p.interface_density_ref / max(self.relative_density, 0.05)) ** \
-            self.p.interface_density_exponent
+            min(self.p.interface_density_cap,
+                (self.p.interface_density_ref / max(self.relative_density, 0.05)) **
+                self.p.interface_density_exponent)
         return settled * (1.0 + (self.p.initial_contact_factor - 1.0) * (1.0 - self.contact))
 
     def bulk_resistance_ohm(self) -> float:
