@@ -42,11 +42,26 @@ def press_limits(params_file: str = ""):
         shared["min_temperature_c"])
 
 
+def params_text(params, digits: str = ".4g") -> str:
+    return ", ".join(f"{k} {v:{digits}}" for k, v in params.items())
+
+
+def best_line(study) -> str:
+    """The best cell (or the Pareto set) in one line."""
+    best = study.best()
+    if not best:
+        return "no feasible cell yet"
+    names = [o.metric for o in study.campaign.objectives]
+    return "; ".join(
+        f"{c.cell_id}: " + ", ".join(f"{n} {v:.4g}" for n, v in zip(names, c.values)) +
+        " at " + params_text(c.params) for c in best)
+
+
 def cell_line(study, cell) -> str:
     """One line per finished cell: its parameters, objectives or failure, best so far."""
     from press_control.records.campaign_report import verdict
 
-    params = ", ".join(f"{k} {v:.4g}" for k, v in cell.params.items())
+    params = params_text(cell.params)
     names = [o.metric for o in study.campaign.objectives]
     if cell.values:
         told = ", ".join(f"{n} {v:.4g}" for n, v in zip(names, cell.values))
@@ -88,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_offline(args, campaign, die) -> int:
-    from press_control.control.campaign_loop import best_line, run_cells
+    from press_control.control.campaign_loop import run_cells
     from press_control.control.campaign_study import CampaignStudy, StudyMismatch
     from press_control.records.campaign_report import write_report
     from press_control.sim.campaign_twin import TwinPress, true_objective, true_optimum
@@ -136,8 +151,7 @@ def run_offline(args, campaign, die) -> int:
         found = sign * true_objective(campaign, die, best[0].params)
         print(f"the twin's true optimum (brute force over {optimum.evaluated} protocols, "
               f"{time.monotonic() - started:.0f} s): {campaign.objectives[0].metric} "
-              f"{sign * optimum.value:.4g} at " +
-              ", ".join(f"{k} {v:.4g}" for k, v in optimum.params.items()))
+              f"{sign * optimum.value:.4g} at {params_text(optimum.params)}")
         print(f"the best cell's protocol on the mean twin: {found:.4g} "
               f"({(found / (sign * optimum.value) - 1) * 100:+.1f} % from the optimum)")
     print(f"report: {', '.join(written)}")
@@ -166,9 +180,7 @@ def status(args: argparse.Namespace) -> int:
           f"({', '.join(f'{n} {k}' for k, n in sorted(counts.items()))}); storage "
           f"{study.storage}")
     for cell in study.pending():
-        print(f"in a press: {cell.cell_id} on {cell.press}: " +
-              ", ".join(f"{k} {v:.4g}" for k, v in cell.params.items()))
-    from press_control.control.campaign_loop import best_line
+        print(f"in a press: {cell.cell_id} on {cell.press}: {params_text(cell.params)}")
     print(f"best: {best_line(study)}")
     return 0
 
@@ -182,7 +194,7 @@ def best(args: argparse.Namespace) -> int:
         print("no feasible cell yet")
         return 1
     for cell in chosen:
-        print(f"{cell.cell_id}: " + ", ".join(f"{k} {v:.6g}" for k, v in cell.params.items()) +
+        print(f"{cell.cell_id}: {params_text(cell.params, '.6g')}" +
               " -> " + ", ".join(f"{o.metric} {v:.6g}" for o, v in
                                  zip(study.campaign.objectives, cell.values)) +
               (f"  record {cell.record_dir}" if cell.record_dir else ""))

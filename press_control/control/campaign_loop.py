@@ -68,13 +68,3 @@ def run_cells(study: CampaignStudy, press: Callable[[Cell], Pressed], cells: int
         if on_cell:
             on_cell(finished)
     return pressed
-
-
-def best_line(study: CampaignStudy) -> str:
-    best = study.best()
-    if not best:
-        return "no feasible cell yet"
-    names = [o.metric for o in study.campaign.objectives]
-    return "; ".join(
-        f"{c.cell_id}: " + ", ".join(f"{n} {v:.4g}" for n, v in zip(names, c.values)) +
-        " at " + ", ".join(f"{k} {v:.4g}" for k, v in c.params.items()) for c in best)

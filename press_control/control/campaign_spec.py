@@ -21,8 +21,8 @@ import yaml
 
 from press_control.control.dies import Die
 from press_control.control.materials import StackError, cell_stack, temperature_refusal
-from press_control.control.profiles import (HOLD, RAMP, REGULATE, RELEASE, ProfileError,
-                                            Segment, validate)
+from press_control.control.profiles import (ANODE_ATTACH_BELOW_MPA, HOLD, RAMP, REGULATE,
+                                            RELEASE, ProfileError, Segment, validate)
 from press_control.control.safety import SafetyLimits
 
 # name -> (unit, default, what it is)
@@ -41,7 +41,6 @@ PARAMETERS = {
     "temperature_c": ("C", 25.0, "platen temperature"),
     "release_rate_mpa_s": ("MPa/s", 10.0, "release rate"),
 }
-ATTACH_BELOW_MPA = 40.0          # the foil goes on at a hold under this (sim/world.py)
 
 # metric -> (unit, what it is); computed from each run record (analysis/campaign_metrics.py)
 METRICS = {
@@ -285,9 +284,9 @@ def check_campaign(campaign: Campaign, dies: Dict[str, Die], limits: SafetyLimit
     lowest = {r.name: r.low for r in campaign.space}
     top = {**campaign.fixed, **highest}
     bottom = {**campaign.fixed, **lowest}
-    if top["attach_mpa"] >= ATTACH_BELOW_MPA:
+    if top["attach_mpa"] >= ANODE_ATTACH_BELOW_MPA:
         raise CampaignError(f"attach_mpa reaches {top['attach_mpa']:g} MPa; the foil goes on "
-                            f"only under {ATTACH_BELOW_MPA:g} MPa")
+                            f"only under {ANODE_ATTACH_BELOW_MPA:g} MPa")
     if top["attach_mpa"] >= bottom["densify_mpa"]:
         raise CampaignError(f"attach_mpa reaches {top['attach_mpa']:g} MPa, not below the "
                             f"lowest densify_mpa {bottom['densify_mpa']:g} MPa")

@@ -11,6 +11,9 @@ from press_control.control.safety import SafetyLimits
 RAMP, HOLD, RELEASE, REGULATE = "ramp", "hold", "release", "regulate"
 SEGMENT_TYPES = (RAMP, HOLD, RELEASE, REGULATE)      # index = ProfileSegment constant
 MAX_DURATION_S = 7 * 24 * 3600.0
+# Li foil goes on at the first hold under this after densification (sim/world.py,
+# control/campaign_spec.py)
+ANODE_ATTACH_BELOW_MPA = 40.0
 MIN_TOLERANCE_MPA = 0.05
 
 

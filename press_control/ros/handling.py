@@ -15,6 +15,7 @@ from press_control.ros.qos import LATCHED
 from press_control.control.handshake import (FAULT, STATE_NAMES, ArmReport, Handshake,
                                              HandshakeTimeouts, PressReport)
 from press_control.ros.guard import guarded, guarded_service
+from press_control.ros.hot_input import ThreadTimer
 from press_control.control.safety import Interlocks, motion_refusal
 from press_control_interfaces.msg import ArmHeartbeat, HandlingState, PressState
 
@@ -47,8 +48,10 @@ class HandlingPort:
     """Runs a Handshake inside a node and speaks its topics and service.
 
     The node provides `config`; `press_state` is a Latest of its PressState. The arms'
-    heartbeats and `handling/reset` are served in `inputs` (a callback group), the 20 Hz
-    update and the periodic republishing in `timers`.
+    heartbeats and `handling/reset` are served in `inputs` (a callback group), the periodic
+    republishing in `timers`. The 20 Hz update runs on a thread of its own (ThreadTimer):
+    as an executor timer it woke the node's executor 20 times a second, and each wake
+    rebuilds the wait set in Python (measured: see docs/benchmarks.md). `close()` stops it.
     """
 
     CONFIRM_S = 0.25        # a refused reset is judged again on newer press states this long
@@ -71,11 +74,15 @@ class HandlingPort:
                                  callback_group=inputs)
         node.create_service(Trigger, "handling/reset", guarded_service(
             node, self.on_reset, _fill_failed_reset), callback_group=inputs)
-        node.create_timer(0.05, guarded(node, self.update), callback_group=timers)
+        self._updates = ThreadTimer(0.05, guarded(node, self.update),
+                                    f"{node.get_name()}-handshake", alive=node.context.ok)
         node.create_timer(config.handling_period_s, guarded(node, self.republish),
                           callback_group=timers)
         self._since = node.get_clock().now()
         self.publish()
+
+    def close(self) -> None:
+        self._updates.close()
 
     @property
     def state(self) -> int:

@@ -76,6 +76,7 @@ class InterfaceMonitorNode(Node):
         self._new_cell = threading.Event()
         self.fit = None
         self.fit_stamp = None
+        self.fit_began_s = math.nan      # time.monotonic() when the fit's sweep began
         self.fit_time_s = math.nan
         self.heckel = None
         self._ramp = []
@@ -222,6 +223,7 @@ class InterfaceMonitorNode(Node):
         frequencies = log_frequencies(self.config.sweep_start_hz, self.config.sweep_stop_hz,
                                       self.config.points_per_decade)
         sweep_began = self.get_clock().now().to_msg()    # what a fit shows is no newer
+        began_s = time.monotonic()
         impedances = self.analyzer.sweep(frequencies, self.config.sweep_aperture)
         if self._new_cell.is_set():
             self._new_cell.clear()
@@ -232,7 +234,7 @@ class InterfaceMonitorNode(Node):
                               area_mm2 / 100.0 if math.isfinite(area_mm2) else 1.0)
         self.fit_time_s = time.perf_counter() - started
         if fit.ok:
-            self.fit, self.fit_stamp = fit, sweep_began
+            self.fit, self.fit_stamp, self.fit_began_s = fit, sweep_began, began_s
         else:
             self.unfitted += 1
             self.get_logger().warning(f"EIS sweep {self.sweeps + 1}: no interface resistance: "
@@ -277,6 +279,7 @@ class InterfaceMonitorNode(Node):
         magnitude, phase = magnitude_phase(self.z) if math.isfinite(abs(self.z)) \
             else (math.nan, math.nan)
         health.impedance_ohm, health.phase_deg = magnitude, phase
+        began_s = self.fit_began_s       # read first: never newer than the fit read next
         fit = self.fit
         health.interface_resistance_ohm = fit.interface_ohm if fit else math.nan
         health.interface_resistance_std_ohm = fit.interface_std_ohm if fit else math.nan
@@ -300,7 +303,8 @@ class InterfaceMonitorNode(Node):
             stack_pressure_mpa=health.stack_pressure_mpa,
             setpoint_mpa=state.setpoint_mpa if state else math.nan,
             holding=bool(state and state.mode == PressState.MODE_HOLD), cycling=self.cycling,
-            relative_density=density, instrument_ok=self.instrument_ok()))
+            relative_density=density, instrument_ok=self.instrument_ok(),
+            interface_measured_s=began_s if fit else math.nan))
         health.active_events = self.detector.active
         self.health_publisher.publish(health)
         for event in events:

@@ -161,6 +161,10 @@ class ProfileServerNode(Node):
         if self.busy.acquire(timeout=10.0 + release_s):
             self.busy.release()
 
+    def destroy_node(self):
+        self.handling.close()
+        super().destroy_node()
+
     # ---- inputs ------------------------------------------------------------------------
     @property
     def state(self):

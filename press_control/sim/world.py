@@ -1,8 +1,6 @@
 """The world around the simulated press, driven by what the press and the arm do."""
 from press_control.control.handshake import LOADED
-from press_control.control.profiles import HOLD, REGULATE, SEGMENT_TYPES
-
-ANODE_ATTACH_BELOW_MPA = 40.0
+from press_control.control.profiles import ANODE_ATTACH_BELOW_MPA, HOLD, REGULATE, SEGMENT_TYPES
 
 
 class SimWorld:

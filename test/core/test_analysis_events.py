@@ -67,6 +67,44 @@ def test_delamination_clears_only_well_below_its_raise_level():
     assert events == [(6.0, True), (16.0, False)]
 
 
+def _swept(detector, cell, segments, sweep_s=5.0, dt=0.5):
+    """Step the cell through (pressure, seconds, cycling, foil goes on first) segments; the
+    detector sees the fit of the last finished sweep, whose value is the true resistance
+    when that sweep began. Returns the delamination events raised, with their times."""
+    events, t, fit, began, pending = [], 0.0, math.nan, math.nan, None
+    for pressure, seconds, cycling, attach in segments:
+        if attach:
+            cell.contact = 0.0
+        for _ in range(int(seconds / dt)):
+            if pending is None or t >= pending[0] + sweep_s:
+                if pending is not None:
+                    began, fit = pending
+                pending = (t, cell.interface_resistance_ohm())
+            cell.step(dt, pressure)
+            cell.cycling = cycling
+            events += detector.update(Inputs(
+                time_s=t, interface_resistance_ohm=fit, interface_measured_s=began,
+                stack_pressure_mpa=pressure, setpoint_mpa=pressure, cycling=cycling))
+            t += dt
+    return [e.time_s for e in events if e.name == DELAMINATION and e.active]
+
+
+def test_a_fit_from_before_the_foil_went_on_is_no_baseline_for_delamination():
+    # Seen through the nodes: a 4 s attach hold, then cycling at 40 MPa; the fit at cycling
+    # start was of a sweep begun before the foil went on (about 30 ohm), the next one the
+    # fresh foil's (10x that, its contact forming) and delamination was raised.
+    cell, detector = _densified_cell(), EventDetector()
+    cell.contact = 1.0
+    attach_then_cycle = [(18.0, 12.0, False, False), (18.0, 4.0, False, True),
+                         (40.0, 60.0, True, False)]
+    assert _swept(detector, cell, attach_then_cycle) == []
+    assert cell.contact > 0.99                       # the truth: contact only grew
+    # a real delamination while cycling (the stack lost, from 76 s) is still caught
+    lost = _swept(EventDetector(), _densified_cell(), attach_then_cycle + [
+        (0.5, 40.0, True, False)])
+    assert lost and lost[0] > 76.0, lost
+
+
 def test_short_is_detected_and_clears_with_hysteresis():
     cell, detector = CellModel(), EventDetector()
     _run(detector, cell, 50.0, 100.0)

@@ -1,7 +1,7 @@
 """The generated interface types import from the installed workspace and carry their units."""
 import math
 
-from press_control_interfaces.action import RunPressureProfile
+from press_control_interfaces.action import RunCampaign, RunPressureProfile
 from press_control_interfaces.msg import (ArmHeartbeat, HandlingState, InterfaceEvent,
                                           InterfaceHealth, PressState, ProfileSegment,
                                           SegmentStatistics)
@@ -35,6 +35,11 @@ def test_action_has_goal_result_feedback():
     result = RunPressureProfile.Result(outcome=RunPressureProfile.Result.CANCELED)
     assert result.outcome == 1
     assert RunPressureProfile.Feedback(measured_mpa=1.0).measured_mpa == 1.0
+
+
+def test_a_campaign_goal_that_names_no_seed_keeps_the_files():
+    goal = RunCampaign.Goal(campaign="li6ps5cl_interface")
+    assert goal.seed == -1 and goal.cells == 0            # -1: the file's seed, 0: its cells
 
 
 def test_the_core_codes_are_the_interface_codes():

@@ -1,6 +1,6 @@
 """Scale-out and soak: two presses in two namespaces of one DDS domain at the same time, and
-many cells in a row through the demo arm (10 in the default set; 50, with a memory check,
-are `long`: ./scripts/test.sh -m long)."""
+many cells in a row through the demo arm (10, and 50 with a memory check: `long`,
+./scripts/test.sh -m long; the default set presses 3 in a row in test/app/test_bringup.py)."""
 import os
 
 import pytest
@@ -63,7 +63,7 @@ def test_two_presses_in_two_namespaces_run_at_once_without_crosstalk(started, tm
         assert cell.sim.true_pressure_mpa() < 1.0
 
 
-SOAKS = [pytest.param(10, marks=[pytest.mark.minutes(140), pytest.mark.timeout(900)]),
+SOAKS = [pytest.param(10, marks=[pytest.mark.long, pytest.mark.timeout(900)]),
          pytest.param(50, marks=[pytest.mark.long, pytest.mark.timeout(3000)])]
 
 
