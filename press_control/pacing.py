@@ -1,4 +1,4 @@
-"""A stop flag for periodic threads whose waits cost as little CPU as a plain sleep."""
+"""Periodic threads: a stop flag whose waits cost as little CPU as a plain sleep, and a timer."""
 import threading
 import time
 
@@ -34,3 +34,28 @@ class StopFlag:
                 return False
             time.sleep(min(left, self.check_s))
         return True
+
+
+class ThreadTimer:
+    """A periodic callback on a thread of its own instead of an executor timer.
+
+    For a node's frequent housekeeping (the handshake's 20 Hz update): an executor timer
+    wakes the executor, which rebuilds the wait set of the whole node every time. It ends
+    when alive() turns false (e.g. the node's context was shut down).
+    """
+
+    def __init__(self, period_s: float, callback, name: str, alive=lambda: True):
+        self.period_s = period_s
+        self.callback = callback
+        self.alive = alive
+        self._stop = StopFlag()
+        self.thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.period_s) and self.alive():
+            self.callback()
+
+    def close(self) -> None:
+        self._stop.set()
+        self.thread.join(timeout=2.0)

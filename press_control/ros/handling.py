@@ -15,7 +15,7 @@ from press_control.ros.qos import LATCHED
 from press_control.control.handshake import (FAULT, STATE_NAMES, ArmReport, Handshake,
                                              HandshakeTimeouts, PressReport)
 from press_control.ros.guard import guarded, guarded_service
-from press_control.ros.hot_input import ThreadTimer
+from press_control.pacing import ThreadTimer
 from press_control.control.safety import Interlocks, motion_refusal
 from press_control_interfaces.msg import ArmHeartbeat, HandlingState, PressState
 

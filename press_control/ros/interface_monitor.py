@@ -27,7 +27,8 @@ from press_control.hardware.impedance_analyzer import (APERTURE_S, AnalyzerError
                                                        ImpedanceAnalyzer, log_frequencies,
                                                        magnitude_phase)
 from press_control.ros.diagnostics import LEVEL_ERROR, LEVEL_OK, DiagnosticsPort
-from press_control.ros.hot_input import HotInputs, ThreadTimer
+from press_control.ros.hot_input import HotInputs
+from press_control.pacing import ThreadTimer
 from press_control.ros.guard import guarded, guarded_service
 from press_control.ros.parameters import MONITOR_PARAMETERS, ConfigError, declare
 from press_control.ros.spin import spin_node
