@@ -1,5 +1,5 @@
 """A seeded campaign through the real nodes beats random search by a margin that is not luck
-(long: 20 cells of about a minute each).
+(long: 20 cells of about 95 s each, 35 minutes).
 
 Oracle: the mean twin (sim/offline_cell, stepped offline; no Optuna code) judges the
 protocol of every cell as its run record says the server pressed it. Under random search
