@@ -18,7 +18,7 @@ ROSDEP_KEYS = {"serial": "python3-serial", "numpy": "python3-numpy", "yaml": "py
                "selenium": "python3-selenium", "pyvisa": "python3-pyvisa-pip",
                "impedance": "python3-impedance-pip", "pymeasure": "python3-pymeasure-pip",
                "tqdm": "python3-tqdm", "catkin_pkg": "python3-catkin-pkg",
-               "optuna": "python3-optuna-pip"}
+               "optuna": "python3-optuna-pip", "sqlalchemy": "python3-sqlalchemy-pip"}
 # Declared although no module imports them, each for a reason.
 USED_WITHOUT_IMPORT = {
     "lifecycle_msgs": "rclpy's LifecycleNode serves its lifecycle services",

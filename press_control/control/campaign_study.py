@@ -17,10 +17,13 @@ import datetime
 import json
 import math
 import os
+import random
 import socket
+import time
 from typing import Dict, List, Optional
 
 import optuna
+import sqlalchemy.exc
 from optuna.trial import TrialState
 
 from press_control.control.campaign_spec import Campaign, Constraint, Objective, Range
@@ -28,6 +31,7 @@ from press_control.control.campaign_spec import Campaign, Constraint, Objective,
 DUPLICATE_SHARE = 0.01          # closer than 1 % of every range: the same point
 STARTUP_CELLS = 5               # random cells before the model proposes (measured: docs)
 SAMPLERS = ("tpe", "gp", "random")
+SCHEMA_ATTEMPTS = 8             # the first storage open races another press's (below)
 ATTR_CELL, ATTR_PRESS, ATTR_REASON = "cell_id", "press", "reason"
 ATTR_RECORD, ATTR_METRICS, ATTR_SKIPPED = "record_dir", "metrics", "not_pressed"
 ATTR_VIOLATIONS, ATTR_SPEC = "violations", "campaign"
@@ -109,12 +113,7 @@ class CampaignStudy:
         self.campaign = campaign
         self.press = press or socket.gethostname()
         self.storage = storage_url(storage)
-        engine = {"connect_args": {"timeout": 60}} if self.storage.startswith("sqlite") \
-            else {"pool_pre_ping": True}
-        self._storage = optuna.storages.RDBStorage(self.storage, engine_kwargs=engine)
-        self.study = optuna.create_study(
-            study_name=campaign.name, storage=self._storage, load_if_exists=True,
-            directions=[o.direction for o in campaign.objectives])
+        self._storage, self.study = self._create(campaign)
         self._study_id = self._storage.get_study_id_from_name(campaign.name)
         stored = self.study.user_attrs.get(ATTR_SPEC)
         mine = spec_text(campaign)
@@ -128,6 +127,27 @@ class CampaignStudy:
         # seeded anew each session, so a resumed campaign does not replay its first draws
         self.study.sampler = make_sampler(sampler, base + len(self.study.trials))
         self.distributions = distributions(campaign)
+
+    def _create(self, campaign: Campaign):
+        """(storage, study), made or loaded; retried while another press makes the schema.
+
+        Two presses starting one campaign on an empty database at the same moment both
+        create Optuna's tables: the loser's CREATE fails (PostgreSQL: a duplicate type;
+        SQLite: a table that exists or a locked file). Seen in the two-press tests; a
+        second attempt finds the schema made.
+        """
+        engine = {"connect_args": {"timeout": 60}} if self.storage.startswith("sqlite") \
+            else {"pool_pre_ping": True}
+        for attempt in range(1, SCHEMA_ATTEMPTS + 1):
+            try:
+                storage = optuna.storages.RDBStorage(self.storage, engine_kwargs=engine)
+                return storage, optuna.create_study(
+                    study_name=campaign.name, storage=storage, load_if_exists=True,
+                    directions=[o.direction for o in campaign.objectives])
+            except sqlalchemy.exc.DBAPIError:
+                if attempt == SCHEMA_ATTEMPTS:
+                    raise
+                time.sleep(random.uniform(0.1, 0.5) * attempt)
 
     @classmethod
     def open(cls, name: str, storage: str) -> Optional["CampaignStudy"]:
@@ -217,7 +237,9 @@ class CampaignStudy:
 
     def _clash(self, number: int, params: Dict[str, float]) -> Optional[Cell]:
         for other in self.pending():
-            if other.number == number or not other.params:
+            # a suggestion another press is still writing (its parameters come one by one)
+            # is skipped; that press checks against this one's, complete, when it is done
+            if other.number == number or set(other.params) != set(params):
                 continue
             if all(abs(self._scaled(r, params[r.name]) - self._scaled(r, other.params[r.name]))
                    < DUPLICATE_SHARE for r in self.campaign.space):

@@ -149,3 +149,26 @@ def test_a_suggestion_orphaned_between_ask_and_press_is_set_aside_not_counted(tm
               settle=None)
     assert study.finished() == 3 and len(study.cells()) == 3
     assert _rows(db, "select count(*) from trials where state = 'RUNNING'") == [(0,)]
+
+
+def _open_and_ask(storage, press, start):
+    start.wait(timeout=60)
+    CampaignStudy(_campaign(), storage, press=press).ask()
+
+
+def test_presses_opening_one_new_database_at_the_same_moment_all_get_the_study(tmp_path):
+    import multiprocessing
+    context = multiprocessing.get_context("spawn")
+    start = context.Barrier(6)
+    storage = str(tmp_path / "new.db")
+    presses = [context.Process(target=_open_and_ask, args=(storage, f"press_{n}", start))
+               for n in range(6)]
+    for process in presses:
+        process.start()
+    for process in presses:
+        process.join(timeout=120)
+    assert [p.exitcode for p in presses] == [0] * 6
+    assert _rows(storage, "select study_name from studies") == [("li6ps5cl_interface",)]
+    cells = _rows(storage, "select a.value_json from trials t join trial_user_attributes a "
+                           "using (trial_id) where a.key = 'cell_id' and t.state = 'RUNNING'")
+    assert len(set(cells)) == 6                      # six cells, one per press, none twice
