@@ -18,15 +18,16 @@ import sys
 import numpy as np
 import pytest
 
+from press_control.app.campaign_cli import press_limits
 from press_control.control.campaign_spec import load_campaign
-from press_control.control.dies import Die
 from press_control.sim.campaign_twin import true_objective
 
 from test_campaign_presses import _sqlite_trials
 
 LEARNING = str(pathlib.Path(__file__).with_name("learning_campaign.yaml"))
 ARM = {"dwell_s": 0.3, "jitter_s": 0.1}
-DIE = Die("d10", 10.0, 500.0)
+CAMPAIGN = load_campaign(LEARNING)
+DIE = press_limits()[0][CAMPAIGN.die_id]          # the die the press has installed
 UNIFORM_DRAWS = 2000
 LATE = 10
 pytestmark = pytest.mark.long
@@ -48,7 +49,7 @@ def pressed_protocol(record: pathlib.Path) -> dict:
 @pytest.mark.minutes(1500)
 @pytest.mark.timeout(3600)
 def test_a_seeded_campaign_beats_random_search_by_a_margin_that_is_not_luck(started, tmp_path):
-    campaign = load_campaign(LEARNING)
+    campaign = CAMPAIGN
     rng = np.random.default_rng(20261204)
     uniform = np.array([true_objective(campaign, DIE, {
         r.name: float(rng.uniform(r.low, r.high)) for r in campaign.space})
