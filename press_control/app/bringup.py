@@ -10,7 +10,6 @@ Ctrl-C stops everything; the driver releases the press on its way out.
 launch/press_cell.launch.py starts the same nodes for `ros2 launch`.
 """
 import argparse
-import signal
 import sys
 import threading
 
@@ -18,6 +17,7 @@ from press_control.app.press_cell import PressCell
 from press_control.panel.token import TokenProblem, load_or_create_token
 from press_control.resources import config_path
 from press_control.sim.cell import PRESETS
+from press_control.stop_signals import call_on_signals
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -92,8 +92,7 @@ def main(argv=None) -> int:
     stop = threading.Event()
     banner = panel_banner(args) if args.panel else ""     # makes the token file first
     cell.start()
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    call_on_signals(lambda _: stop.set())
     try:
         problem = cell.wait_ready(arm_needed=False)
         if cell.exited_node():

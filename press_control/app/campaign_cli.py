@@ -10,7 +10,6 @@ A campaign's folder is <campaigns dir>/<name> (offline: <name>-offline): its SQL
 import argparse
 import dataclasses
 import os
-import signal
 import sys
 import threading
 import time
@@ -108,6 +107,7 @@ def run_offline(args, campaign, die) -> int:
     from press_control.records.campaign_report import write_report
     from press_control.sim.campaign_twin import TwinPress, true_objective, true_optimum
     from press_control.sim.cell import PRESETS
+    from press_control.stop_signals import call_on_signals
 
     if campaign.twin_preset not in PRESETS:
         print(f"pressctl: campaign refused: twin {campaign.twin_preset!r} is not a simulated "
@@ -123,12 +123,11 @@ def run_offline(args, campaign, die) -> int:
         return 2
     stop = threading.Event()
 
-    def on_signal(*_):
+    def on_signal(_):
         stop.set()
         print("\nstopping after this cell (run the same command again to resume)",
               file=sys.stderr)
-    for number in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(number, on_signal)
+    call_on_signals(on_signal)
     twin = TwinPress(campaign, die)
     already = study.finished()
     print(f"campaign {campaign.name} on the twin ({campaign.twin_preset}, die {die.die_id}): "

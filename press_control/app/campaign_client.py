@@ -1,6 +1,5 @@
 """`pressctl campaign run FILE` on a press: the run_campaign goal, its progress, its result."""
 import os
-import signal
 import sys
 import threading
 
@@ -23,16 +22,16 @@ def feedback_line(feedback) -> str:
 def run_on_press(args, campaign) -> int:
     """Send the campaign to the campaign node of --namespace; 0 when it finished its cells."""
     from press_control.ros.operator import GoalRejected, NoAnswer, PressOperator
+    from press_control.stop_signals import call_on_signals
 
     cancel = threading.Event()
 
-    def on_signal(*_):
+    def on_signal(_):
         cancel.set()
         print("\ncancelling the campaign: the running cell releases at the safe rate...",
               file=sys.stderr)
     operator = PressOperator(args.namespace)
-    for number in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(number, on_signal)
+    call_on_signals(on_signal)
     try:
         result = operator.run_campaign(
             os.path.abspath(args.file), cells=campaign.cells,

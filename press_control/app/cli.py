@@ -1,6 +1,5 @@
 """Operator command line `pressctl`: run profiles, calibrate dies, list records, run the demo."""
 import argparse
-import signal
 import sys
 import threading
 
@@ -13,14 +12,14 @@ def _with_operator(namespace: str, work, cancel: threading.Event = None):
     """
     from press_control.ros.operator import GoalRejected, NoAnswer, PressOperator
     from press_control.ros.profile_client import ResultLost
+    from press_control.stop_signals import call_on_signals
 
     operator = PressOperator(namespace)
     if cancel is not None:          # after rclpy's own handlers, so that ours win
-        def on_signal(*_):
+        def on_signal(_):
             cancel.set()
             print("\ncanceling: the press releases at its safe rate...", file=sys.stderr)
-        for number in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(number, on_signal)
+        call_on_signals(on_signal)
     try:
         return work(operator), None
     except (NoAnswer, ResultLost) as missing:

@@ -11,7 +11,6 @@ retrieved". So the spin loop is ours: it ends first, the callbacks already hande
 finish, and only then is the executor shut down.
 """
 import os
-import signal
 import sys
 import threading
 import time
@@ -21,6 +20,7 @@ from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
 from rclpy.signals import SignalHandlerOptions
 
 from press_control.children import parent_death_signal, watch_parent
+from press_control.stop_signals import call_on_signals
 from press_control.ros.rclpy_internals import handed_out_tasks, spin_once_until
 
 
@@ -131,30 +131,11 @@ def shut_down_on_signal(deadline: ShutdownDeadline, context) -> None:
     rclpy's own handlers are not installed (spin_node inits with SignalHandlerOptions.NO):
     under load a spinning node twice let a Ctrl-C pass with nothing at all happening, not
     even the deadline that Python's handler, chained after rclpy's, was to start (the
-    test's process was still there a minute later). Python's C-level handler writes the
-    signal to a wakeup file at once, whatever the main thread is doing; a thread of ours
-    reads it and shuts the context down as a parent's death does. The Python-level
-    handlers do nothing, so no KeyboardInterrupt lands in the middle of before_destroy.
-    Call from the main thread.
+    test's process was still there a minute later). stop_signals answers on a thread of its
+    own and shuts the context down as a parent's death does; no KeyboardInterrupt lands in
+    the middle of before_destroy. Call from the main thread.
     """
-    reader, writer = os.pipe()
-    os.set_blocking(writer, False)
-    for number in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(number, _noted)
-    signal.set_wakeup_fd(writer, warn_on_full_buffer=False)
-
-    def watch() -> None:
-        while True:
-            received = os.read(reader, 64)
-            if not received:
-                return
-            if signal.SIGINT in received or signal.SIGTERM in received:
-                _shut_down(deadline, context)
-    threading.Thread(target=watch, name="signal-watch", daemon=True).start()
-
-
-def _noted(*_) -> None:
-    """The Python-level handler: the wakeup file already carried the signal."""
+    call_on_signals(lambda _: _shut_down(deadline, context))
 
 
 def _parent_gone(deadline: ShutdownDeadline, context, parent: int) -> None:

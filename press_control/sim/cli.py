@@ -6,13 +6,13 @@ Usage:
 """
 import argparse
 import os
-import signal
 import sys
 import threading
 
 from press_control.sim.cell import PRESETS
 from press_control.sim.control_socket import CONTROL_SOCKET, inject, serve_control
 from press_control.sim.simulator import Simulator, SimulatorConfig
+from press_control.stop_signals import call_on_signals
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -72,8 +72,7 @@ def main(argv=None) -> int:
         if getattr(args, name) is not None:
             simulator.inject(name, getattr(args, name))
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    call_on_signals(lambda _: stop.set())
     control = threading.Thread(target=serve_control, daemon=True, args=(
         simulator, os.path.join(args.dir, CONTROL_SOCKET), stop))
     control.start()

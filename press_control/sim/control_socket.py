@@ -8,6 +8,7 @@ import socket
 import threading
 
 CONTROL_SOCKET = "control.sock"
+CLIENT_TIMEOUT_S = 5.0      # a client that connects and sends nothing is dropped after it
 
 
 def serve_control(simulator, path: str, stop: threading.Event) -> None:
@@ -24,18 +25,26 @@ def serve_control(simulator, path: str, stop: threading.Event) -> None:
         except socket.timeout:
             continue
         with connection:
+            connection.settimeout(CLIENT_TIMEOUT_S)
             try:
-                request = json.loads(connection.recv(4096).decode())
-                if request.get("fault") == "truth":
-                    reply = {"ok": True, "truth": simulator.truth()}
-                else:
-                    done = simulator.inject(request["fault"], request.get("value"))
-                    reply = {"ok": True, "done": done}
-            except (KeyError, ValueError, TypeError) as error:
-                reply = {"ok": False, "error": str(error)}
-            connection.sendall(json.dumps(reply).encode())
+                _answer(simulator, connection)
+            except OSError:
+                pass            # the client hung up or went quiet: it gets no reply
     server.close()
     os.unlink(path)
+
+
+def _answer(simulator, connection) -> None:
+    try:
+        request = json.loads(connection.recv(4096).decode())
+        if request.get("fault") == "truth":
+            reply = {"ok": True, "truth": simulator.truth()}
+        else:
+            reply = {"ok": True, "done": simulator.inject(request["fault"],
+                                                          request.get("value"))}
+    except (KeyError, ValueError, TypeError, AttributeError) as error:
+        reply = {"ok": False, "error": str(error)}
+    connection.sendall(json.dumps(reply).encode())
 
 
 def inject(directory: str, fault: str, value=None) -> dict:

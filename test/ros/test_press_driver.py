@@ -1,4 +1,5 @@
 """press_driver as a real node over real DDS against the simulator on pseudo-terminals."""
+import bisect
 import json
 import math
 import signal
@@ -6,6 +7,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 import rclpy
 import yaml
@@ -426,12 +428,36 @@ def test_decimated_state_keeps_its_rate_and_brings_every_change_at_once(
 
     def stamp(state):
         return state.header.stamp.sec + state.header.stamp.nanosec * 1e-9
-    # Every decimated state is one of the 100 Hz ones (the same poll), ...
-    full_stamps = {stamp(s) for s in full}
-    assert all(stamp(s) in full_stamps for s in decimated if stamp(s) >= stamp(full[0]))
+    # the two subscriptions' callbacks run in turn: `state` may not have caught up yet
+    last_decimated = max(stamp(s) for s in decimated)
+    wait_for(lambda: full and stamp(full[-1]) >= last_decimated, message="state to catch up")
+    full_stamps = sorted(stamp(s) for s in full)
+    poll_s = float(np.median(np.diff(full_stamps)))
+
+    def received_or_lost(when: float) -> bool:
+        """A poll's stamp, or one inside a gap where `state` lost polls.
+
+        A loaded machine's DDS drops the odd sample of a depth-10 publisher on the test's
+        subscription; a decimated stamp between two polls received one period apart was
+        made by no poll.
+        """
+        if when in full_stamps:
+            return True
+        after = bisect.bisect(full_stamps, when)
+        if after == 0:
+            return True                 # before the subscription's first state
+        if after == len(full_stamps):
+            return False
+        return full_stamps[after] - full_stamps[after - 1] > 1.5 * poll_s
+    # Every decimated state is one of the 50 Hz ones (the same poll), ...
+    found = [stamp(s) in full_stamps for s in decimated if stamp(s) >= full_stamps[0]]
+    assert all(received_or_lost(stamp(s)) for s in decimated)
+    assert sum(found) >= 20, f"only {sum(found)} decimated states among the polls received"
     # ... the e-stop came in the very poll that first reported it, ...
-    first_estop = min(stamp(s) for s in full if s.mode_name == "ESTOP")
-    assert min(stamp(s) for s in decimated if s.mode_name == "ESTOP") == first_estop
+    first_estop = min(stamp(s) for s in decimated if s.mode_name == "ESTOP")
+    full_estops = [stamp(s) for s in full if s.mode_name == "ESTOP"]
+    assert first_estop == min(full_estops) or (
+        first_estop < min(full_estops) and received_or_lost(first_estop)), first_estop
     # ... and without changes they came at 10 Hz, not at the poll's 50 Hz.
     quiet = [stamp(s) for s in decimated if s.mode_name == "IDLE"][1:]
     mean_gap = (quiet[-1] - quiet[0]) / (len(quiet) - 1)

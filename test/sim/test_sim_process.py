@@ -1,6 +1,11 @@
-"""The simulator's process: a device's priority, and no orphan after its parent."""
+"""The simulator's process: a device's priority, its end, and a control socket that lasts."""
+import json
 import os
+import signal
+import socket
+import time
 
+from press_control.sim.control_socket import CLIENT_TIMEOUT_S, CONTROL_SOCKET
 from press_control.sim.process import DEVICE_NICE, SimulatorProcess
 
 
@@ -15,3 +20,53 @@ def test_the_simulator_runs_at_a_devices_priority_when_allowed(tmp_path):
         expected = DEVICE_NICE if os.geteuid() == 0 else nice_of(os.getpid())
         assert nice_of(sim.process.pid) == expected
         assert sim.true_pressure_mpa() < 1.0            # and it serves as before
+
+
+def test_bursts_of_sigterms_end_the_simulator(tmp_path):
+    """A killed parent sends its parent-death signal once per thread it had: many SIGTERMs."""
+    for trial in range(10):
+        sim = SimulatorProcess(str(tmp_path / str(trial))).start()
+        try:
+            for _ in range(200):
+                os.kill(sim.process.pid, signal.SIGTERM)
+                until = time.perf_counter() + trial * 20e-6
+                while time.perf_counter() < until:
+                    pass
+            sim.process.wait(timeout=30)
+            assert sim.process.returncode in (0, -signal.SIGTERM)
+        finally:
+            sim.stop()
+
+
+def ask_truth(directory: str) -> dict:
+    """The control socket's truth, with a time limit (a dead control thread never answers)."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
+        client.settimeout(20.0)
+        client.connect(os.path.join(directory, CONTROL_SOCKET))
+        client.sendall(json.dumps({"fault": "truth"}).encode())
+        reply = b""
+        while not reply.endswith(b"}"):
+            reply += client.recv(65536)
+        return json.loads(reply)
+
+
+def test_clients_that_hang_up_or_send_nothing_leave_the_control_socket_serving(tmp_path):
+    with SimulatorProcess(str(tmp_path)) as sim:
+        path = os.path.join(sim.directory, CONTROL_SOCKET)
+        for _ in range(20):          # ask, and hang up before the reply
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
+                client.connect(path)
+                client.sendall(json.dumps({"fault": "truth"}).encode())
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
+            client.connect(path)
+            client.sendall(b"[1, 2]")                  # JSON, not a request
+            assert b'"ok": false' in client.recv(65536)
+        silent = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        silent.connect(path)                            # connects, never sends
+        try:
+            started = time.monotonic()
+            assert ask_truth(sim.directory)["ok"]
+            assert time.monotonic() - started < CLIENT_TIMEOUT_S + 15.0
+        finally:
+            silent.close()
+        assert sim.true_pressure_mpa() < 1.0
