@@ -128,13 +128,19 @@ def launched(tmp_path):
 
 
 def node_names(launch: Launch, expected: set) -> list:
-    """`ros2 node list` once every expected node is there (as many times as listed)."""
-    listed = []
+    """`ros2 node list` once every expected node is there (as many times as listed).
+
+    Each listing is a fresh DDS participant's: on a loaded host, tries of 2 s each still
+    listed 5 of the 10 nodes after 90 s (a clean clone's suite, both presses' nodes all
+    running), so each try listens twice as long as the one before, up to 16 s.
+    """
+    listed, spin_s = [], 1.0
 
     def seen():
-        nonlocal listed
+        nonlocal listed, spin_s
         assert launch.process.poll() is None, f"ros2 launch ended: {launch.log_path}"
-        listed = ros2("node", "list", "--spin-time", "2").stdout.split()
+        spin_s = min(2 * spin_s, 16.0)
+        listed = ros2("node", "list", "--spin-time", f"{spin_s:g}").stdout.split()
         return expected <= set(listed)
     wait_for(seen, timeout=90, interval=0.5,
              message=lambda: f"nodes {sorted(expected)}; listed {listed}; log {launch.log_path}")

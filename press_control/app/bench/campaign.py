@@ -17,10 +17,10 @@ import tempfile
 import time
 
 from press_control.app.bench.report import Figure
+from press_control.app.campaign_cli import press_limits
 from press_control.control.campaign_loop import tell
 from press_control.control.campaign_spec import load_campaign
 from press_control.control.campaign_study import CampaignStudy
-from press_control.control.dies import Die
 from press_control.control.profiles import HOLD, RAMP, REGULATE, load_presets
 from press_control.resources import config_path
 from press_control.sim.campaign_twin import TwinPress, true_objective, true_optimum
@@ -28,24 +28,24 @@ from press_control.sim.campaign_twin import TwinPress, true_objective, true_opti
 SECTION = ("Self-driving campaign (config/campaigns/li6ps5cl_interface.yaml on the offline "
            "twin; oracle: brute-force grid of the mean twin)")
 EXAMPLE = "campaigns/li6ps5cl_interface.yaml"
-DIE = Die("d10", 10.0, 500.0)
 SEEDS = 10
 CAMPAIGN_BUDGET = 40
 RANDOM_BUDGET = 200
 WITHIN = 1.05
 
 
-def cells_to_within(campaign, sampler: str, seed: int, budget: int, optimum: float) -> int:
+def cells_to_within(campaign, die, sampler: str, seed: int, budget: int,
+                    optimum: float) -> int:
     """Cells pressed until one's protocol is within 5 % on the mean twin (budget+1: never)."""
     campaign = dataclasses.replace(campaign, seed=seed, cells=budget)
     with tempfile.TemporaryDirectory() as folder:
         study = CampaignStudy(campaign, os.path.join(folder, "bench.db"), press="bench",
                               sampler=sampler)
-        twin = TwinPress(campaign, DIE)
+        twin = TwinPress(campaign, die)
         for number in range(1, budget + 1):
             cell = study.ask()
             tell(study, cell, twin(cell))
-            if true_objective(campaign, DIE, cell.params) <= WITHIN * optimum:
+            if true_objective(campaign, die, cell.params) <= WITHIN * optimum:
                 return number
     return budget + 1
 
@@ -60,12 +60,12 @@ def preset_protocol(campaign) -> dict:
     return {r.name: chosen[r.name] for r in campaign.space}
 
 
-def overhead_per_cell(campaign, cells: int = 100) -> tuple:
+def overhead_per_cell(campaign, die, cells: int = 100) -> tuple:
     """(mean seconds of ask + tell over cells 91..100, simulated cells per second)."""
     campaign = dataclasses.replace(campaign, cells=cells)
     with tempfile.TemporaryDirectory() as folder:
         study = CampaignStudy(campaign, os.path.join(folder, "bench.db"), press="bench")
-        twin = TwinPress(campaign, DIE)
+        twin = TwinPress(campaign, die)
         spent, pressing, started = [], 0.0, time.perf_counter()
         for number in range(cells):
             began = time.perf_counter()
@@ -84,16 +84,17 @@ def overhead_per_cell(campaign, cells: int = 100) -> tuple:
 
 def run(seeds: int = SEEDS) -> list:
     campaign = load_campaign(config_path(EXAMPLE))
+    die = press_limits()[0][campaign.die_id]        # the press's die table, as a press has
     started = time.monotonic()
-    optimum = true_optimum(campaign, DIE)
+    optimum = true_optimum(campaign, die)
     oracle_s = time.monotonic() - started
-    ours = [cells_to_within(campaign, "tpe", seed, CAMPAIGN_BUDGET, optimum.value)
+    ours = [cells_to_within(campaign, die, "tpe", seed, CAMPAIGN_BUDGET, optimum.value)
             for seed in range(seeds)]
-    random = [cells_to_within(campaign, "random", seed, RANDOM_BUDGET, optimum.value)
+    random = [cells_to_within(campaign, die, "random", seed, RANDOM_BUDGET, optimum.value)
               for seed in range(seeds)]
-    preset_gap = true_objective(campaign, DIE, preset_protocol(campaign)) / optimum.value - 1
+    preset_gap = true_objective(campaign, die, preset_protocol(campaign)) / optimum.value - 1
     ours_median, random_median = statistics.median(ours), statistics.median(random)
-    overhead, rate, twin_rate = overhead_per_cell(campaign)
+    overhead, rate, twin_rate = overhead_per_cell(campaign, die)
     where = ", ".join(f"{k} {v:.4g}" for k, v in optimum.params.items())
     return [
         Figure(SECTION, "twin's true optimum (interface ASR, brute force)", optimum.value,
