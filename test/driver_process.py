@@ -11,7 +11,8 @@ import sys
 from press_control.children import ends_with_parent
 
 
-def start_driver(port: str, log_path, domain_id: int = None) -> subprocess.Popen:
+def start_driver(port: str, log_path, domain_id: int = None,
+                 ros_args=("-p", "arm_interlock:=false")) -> subprocess.Popen:
     """The driver on `port` with its defaults and no arm interlock; output in log_path."""
     env = dict(os.environ)
     if domain_id is not None:
@@ -19,7 +20,7 @@ def start_driver(port: str, log_path, domain_id: int = None) -> subprocess.Popen
     with open(log_path, "w") as log:
         return subprocess.Popen(
             [sys.executable, "-m", "press_control.ros.press_driver", "--ros-args",
-             "-p", f"port:={port}", "-p", "arm_interlock:=false"],
+             "-p", f"port:={port}", *ros_args],
             stdout=log, stderr=subprocess.STDOUT, env=env,
             preexec_fn=ends_with_parent(signal.SIGINT))
 

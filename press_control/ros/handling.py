@@ -99,6 +99,11 @@ class HandlingPort:
             self._apply(self.machine.update(press_report(self.press_state.value),
                                             time.monotonic()))
 
+    def arms_clear(self) -> bool:
+        """Whether the arms' heartbeats, as this node took them, say the workspace is clear."""
+        with self.lock:
+            return self.machine.arms.clear(time.monotonic())
+
     def start_refusal(self, cell_id: str):
         with self.lock:
             return self.machine.start_refusal(cell_id)

@@ -66,8 +66,8 @@ from press_control.control.profiles import (REJECT_BUSY, REJECT_HANDLING, REJECT
                                             REJECT_WRONG_DIE, SEGMENT_TYPES, ProfileError,
                                             assemble, load_presets, validate)
 from press_control.resources import config_path
-from press_control.control.safety import (NO_PRESS_STATE, NO_ROUND_TRIP, REFUSED_INTERLOCK,
-                                          Refusal, motion_refusal)
+from press_control.control.safety import (ARM_IN_WORKSPACE, NO_PRESS_STATE, NO_ROUND_TRIP,
+                                          REFUSED_INTERLOCK, Refusal, motion_refusal)
 from press_control_interfaces.action import RunPressureProfile
 from press_control_interfaces.msg import CellStack as CellStackMessage
 from press_control_interfaces.msg import (GoalRejection, ImpedanceSpectrum, InterfaceEvent,
@@ -84,6 +84,10 @@ OUTCOME_CODES = {SUCCEEDED: RunPressureProfile.Result.SUCCEEDED,
                  CANCELED: RunPressureProfile.Result.CANCELED,
                  ABORTED: RunPressureProfile.Result.ABORTED}
 STATE_CONFIRM_S = 0.25      # a refusal is judged again on newer states for this long
+# ...and for this long when the driver still sees an arm that this node's handshake has seen
+# leave: each takes handling/arm on its own subscription, and on a loaded host the driver's
+# view lagged by more than STATE_CONFIRM_S (an arm's goal sent on LOADED was refused).
+ARM_VIEWS_AGREE_S = 2.0
 COMMAND_CODES = {"set_pressure": PressCommand.Request.SET_PRESSURE,
                  "release": PressCommand.Request.RELEASE,
                  "temperature": PressCommand.Request.SET_TEMPERATURE}
@@ -290,6 +294,10 @@ class ProfileServerNode(Node):
                 self.plan(goal)
                 refusal = self.latest_state.judged_until(
                     lambda: self._press_refusal(goal), arrived, STATE_CONFIRM_S)
+                if refusal and self._driver_lags_the_arms():
+                    refusal = self.latest_state.judged_until(
+                        lambda: self._press_refusal(goal), arrived,
+                        ARM_VIEWS_AGREE_S - STATE_CONFIRM_S)
                 if refusal:
                     raise refusal
             except ProfileError as error:
@@ -301,6 +309,11 @@ class ProfileServerNode(Node):
                 return GoalResponse.REJECT
             self._reserved = True
             return GoalResponse.ACCEPT
+
+    def _driver_lags_the_arms(self) -> bool:
+        """The driver refuses for an arm inside while the handshake's own heartbeats say clear."""
+        problem = self.readiness_problem()
+        return bool(problem) and problem.cause == ARM_IN_WORKSPACE and self.handling.arms_clear()
 
     def _press_refusal(self, goal):
         """The ProfileError for the press or the handshake refusing the goal now, or None."""

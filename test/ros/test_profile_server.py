@@ -1,4 +1,5 @@
 """profile_server end to end: real nodes over real DDS; simulator and driver in processes."""
+import collections
 import contextlib
 import json
 import os
@@ -20,10 +21,11 @@ from rclpy.executors import MultiThreadedExecutor
 from rclpy.parameter import Parameter
 from rclpy.qos import DurabilityPolicy, QoSProfile
 
-from press_control.control.handshake import FAULT, READY_TO_UNLOAD
+from press_control.control.handshake import FAULT, LOADED, READY_TO_LOAD, READY_TO_UNLOAD
 from press_control.ros.profile_client import ProfileClient
 from press_control.ros.parameters import DRIVER_PARAMETERS
-from press_control.ros.profile_server import ProfileServerNode
+from press_control.ros.profile_server import (ARM_VIEWS_AGREE_S, STATE_CONFIRM_S,
+                                              ProfileServerNode)
 from press_control.ros.run_recorder import RunRecorderNode
 from press_control.ros.spin import ExecutorThread
 from press_control.control.profile_runner import ProfileRunner
@@ -32,7 +34,7 @@ from press_control.records.run_record import RunRecord
 from press_control.sim.process import SimulatorProcess
 from press_control_interfaces.action import RunPressureProfile
 from rosbags.highlevel import AnyReader
-from press_control_interfaces.msg import GoalRejection, PressState, ProfileSegment
+from press_control_interfaces.msg import ArmHeartbeat, GoalRejection, PressState, ProfileSegment
 import dds_domains
 from driver_process import interrupt, running_driver, running_recorder, start_driver
 from waiting import wait_for
@@ -491,3 +493,73 @@ def test_a_recorder_that_dies_mid_goal_leaves_the_press_alone_and_the_result_say
         assert sim.true_pressure_mpa() < 1.0
         (folder,) = list(records.iterdir())
         assert json.load(open(folder / "summary.json"))["status"] == "running"
+
+
+class LateToTheDriver:
+    """An arm whose heartbeats reach the driver `delay_s` late (its topic remapped, relayed).
+
+    The handshake in profile_server takes them on handling/arm at once, as a loaded host's
+    driver once lagged it.
+    """
+
+    def __init__(self, node, cell_id: str, delay_s: float):
+        self.inside, self.intent, self.cell_id, self.delay_s = False, 0, cell_id, delay_s
+        self.to_server = node.create_publisher(ArmHeartbeat, "handling/arm", 10)
+        self.to_driver = node.create_publisher(ArmHeartbeat, "handling/arm_late", 10)
+        self.queue = collections.deque()
+        node.create_timer(0.05, self.beat)
+
+    def beat(self):
+        message = ArmHeartbeat(arm_id="late_arm", in_workspace=self.inside,
+                               cell_id=self.cell_id, intent=self.intent)
+        self.to_server.publish(message)
+        now = time.monotonic()
+        self.queue.append((now, message))
+        while self.queue and now - self.queue[0][0] >= self.delay_s:
+            self.to_driver.publish(self.queue.popleft()[1])
+
+
+def test_a_goal_sent_on_loaded_waits_for_the_driver_to_see_the_arm_leave(
+        ros_context, spin, tmp_path):
+    """CI (a clean clone's suite) refused examples/minimal_arm.py's goal 0.26 s after LOADED:
+    "an arm is in the workspace": the driver had not yet taken the heartbeat that the
+    handshake had. Here the driver takes every heartbeat 1 s late; the goal is accepted once
+    the driver agrees, and the driver's own state said the arm was inside when it came."""
+    with SimulatorProcess(str(tmp_path / "sim"), seed=3) as sim:
+        server = ProfileServerNode(context=ros_context, parameter_overrides=[
+            Parameter("require_loaded_cell", value=True)])
+        recorder = RunRecorderNode(context=ros_context, parameter_overrides=[
+            Parameter("record_dir", value=str(tmp_path / "runs")),
+            Parameter("record_plot", value=False)])
+        node = rclpy.create_node("late_arm", context=ros_context)
+        arm = LateToTheDriver(node, "cell-late", delay_s=1.0)
+        client = ActionClient(node, RunPressureProfile, "run_profile")
+        states = []
+        node.create_subscription(PressState, "state", states.append, 100)
+        spin(server, recorder, node)
+        driver = start_driver(sim.config.press_path, tmp_path / "press_driver.log", ros_args=(
+            "-p", "arm_interlock:=true", "-r", "handling/arm:=handling/arm_late"))
+        try:
+            assert client.wait_for_server(timeout_sec=60.0)
+            wait_for(lambda: server.handling.state == READY_TO_LOAD, timeout=60,
+                     message=lambda: f"READY_TO_LOAD ({server.readiness_problem()})")
+            arm.intent, arm.inside = ArmHeartbeat.INTENT_LOAD, True
+            wait_for(lambda: states and not states[-1].arm_clear, message="the driver sees it")
+            time.sleep(0.5)                 # the gripper places the cell
+            arm.inside = False
+            wait_for(lambda: server.handling.state == LOADED, message="LOADED")
+            driver_sees_the_arm = not states[-1].arm_clear
+            sent = time.monotonic()
+            future = client.send_goal_async(RunPressureProfile.Goal(
+                preset="handling_check", cell_id="cell-late"))
+            wait_for(future.done, message="the goal's answer")
+            waited = time.monotonic() - sent
+            assert driver_sees_the_arm          # so the goal came while the views differed
+            assert future.result().accepted, server.readiness_problem()
+            assert STATE_CONFIRM_S < waited < ARM_VIEWS_AGREE_S + 5.0, waited
+            result_future = future.result().get_result_async()
+            wait_for(result_future.done, timeout=120, message="the result")
+            assert result_future.result().result.outcome == Result.SUCCEEDED
+            assert sim.true_pressure_mpa() < 1.0
+        finally:
+            interrupt(driver)
