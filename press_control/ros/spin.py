@@ -20,8 +20,8 @@ from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
 from rclpy.signals import SignalHandlerOptions
 
 from press_control.children import parent_death_signal, watch_parent
-from press_control.stop_signals import call_on_signals
 from press_control.ros.rclpy_internals import handed_out_tasks, spin_once_until
+from press_control.stop_signals import call_on_signals
 
 
 def finish_callbacks(executor, timeout_s: float = 5.0) -> bool:

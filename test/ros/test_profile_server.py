@@ -543,8 +543,10 @@ def test_a_goal_sent_on_loaded_waits_for_the_driver_to_see_the_arm_leave(
             assert client.wait_for_server(timeout_sec=60.0)
             wait_for(lambda: server.handling.state == READY_TO_LOAD, timeout=60,
                      message=lambda: f"READY_TO_LOAD ({server.readiness_problem()})")
+            wait_for(lambda: states and states[-1].arm_clear,       # its heartbeats came
+                     message="the driver to see the arm outside")
             arm.intent, arm.inside = ArmHeartbeat.INTENT_LOAD, True
-            wait_for(lambda: states and not states[-1].arm_clear, message="the driver sees it")
+            wait_for(lambda: not states[-1].arm_clear, message="the driver to see it inside")
             time.sleep(0.5)                 # the gripper places the cell
             arm.inside = False
             wait_for(lambda: server.handling.state == LOADED, message="LOADED")

@@ -23,13 +23,17 @@ def test_the_simulator_runs_at_a_devices_priority_when_allowed(tmp_path):
 
 
 def test_bursts_of_sigterms_end_the_simulator(tmp_path):
-    """A killed parent sends its parent-death signal once per thread it had: many SIGTERMs."""
-    for trial in range(10):
+    """A killed parent sends its parent-death signal once per thread it had: many SIGTERMs.
+
+    The handler that set an Event itself hung in 1 of 2 runs of ten bursts; three keep the
+    suite's load down (test/core/test_stop_signals.py bursts the mechanism itself).
+    """
+    for trial in range(3):
         sim = SimulatorProcess(str(tmp_path / str(trial))).start()
         try:
             for _ in range(200):
                 os.kill(sim.process.pid, signal.SIGTERM)
-                until = time.perf_counter() + trial * 20e-6
+                until = time.perf_counter() + (1 + 3 * trial) * 20e-6
                 while time.perf_counter() < until:
                     pass
             sim.process.wait(timeout=30)
