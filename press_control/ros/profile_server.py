@@ -88,6 +88,7 @@ STATE_CONFIRM_S = 0.25      # a refusal is judged again on newer states for this
 # leave: each takes handling/arm on its own subscription, and on a loaded host the driver's
 # view lagged by more than STATE_CONFIRM_S (an arm's goal sent on LOADED was refused).
 ARM_VIEWS_AGREE_S = 2.0
+RECORD_TRIES = 2            # run_recorder's open and close, asked again when no answer comes
 COMMAND_CODES = {"set_pressure": PressCommand.Request.SET_PRESSURE,
                  "release": PressCommand.Request.RELEASE,
                  "temperature": PressCommand.Request.SET_TEMPERATURE}
@@ -458,21 +459,30 @@ class ProfileServerNode(Node):
         return reply.record_dir
 
     def _record(self, request) -> tuple:
-        """(reply, "") of one call to run_recorder's `record`, or (None, why there is none)."""
-        return self._request(self.record_client, request, self.config.record_timeout_s,
-                             "run_recorder")
+        """(reply, "") of a call to run_recorder's `record`, or (None, why there is none).
 
-    def _request(self, client, request, timeout_s: float, server: str) -> tuple:
-        """(reply, "") of one service call from a goal's thread, or (None, why not)."""
+        Asked twice when no answer comes: a recorder started with the press lost its first
+        reply (rmw: "failed to send response (timeout): client will not receive response",
+        its discovery of this node not yet complete), and the 50-cell soak's first cell was
+        refused. run_recorder answers a repeated request of a goal as it did the first.
+        """
+        return self._request(self.record_client, request, self.config.record_timeout_s,
+                             "run_recorder", tries=RECORD_TRIES)
+
+    def _request(self, client, request, timeout_s: float, server: str,
+                 tries: int = 1) -> tuple:
+        """(reply, "") of a service call from a goal's thread, or (None, why not)."""
         if not client.wait_for_service(timeout_sec=timeout_s):
             return None, f"{server}'s {client.srv_name} service is not available"
-        done = threading.Event()
-        future = client.call_async(request)
-        future.add_done_callback(lambda _: done.set())
-        if not done.wait(timeout_s):
+        for _ in range(tries):
+            done = threading.Event()
+            future = client.call_async(request)
+            future.add_done_callback(lambda _: done.set())
+            if done.wait(timeout_s):
+                return future.result(), ""
             future.cancel()
-            return None, f"{server} did not answer in time"
-        return future.result(), ""
+        return None, f"{server} did not answer in time" + (
+            f" ({tries} tries of {timeout_s:g} s)" if tries > 1 else "")
 
     def _publish_stack(self, cell_id: str, stack: CellStack) -> None:
         """What this goal says is in the die, latched: the monitor's density uses it."""

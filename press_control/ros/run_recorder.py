@@ -59,6 +59,7 @@ class RunRecorderNode(Node):
         self.health = None
         self._lock = threading.Lock()           # the goal being recorded, and its record
         self.goal_id, self.record, self.segments, self.problem = "", None, [], ""
+        self._finished = None       # (goal id, the answer) of the last record closed
         self.hot_inputs = HotInputs(self, period_s=0.02)
         inputs = self.hot_inputs
         inputs.add(PressState, "state", guarded(self, self.on_state), raw=True)
@@ -149,6 +150,10 @@ class RunRecorderNode(Node):
         return response
 
     def start(self, request, response):
+        with self._lock:
+            if self.record is not None and request.goal_id == self.goal_id:
+                response.ok, response.record_dir = True, self.record.folder   # asked again
+                return response
         details = json.loads(request.details_json or "{}")
         details["force_calibration"] = self.force_calibration
         segments = [Segment.from_dict(segment) for segment in details.get("segments", [])]
@@ -165,6 +170,8 @@ class RunRecorderNode(Node):
 
     def finish(self, request, response):
         with self._lock:
+            if self._finished is not None and self._finished[0] == request.goal_id:
+                return self._finished[1]                # asked again: the same answer
             record = self.record if request.goal_id == self.goal_id else None
             if record is not None:
                 self.record = None
@@ -179,6 +186,8 @@ class RunRecorderNode(Node):
                                             segments)
         response.ok = not problem
         response.reason = problem
+        with self._lock:
+            self._finished = (request.goal_id, response)
         return response
 
     def _close(self, record, summary: dict, segments=()) -> list:

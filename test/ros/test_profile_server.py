@@ -1,6 +1,7 @@
 """profile_server end to end: real nodes over real DDS; simulator and driver in processes."""
 import collections
 import contextlib
+import dataclasses
 import json
 import os
 import signal
@@ -493,6 +494,36 @@ def test_a_recorder_that_dies_mid_goal_leaves_the_press_alone_and_the_result_say
         assert sim.true_pressure_mpa() < 1.0
         (folder,) = list(records.iterdir())
         assert json.load(open(folder / "summary.json"))["status"] == "running"
+
+
+def test_record_replies_that_never_come_are_asked_for_again_and_answered_the_same(
+        cell, monkeypatch):
+    """A recorder started with the press lost its first reply to discovery (rmw: "client
+    will not receive response") and the 50-cell soak's first cell was refused. Here the
+    first open and the first close each answer after the server stopped waiting."""
+    cell.server.config = dataclasses.replace(cell.server.config, record_timeout_s=2.0)
+    calls = []
+
+    def late_the_first_time(action):
+        answer = getattr(cell.recorder, action)
+
+        def answering(request, response):
+            calls.append((action, request.goal_id))
+            reply = answer(request, response)
+            if [done for done, _ in calls].count(action) == 1:
+                time.sleep(3.0)               # the server has given up on this reply
+            return reply
+        monkeypatch.setattr(cell.recorder, action, answering)
+    late_the_first_time("start")
+    late_the_first_time("finish")
+    result = cell.run(preset="handling_check")
+    assert result.outcome == Result.SUCCEEDED, result.reason
+    goal_ids = {goal_id for _, goal_id in calls}
+    assert [action for action, _ in calls] == ["start", "start", "finish", "finish"]
+    assert len(goal_ids) == 1
+    assert os.listdir(cell.records) == [os.path.basename(result.record_dir)]   # one record
+    summary = json.load(open(os.path.join(result.record_dir, "summary.json")))
+    assert summary["status"] == "SUCCEEDED"
 
 
 class LateToTheDriver:
