@@ -96,13 +96,16 @@ class SlowReads:
 
     def __init__(self, port, clock):
         self.port, self.clock = port, clock
+        self.first_read_done = threading.Event()
 
     def __getattr__(self, name):
         return getattr(self.port, name)
 
     def read(self, size):
         self.clock.now += 0.001
-        return self.port.read(size)
+        data = self.port.read(size)
+        self.first_read_done.set()
+        return data
 
 
 @pytest.fixture
@@ -147,12 +150,12 @@ def test_a_reply_still_arriving_starts_the_frame_gap_when_read(line):
     far, master, clock = line
     request = master.send_read_holding_registers(0, 2)
     _request_from(far)
+    os.write(far, REPLY[:3])
 
-    def answer_in_two_pieces():
-        os.write(far, REPLY[:3])
-        wait_for(lambda: queued(master.port.fd) == 0, message="first piece taken")
+    def answer_the_rest_once_the_first_piece_is_read():
+        assert master.port.first_read_done.wait(5), "the master never read"
         os.write(far, REPLY[3:])
-    writer = threading.Thread(target=answer_in_two_pieces)
+    writer = threading.Thread(target=answer_the_rest_once_the_first_piece_is_read)
     writer.start()
     assert master.receive_holding_registers(request) == [7, 8]
     writer.join()
