@@ -7,10 +7,10 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
+from signal_bursts import burst
 from waiting import gone, wait_for
 
 WAITER = (
@@ -36,17 +36,6 @@ def start_waiter() -> subprocess.Popen:
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert waiter.stdout.readline().strip() == "up"
     return waiter
-
-
-def burst(pid: int, number: int, count: int, spacing_s: float) -> None:
-    for _ in range(count):
-        try:
-            os.kill(pid, number)
-        except ProcessLookupError:
-            return
-        until = time.perf_counter() + spacing_s
-        while time.perf_counter() < until:
-            pass
 
 
 @pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGINT])

@@ -7,6 +7,7 @@ import time
 
 from press_control.sim.control_socket import CLIENT_TIMEOUT_S, CONTROL_SOCKET
 from press_control.sim.process import DEVICE_NICE, SimulatorProcess
+from signal_bursts import burst
 
 
 def nice_of(pid: int) -> int:
@@ -31,11 +32,7 @@ def test_bursts_of_sigterms_end_the_simulator(tmp_path):
     for trial in range(3):
         sim = SimulatorProcess(str(tmp_path / str(trial))).start()
         try:
-            for _ in range(200):
-                os.kill(sim.process.pid, signal.SIGTERM)
-                until = time.perf_counter() + (1 + 3 * trial) * 20e-6
-                while time.perf_counter() < until:
-                    pass
+            burst(sim.process.pid, signal.SIGTERM, 200, spacing_s=(1 + 3 * trial) * 20e-6)
             sim.process.wait(timeout=30)
             assert sim.process.returncode in (0, -signal.SIGTERM)
         finally:
