@@ -29,8 +29,7 @@ USED_WITHOUT_IMPORT = {
     "python3-psycopg-pip": "SQLAlchemy loads it for a postgresql+psycopg:// campaign storage",
     "python3-optuna-dashboard-pip": "the viewer of a campaign's study (docs/campaigns.md)",
 }
-LOCAL = {"press_control", "waiting", "network_hosts", "dds_domains", "conftest",
-         "driver_process", "terminal_bytes", "postgres_server"}
+LOCAL = {"press_control"} | {helper.stem for helper in (ROOT / "test").glob("*.py")}
 
 
 def third_party_imports(*folders) -> set:
