@@ -5,19 +5,21 @@ import time
 from press_control.protocol import modbus_rtu as rtu
 from press_control.sim.line_faults import LineFaults
 from press_control.sim.served_device import ServedDevice
+from press_control.sim.timing_watch import TimingWatch
 
 
 class ModbusSlave(ServedDevice):
     """Serves the controller's registers on a PtyPort; a thread per device."""
 
     def __init__(self, port, controller, slave_id: int = 1, baud: int = 115200,
-                 parity: str = "N", faults: LineFaults = None):
+                 parity: str = "N", faults: LineFaults = None, timing: TimingWatch = None):
         super().__init__("modbus-slave")
         self.port = port
         self.controller = controller
         self.slave_id = slave_id
         self.char_s = rtu.char_time_s(baud, parity)
         self.faults = faults or LineFaults()
+        self.timing = timing or TimingWatch()
         self.frames_served = 0
         self.frames_discarded = 0
 
@@ -51,6 +53,8 @@ class ModbusSlave(ServedDevice):
         pause = due - time.monotonic()
         if pause > 0:
             time.sleep(pause)
+        else:
+            self.timing.note("modbus reply", -pause)
         self.port.write(reply)
         self.frames_served += 1
 

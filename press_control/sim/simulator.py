@@ -17,6 +17,7 @@ from press_control.sim.pty_port import PtyPort
 from press_control.sim.scpi_analyzer import Analyzer, ScpiDevice
 from press_control.sim.scpi_tcp_server import ScpiTcpServer
 from press_control.sim.sensors import Sensors
+from press_control.sim.timing_watch import TimingWatch
 
 
 @dataclasses.dataclass
@@ -94,8 +95,9 @@ class Simulator:
         self.analyzer_faults.seed(c.seed + 3)
         self.press_port = PtyPort(c.press_path)
         self.analyzer_port = PtyPort(c.analyzer_path)
+        self.timing = TimingWatch()
         self.modbus = ModbusSlave(self.press_port, self.controller, c.slave_id, c.press_baud,
-                                  c.press_parity, self.press_faults)
+                                  c.press_parity, self.press_faults, self.timing)
         self.modbus_tcp = ModbusTcpServer(self.modbus.handle, "127.0.0.1", c.modbus_tcp_port)
         self.analyzer = Analyzer(self.cell, seed=c.seed)
         self.scpi = ScpiDevice(self.analyzer_port, self.analyzer, c.analyzer_baud,
@@ -135,7 +137,9 @@ class Simulator:
 
     def _run_physics(self) -> None:
         while not self._stop.is_set():
+            slept_s = time.monotonic()
             time.sleep(PHYSICS_WAKE_S)
+            self.timing.note("physics thread woke", time.monotonic() - slept_s - PHYSICS_WAKE_S)
             self.catch_up()
 
     def catch_up(self) -> None:
@@ -182,6 +186,7 @@ class Simulator:
                 "heartbeat": self.controller.get("heartbeat"),
                 "motion_permit": self.controller.get("motion_permit"),
                 "boot_count": self.controller.boot_count,
+                "late": self.timing.summary(),
             }
 
     # ---- scenario and fault injection ------------------------------------------------

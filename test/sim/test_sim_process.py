@@ -71,3 +71,16 @@ def test_clients_that_hang_up_or_send_nothing_leave_the_control_socket_serving(t
         finally:
             silent.close()
         assert sim.true_pressure_mpa() < 1.0
+
+
+def test_a_stalled_simulator_says_how_late_it_woke(tmp_path):
+    """Stopped for 0.6 s from outside, it reports its physics thread that much late."""
+    with SimulatorProcess(str(tmp_path)) as sim:
+        os.kill(sim.process.pid, signal.SIGSTOP)
+        stopped = time.monotonic()
+        while time.monotonic() - stopped < 0.6:
+            time.sleep(0.05)
+        os.kill(sim.process.pid, signal.SIGCONT)
+        late = sim.truth()["late"]
+        assert 0.5 <= late["physics thread woke"]["worst_s"] < 30.0
+        assert late["physics thread woke"]["count"] >= 1
