@@ -472,15 +472,22 @@ class ProfileServerNode(Node):
     def _request(self, client, request, timeout_s: float, server: str,
                  tries: int = 1) -> tuple:
         """(reply, "") of a service call from a goal's thread, or (None, why not)."""
-        if not client.wait_for_service(timeout_sec=timeout_s):
-            return None, f"{server}'s {client.srv_name} service is not available"
-        for _ in range(tries):
-            done = threading.Event()
-            future = client.call_async(request)
-            future.add_done_callback(lambda _: done.set())
-            if done.wait(timeout_s):
-                return future.result(), ""
-            future.cancel()
+        try:
+            if not client.wait_for_service(timeout_sec=timeout_s):
+                return None, f"{server}'s {client.srv_name} service is not available"
+            for _ in range(tries):
+                done = threading.Event()
+                future = client.call_async(request)
+                future.add_done_callback(lambda _: done.set())
+                if done.wait(timeout_s):
+                    return future.result(), ""
+                future.cancel()
+        except Exception:           # noqa: B902 - re-raised unless the context is shut down
+            # rclpy's own signal handler (an in-process bench) shut the context down under
+            # a running goal: RCLError "rcl node's context is invalid".
+            if rclpy.ok(context=self.context):
+                raise
+            return None, f"ROS is shut down in this process: {server} cannot be asked"
         return None, f"{server} did not answer in time" + (
             f" ({tries} tries of {timeout_s:g} s)" if tries > 1 else "")
 

@@ -596,3 +596,18 @@ def test_a_goal_sent_on_loaded_waits_for_the_driver_to_see_the_arm_leave(
             assert sim.true_pressure_mpa() < 1.0
         finally:
             interrupt(driver)
+
+
+def test_a_record_asked_for_after_ros_shut_down_says_so_instead_of_raising(ros_context):
+    """A signal handled by rclpy's own handler (an in-process bench) shuts the context down
+    under a running goal; its record's end is then refused with the reason, not raised."""
+    from press_control_interfaces.srv import RecordRun
+
+    server = ProfileServerNode(context=ros_context)
+    rclpy.shutdown(context=ros_context)
+    try:
+        reply, problem = server._record(RecordRun.Request(action=RecordRun.Request.FINISH,
+                                                          goal_id="0" * 32, cell_id="c"))
+    finally:
+        server.destroy_node()
+    assert reply is None and "ROS is shut down" in problem and "run_recorder" in problem
