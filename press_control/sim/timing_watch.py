@@ -13,7 +13,7 @@ REPORT_EVERY_S = 1.0  # at most one line per kind this often
 
 
 class TimingWatch:
-    """Worst and counted lateness per kind ("modbus reply", "physics wake"), said on stderr."""
+    """Worst and counted lateness per kind ("modbus reply", "physics thread woke"), on stderr."""
 
     def __init__(self, say=None, late_s: float = LATE_S, clock=time.monotonic):
         self.say = say or (lambda line: print(line, file=sys.stderr, flush=True))
